@@ -1,0 +1,287 @@
+"""The exercise catalog: exercises and programs from ``content/``, checked at load time.
+
+Content is data, one YAML file per exercise and per program.  Every file is
+validated against the models below; a broken file stops start-up with one
+error that names the file and the field, so a typo in a handout edit can never
+reach a patient as a silent wrong count.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Literal, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+_REPO_CONTENT = Path(__file__).resolve().parents[2] / "content"
+CONTENT_DIR = Path(os.environ.get("BACKCOACH_CONTENT", _REPO_CONTENT))
+
+Position = Literal["back", "all_fours", "kneeling", "stomach", "sitting", "standing"]
+Sides = Literal["one", "switch", "alternate"]
+FigureSource = Literal["handout", "default"]
+
+ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+class ContentError(ValueError):
+    """A content file is missing, unreadable or does not match the schema."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Figure(_Strict):
+    """A number the coach counts with, and whether the handout gave it."""
+
+    value: int = Field(ge=0)
+    source: FigureSource
+    range: tuple[int, int] | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _value_in_range(self) -> Figure:
+        if self.range is not None:
+            low, high = self.range
+            if not low <= self.value <= high:
+                raise ValueError(f"value {self.value} is outside range {low} to {high}")
+        return self
+
+
+class Variant(_Strict):
+    id: str = Field(pattern=r"^[a-z]$")
+    name: str = Field(min_length=1)
+    action: str = Field(min_length=1)
+
+
+class Source(_Strict):
+    handout: Literal["A", "B"]
+    number: int = Field(ge=1)
+    title: str = Field(min_length=1)
+
+
+class Exercise(_Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    name: str = Field(min_length=1)
+    qualifier: str | None = None
+    synonyms: tuple[str, ...] = ()
+    position: Position
+    start_position: str = Field(min_length=1)
+    action: str | None = None
+    variants: tuple[Variant, ...] = ()
+    default_variant: str | None = None
+    sides: Sides
+    side_label: str = "side"
+    hold_seconds: Figure | None = None
+    hold_cues: tuple[str, ...] = ()
+    release: str = "And relax."
+    move_seconds: int = Field(default=4, ge=1, le=20)
+    reps: Figure
+    sets: Figure
+    rest_seconds: Figure
+    tips: tuple[str, ...] = ()
+    cautions: tuple[str, ...] = ()
+    source: Source
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Exercise:
+        variant_ids = [v.id for v in self.variants]
+        if len(set(variant_ids)) != len(variant_ids):
+            raise ValueError("variant ids repeat")
+        if self.action is None and self.default_variant is None:
+            raise ValueError("an exercise needs an action, or variants and a default_variant")
+        if self.default_variant is not None and self.default_variant not in variant_ids:
+            raise ValueError(f"default_variant {self.default_variant!r} is not a variant")
+        if self.hold_cues and self.hold_seconds is None:
+            raise ValueError("hold_cues given for an exercise without hold_seconds")
+        if self.reps.value < 1 or self.sets.value < 1:
+            raise ValueError("reps and sets must be at least 1")
+        return self
+
+    @property
+    def full_name(self) -> str:
+        """The name with its qualifier, for telling same-named exercises apart."""
+        return f"{self.name} {self.qualifier}" if self.qualifier else self.name
+
+    def variant(self, variant_id: str | None) -> Variant | None:
+        """The chosen variant, the default one when none is chosen, or None for the base."""
+        wanted = variant_id or self.default_variant
+        if wanted is None:
+            return None
+        for variant in self.variants:
+            if variant.id == wanted:
+                return variant
+        raise KeyError(f"{self.id} has no variant {wanted!r}")
+
+    def action_for(self, variant_id: str | None) -> str:
+        variant = self.variant(variant_id)
+        if variant is None:
+            assert self.action is not None  # guaranteed by _consistent
+            return self.action
+        return variant.action
+
+
+class ProgramItem(_Strict):
+    """One exercise of a program or prescription, with optional overrides."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    variant: str | None = Field(default=None, pattern=r"^[a-z]$")
+    hold_seconds: int | None = Field(default=None, ge=1, le=120)
+    reps: int | None = Field(default=None, ge=1, le=30)
+    sets: int | None = Field(default=None, ge=1, le=5)
+    rest_seconds: int | None = Field(default=None, ge=0, le=120)
+
+
+class Program(_Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    name: str = Field(min_length=1)
+    description: str = ""
+    default: bool = False
+    exercises: tuple[ProgramItem, ...] = Field(min_length=1)
+
+    @field_validator("exercises")
+    @classmethod
+    def _unique_items(cls, items: tuple[ProgramItem, ...]) -> tuple[ProgramItem, ...]:
+        keys = [(item.id, item.variant) for item in items]
+        if len(set(keys)) != len(keys):
+            raise ValueError("an exercise appears twice")
+        return items
+
+
+class SafetyText(_Strict):
+    """What the coach says about safety (``content/safety.yaml``)."""
+
+    welcome: str = Field(min_length=1)
+    stop_count: str = Field(min_length=1)
+    first_pain: str = Field(min_length=1)
+    first_pain_question: str = Field(min_length=1)
+    go_on_gently: str = Field(min_length=1)
+    stop_after_pain: str = Field(min_length=1)
+    second_pain: str = Field(min_length=1)
+    red_flag: str = Field(min_length=1, pattern=r"\{symptom\}")
+    soreness: str = Field(min_length=1)
+    soreness_outside_routine: str = Field(min_length=1)
+    pain_outside_routine: str = Field(min_length=1)
+    no_start_after_pain: str = Field(min_length=1)
+    no_start_after_red_flag: str = Field(min_length=1)
+
+
+def normalise_name(text: str) -> str:
+    """Lower case, no accents or punctuation, single spaces: the form names are compared in."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    text = re.sub(r"[^a-z0-9]+", " ", text.lower())
+    return " ".join(text.split())
+
+
+class Catalog:
+    """All exercises and programs, looked up by id or by spoken name."""
+
+    def __init__(
+        self, exercises: Iterable[Exercise], programs: Iterable[Program], safety: SafetyText
+    ) -> None:
+        self.safety = safety
+        self.exercises: dict[str, Exercise] = {e.id: e for e in exercises}
+        self.programs: dict[str, Program] = {p.id: p for p in programs}
+        self._names: dict[str, list[str]] = {}
+        for exercise in self.exercises.values():
+            for name in self.names_of(exercise):
+                ids = self._names.setdefault(normalise_name(name), [])
+                if exercise.id not in ids:
+                    ids.append(exercise.id)
+        self._check_programs()
+
+    @staticmethod
+    def names_of(exercise: Exercise) -> list[str]:
+        names = [exercise.name, exercise.full_name, exercise.id, *exercise.synonyms]
+        return list(dict.fromkeys(names))
+
+    def _check_programs(self) -> None:
+        defaults = [p.id for p in self.programs.values() if p.default]
+        if len(defaults) != 1:
+            raise ContentError(f"programs: exactly one program must be default, found {defaults}")
+        for program in self.programs.values():
+            for index, item in enumerate(program.exercises):
+                where = f"programs/{program.id}.yaml: field 'exercises.{index}"
+                if item.id not in self.exercises:
+                    raise ContentError(f"{where}.id': unknown exercise {item.id!r}")
+                if item.variant is not None:
+                    try:
+                        self.exercises[item.id].variant(item.variant)
+                    except KeyError as error:
+                        raise ContentError(f"{where}.variant': {error.args[0]}") from None
+
+    @property
+    def default_program(self) -> Program:
+        return next(p for p in self.programs.values() if p.default)
+
+    def __getitem__(self, exercise_id: str) -> Exercise:
+        return self.exercises[exercise_id]
+
+    def __contains__(self, exercise_id: object) -> bool:
+        return exercise_id in self.exercises
+
+    def find(self, spoken: str) -> list[Exercise]:
+        """Exercises whose name, qualified name, id or synonym is exactly what was said.
+
+        More than one result means the name is ambiguous and the caller asks back.
+        """
+        return [self.exercises[i] for i in self._names.get(normalise_name(spoken), [])]
+
+    def all_names(self) -> dict[str, list[str]]:
+        """Every normalised name and the exercise ids it refers to."""
+        return {name: list(ids) for name, ids in self._names.items()}
+
+
+def _load_yaml(path: Path) -> object:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise ContentError(f"{path}: cannot read: {error}") from None
+    except yaml.YAMLError as error:
+        raise ContentError(f"{path}: not valid YAML: {error}") from None
+
+
+def _validate(model: type[_M], path: Path, relative: str) -> _M:
+    data = _load_yaml(path)
+    if not isinstance(data, dict):
+        raise ContentError(f"{relative}: expected a mapping of fields, found {type(data).__name__}")
+    try:
+        item = model.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or "(file)"
+        more = len(error.errors()) - 1
+        extra = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+        raise ContentError(f"{relative}: field '{field}': {first['msg']}{extra}") from None
+    item_id = getattr(item, "id", path.stem)
+    if item_id != path.stem:
+        raise ContentError(
+            f"{relative}: field 'id': {item_id!r} must match the file name {path.stem!r}"
+        )
+    return item
+
+
+def load_catalog(root: Path | None = None) -> Catalog:
+    """Read and validate every exercise and program file under ``root``."""
+    root = Path(root) if root is not None else CONTENT_DIR
+    exercise_files = sorted((root / "exercises").glob("*.yaml"))
+    program_files = sorted((root / "programs").glob("*.yaml"))
+    if not exercise_files:
+        raise ContentError(f"{root / 'exercises'}: no exercise files found")
+    if not program_files:
+        raise ContentError(f"{root / 'programs'}: no program files found")
+    exercises = [_validate(Exercise, p, f"exercises/{p.name}") for p in exercise_files]
+    programs = [_validate(Program, p, f"programs/{p.name}") for p in program_files]
+    safety_file = root / "safety.yaml"
+    if not safety_file.is_file():
+        raise ContentError(f"{safety_file}: the safety text file is missing")
+    safety = _validate(SafetyText, safety_file, "safety.yaml")
+    return Catalog(exercises, programs, safety)

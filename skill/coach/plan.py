@@ -1,0 +1,67 @@
+"""What the coach wants said: a sequence of segments the speech layer renders to SSML.
+
+The core never writes SSML.  It says *what* to say and *how long* things take; the
+speech layer decides how to make Alexa say it in that time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+
+@dataclass(frozen=True, slots=True)
+class Say:
+    """Plain text to speak (the speech layer escapes it)."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Pause:
+    """Silence, in seconds (rest between sets, time to move)."""
+
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """A hold to count aloud so that the counting lasts ``seconds``."""
+
+    seconds: int
+
+
+Segment = Say | Pause | Hold
+
+ReportKind = Literal["soreness", "pain", "red_flag"]
+PainAction = Literal["slowed", "gentle_offered", "stopped", "urgent_stop", "advised"]
+
+
+@dataclass(frozen=True, slots=True)
+class PainEvent:
+    """One report of pain or soreness, for the person's history (DESIGN.md §3)."""
+
+    at: str | None
+    words: str
+    kind: ReportKind
+    action: PainAction
+    exercise_id: str | None
+    set_number: int | None
+    red_flag: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """Everything one turn says, and whether the conversation goes on."""
+
+    speech: tuple[Segment, ...]
+    reprompt: tuple[Say, ...] = ()
+    end_session: bool = False
+    rate_percent: int = 100
+    pain_event: PainEvent | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def text(self) -> str:
+        """The spoken words only, for tests and the terminal chat."""
+        return " ".join(s.text for s in self.speech if isinstance(s, Say))

@@ -1,0 +1,113 @@
+"""A routine: the exercises a person does today, in an order that spares getting up
+and down, with every figure resolved (program or prescription over catalog)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from .catalog import Catalog, Exercise, Position, ProgramItem
+
+POSITION_ORDER: tuple[Position, ...] = (
+    "back",
+    "all_fours",
+    "kneeling",
+    "stomach",
+    "sitting",
+    "standing",
+)
+
+POSITION_CHANGE: dict[Position, str] = {
+    "back": "Time to change position: lie down on your back.",
+    "all_fours": "Time to change position: come onto your hands and knees.",
+    "kneeling": "Time to change position: come up to kneeling on your mat.",
+    "stomach": "Time to change position: lie on your stomach.",
+    "sitting": "Time to change position: sit down on a chair or stool.",
+    "standing": "Time to change position: stand up.",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RoutineItem:
+    """One exercise of a routine with the figures the coach counts with."""
+
+    exercise_id: str
+    variant: str | None
+    hold_seconds: int | None
+    reps: int
+    sets: int
+    rest_seconds: int
+
+    def gentle(self) -> RoutineItem:
+        """The gentler version after a pain report: about half the reps (at least one)
+        and shorter holds; the slower pace is the session's to apply."""
+        hold = self.hold_seconds
+        if hold is not None:
+            hold = min(hold, max(2, hold // 2))
+        return replace(self, reps=max(1, self.reps // 2), hold_seconds=hold)
+
+    def to_list(self) -> list[object]:
+        return [
+            self.exercise_id,
+            self.variant,
+            self.hold_seconds,
+            self.reps,
+            self.sets,
+            self.rest_seconds,
+        ]
+
+    @classmethod
+    def from_list(cls, data: list[object]) -> RoutineItem:
+        exercise_id, variant, hold, reps, sets, rest = data
+        if not isinstance(exercise_id, str) or not (variant is None or isinstance(variant, str)):
+            raise ValueError("routine item id or variant is not text")
+        numbers = (reps, sets, rest) + (() if hold is None else (hold,))
+        if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in numbers):
+            raise ValueError("routine item figures must be non-negative whole numbers")
+        if reps < 1 or sets < 1:  # type: ignore[operator]
+            raise ValueError("routine item needs at least one rep and one set")
+        return cls(exercise_id, variant, hold, reps, sets, rest)  # type: ignore[arg-type]
+
+
+def resolve_item(catalog: Catalog, item: ProgramItem) -> RoutineItem:
+    """Fill the figures a program or prescription leaves out from the catalog."""
+    exercise = catalog[item.id]
+    exercise.variant(item.variant)  # raises KeyError for an unknown variant
+    catalog_hold = exercise.hold_seconds.value if exercise.hold_seconds else None
+    hold = item.hold_seconds if item.hold_seconds is not None else catalog_hold
+    return RoutineItem(
+        exercise_id=exercise.id,
+        variant=item.variant,
+        hold_seconds=hold,
+        reps=item.reps if item.reps is not None else exercise.reps.value,
+        sets=item.sets if item.sets is not None else exercise.sets.value,
+        rest_seconds=(
+            item.rest_seconds if item.rest_seconds is not None else exercise.rest_seconds.value
+        ),
+    )
+
+
+def order_by_position(catalog: Catalog, items: Iterable[RoutineItem]) -> tuple[RoutineItem, ...]:
+    """Group exercises by position (back, all fours, kneeling, stomach, sitting, standing),
+    keeping the prescribed order within each position."""
+    indexed = list(enumerate(items))
+    indexed.sort(
+        key=lambda pair: (POSITION_ORDER.index(catalog[pair[1].exercise_id].position), pair[0])
+    )
+    return tuple(item for _, item in indexed)
+
+
+def plan_routine(catalog: Catalog, items: Iterable[ProgramItem]) -> tuple[RoutineItem, ...]:
+    """A routine from a program or a prescription, ordered to avoid needless position changes."""
+    return order_by_position(catalog, (resolve_item(catalog, item) for item in items))
+
+
+def default_routine(catalog: Catalog) -> tuple[RoutineItem, ...]:
+    return plan_routine(catalog, catalog.default_program.exercises)
+
+
+def position_change(previous: Exercise | None, current: Exercise) -> str | None:
+    """What to say when the next exercise starts in another position, else None."""
+    if previous is None or previous.position == current.position:
+        return None
+    return POSITION_CHANGE[current.position]

@@ -1,0 +1,536 @@
+"""The coaching session as a state machine: ``(state, event) -> (new state, plan)``.
+
+Modelled on sans-I/O protocol machines such as h11: the state is a plain value,
+events are plain values, and :meth:`Coach.step` is the one place that owns every
+transition.  An event that makes no sense in the current phase raises
+:class:`IllegalEventError` with a sentence the person can hear; :meth:`Coach.respond`
+turns that into a spoken answer and leaves the state as it was.
+
+The pain policy of DESIGN.md §3 lives here, in :meth:`Coach._report`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from . import events as ev
+from . import script
+from .catalog import Catalog, Exercise, ProgramItem
+from .pacing import GENTLE_PACE, Pace, clamp_pace, pace
+from .pain import classify
+from .plan import PainAction, PainEvent, Plan, Say, Segment
+from .routine import RoutineItem, resolve_item
+from .state import TERMINAL, Phase, SessionState, StopReason
+
+
+class IllegalEventError(Exception):
+    """An event that does not apply in the current phase, with what to tell the person."""
+
+    def __init__(self, phase: Phase, event: ev.Event, reply: str) -> None:
+        super().__init__(f"{type(event).__name__} is not allowed in phase {phase.value}: {reply}")
+        self.phase = phase
+        self.event = event
+        self.reply = reply
+
+
+Outcome = tuple[SessionState, Plan]
+
+
+class Coach:
+    """Drives sessions over one catalog.  Holds no per-person state."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.safety = catalog.safety
+        self._handlers: dict[type, Callable[[SessionState, ev.Event], Outcome]] = {
+            ev.Start: self._start,
+            ev.Ready: self._ready,
+            ev.Next: self._next,
+            ev.Repeat: self._repeat,
+            ev.Previous: self._previous,
+            ev.Skip: self._skip,
+            ev.GoTo: self._go_to,
+            ev.Describe: self._describe,
+            ev.Slower: self._slower,
+            ev.Faster: self._faster,
+            ev.Pause: self._pause,
+            ev.Resume: self._resume,
+            ev.PainReported: self._report,
+            ev.WhatsNext: self._whats_next,
+            ev.HowManyLeft: self._how_many_left,
+            ev.Stop: self._stop,
+            ev.Yes: self._yes,
+            ev.No: self._no,
+        }
+
+    # -- public API -------------------------------------------------------------
+
+    def new_session(self, routine: tuple[RoutineItem, ...]) -> SessionState:
+        if not routine:
+            raise ValueError("a routine needs at least one exercise")
+        for item in routine:
+            self.catalog[item.exercise_id].variant(item.variant)
+        return SessionState(routine=routine)
+
+    def step(self, state: SessionState, event: ev.Event) -> Outcome:
+        """Apply one event.  Raises :class:`IllegalEventError` when it does not apply now."""
+        handler = self._handlers.get(type(event))
+        if handler is None:
+            raise TypeError(f"not a coach event: {event!r}")
+        return handler(state, event)
+
+    def respond(self, state: SessionState, event: ev.Event) -> Outcome:
+        """Like :meth:`step`, but an illegal event is answered, not raised."""
+        try:
+            return self.step(state, event)
+        except IllegalEventError as refused:
+            return state, self._plan(state, [Say(refused.reply), Say(self.prompt(state))])
+
+    def prompt(self, state: SessionState) -> str:
+        """What the person can say next, in the current phase."""
+        match state.phase:
+            case Phase.READY:
+                return "Say start when you're ready to begin."
+            case Phase.POSITIONING:
+                return "Say ready when you're in position."
+            case Phase.COUNTING:
+                return "Say next when you're ready."
+            case Phase.PAUSED:
+                return "Say resume to carry on, or stop to finish for now."
+            case Phase.PAIN_CHECK:
+                return self.safety.first_pain_question
+            case Phase.FINISHED:
+                return "You can say start to do the routine again, or stop."
+            case Phase.STOPPED:
+                return "You can ask me how an exercise is done, or say stop."
+        raise AssertionError(state.phase)  # pragma: no cover - Phase is exhaustive
+
+    # -- helpers ----------------------------------------------------------------
+
+    def _exercise(self, state: SessionState) -> Exercise:
+        assert state.item is not None
+        return self.catalog[state.item.exercise_id]
+
+    def _item(self, state: SessionState) -> RoutineItem:
+        """The current exercise's figures, made gentler after a pain report."""
+        assert state.item is not None
+        return state.item.gentle() if state.gentle else state.item
+
+    def _pace(self, state: SessionState) -> Pace:
+        return pace(state.pace)
+
+    def _plan(
+        self,
+        state: SessionState,
+        speech: list[Segment],
+        *,
+        end: bool = False,
+        pain_event: PainEvent | None = None,
+    ) -> Plan:
+        reprompt = () if end else (Say(self.prompt(state)),)
+        return Plan(
+            speech=tuple(speech),
+            reprompt=reprompt,
+            end_session=end,
+            rate_percent=self._pace(state).rate_percent,
+            pain_event=pain_event,
+        )
+
+    def _refuse(self, state: SessionState, event: ev.Event, reply: str) -> IllegalEventError:
+        return IllegalEventError(state.phase, event, reply)
+
+    def _introduce(self, state: SessionState, lead: list[Segment] | None = None) -> Outcome:
+        """Move to POSITIONING for the current exercise and set, and introduce it."""
+        exercise = self._exercise(state)
+        speech = list(lead or [])
+        speech += script.introduce(
+            exercise,
+            self._item(state),
+            number=state.index + 1,
+            total=len(state.routine),
+            set_index=state.set,
+            previous_position=state.last_position,
+            gentle=state.gentle,
+        )
+        new = state.evolve(
+            phase=Phase.POSITIONING, rep=0, paused_from=None, last_position=exercise.position
+        )
+        return new, self._plan(new, speech)
+
+    def _count(self, state: SessionState, *, with_action: bool) -> Outcome:
+        """Count the current part of the set and move to COUNTING."""
+        exercise, item, speed = self._exercise(state), self._item(state), self._pace(state)
+        speech, end = script.count_reps(
+            exercise, item, speed, set_index=state.set, start=state.rep, with_action=with_action
+        )
+        speech += script.after_set(
+            exercise,
+            item,
+            speed,
+            set_index=state.set,
+            set_complete=end >= script.rep_slots(exercise, item),
+            last_exercise=state.index + 1 >= len(state.routine),
+        )
+        new = state.evolve(phase=Phase.COUNTING)
+        return new, self._plan(new, speech)
+
+    def _chunk_end(self, state: SessionState) -> int:
+        return script.chunk_end(
+            self._exercise(state), self._item(state), self._pace(state), state.rep
+        )
+
+    def _goto_index(self, state: SessionState, index: int, lead: list[Segment]) -> Outcome:
+        moved = state.evolve(index=index, set=0, rep=0)
+        return self._introduce(moved, lead)
+
+    def _finish(self, state: SessionState, lead: list[Segment]) -> Outcome:
+        new = state.evolve(phase=Phase.FINISHED, rep=0, paused_from=None)
+        speech = [*lead, Say("That's the whole routine done. Well done!")]
+        speech.append(Say("Open Back Coach again tomorrow for your next session."))
+        return new, self._plan(new, speech, end=True)
+
+    def _mark_done(self, state: SessionState) -> SessionState:
+        assert state.item is not None
+        return state.evolve(done=(*state.done, state.item.exercise_id))
+
+    # -- transitions ------------------------------------------------------------
+
+    def _start(self, state: SessionState, event: ev.Event) -> Outcome:
+        if state.phase is Phase.READY:
+            count = script.plural(len(state.routine), "exercise")
+            lead = [Say(f"Let's begin. Today's routine has {count}.")]
+            return self._goto_index(state, 0, lead)
+        if state.phase is Phase.FINISHED:
+            fresh = state.evolve(
+                index=0, set=0, rep=0, pains=0, gentle=False, done=(), pace=clamp_pace(state.pace)
+            )
+            return self._goto_index(fresh, 0, [Say("Let's do the routine again from the start.")])
+        if state.phase is Phase.STOPPED:
+            reply = (
+                self.safety.no_start_after_red_flag
+                if state.stop_reason is StopReason.RED_FLAG
+                else self.safety.no_start_after_pain
+            )
+            raise self._refuse(state, event, reply)
+        if state.phase is Phase.PAUSED:
+            raise self._refuse(state, event, "Your routine is paused, and your place is kept.")
+        raise self._refuse(state, event, "We've already started.")
+
+    def _ready(self, state: SessionState, event: ev.Event) -> Outcome:
+        match state.phase:
+            case Phase.READY:
+                return self._start(state, event)
+            case Phase.POSITIONING:
+                return self._count(state, with_action=True)
+            case Phase.COUNTING:
+                return self._advance(state)
+            case Phase.PAUSED:
+                return self._resume(state, event)
+            case Phase.PAIN_CHECK:
+                return self._go_on_gently(state)
+        raise self._refuse(state, event, self._over(state))
+
+    _next = _ready
+
+    def _over(self, state: SessionState) -> str:
+        if state.phase is Phase.FINISHED:
+            return "We've finished the routine."
+        return "We've stopped the exercises for today."
+
+    def _advance(self, state: SessionState) -> Outcome:
+        """After a counted part: the rest of the set, the next set or exercise, or the end."""
+        end = self._chunk_end(state)
+        slots = script.rep_slots(self._exercise(state), self._item(state))
+        if end < slots:
+            return self._count(state.evolve(rep=end), with_action=False)
+        if state.set + 1 < self._item(state).sets:
+            return self._count(state.evolve(set=state.set + 1, rep=0), with_action=False)
+        done = self._mark_done(state)
+        if state.index + 1 < len(state.routine):
+            return self._goto_index(done, state.index + 1, [])
+        return self._finish(done, [])
+
+    def _repeat(self, state: SessionState, event: ev.Event) -> Outcome:
+        match state.phase:
+            case Phase.POSITIONING:
+                return self._introduce(state)
+            case Phase.COUNTING:
+                return self._count(state, with_action=state.rep == 0)
+            case Phase.PAIN_CHECK:
+                return state, self._plan(state, [Say(self.safety.first_pain_question)])
+        return state, self._plan(state, [Say(self.prompt(state))])
+
+    def _previous(self, state: SessionState, event: ev.Event) -> Outcome:
+        if state.phase not in (Phase.POSITIONING, Phase.COUNTING, Phase.PAUSED):
+            raise self._refuse(state, event, self._cannot_move(state))
+        if state.index == 0:
+            return self._goto_index(state, 0, [Say("This is the first exercise. From the top.")])
+        return self._goto_index(state, state.index - 1, [Say("Going back.")])
+
+    def _skip(self, state: SessionState, event: ev.Event) -> Outcome:
+        if state.phase not in (Phase.POSITIONING, Phase.COUNTING, Phase.PAUSED):
+            raise self._refuse(state, event, self._cannot_move(state))
+        name = script.mid_sentence(self._exercise(state).name)
+        if state.index + 1 < len(state.routine):
+            return self._goto_index(state, state.index + 1, [Say(f"Skipping {name}.")])
+        return self._finish(state, [Say(f"Skipping {name}. That was the last exercise.")])
+
+    def _cannot_move(self, state: SessionState) -> str:
+        if state.phase is Phase.READY:
+            return "We haven't started yet."
+        if state.phase is Phase.PAIN_CHECK:
+            return "First, tell me how you'd like to go on."
+        return self._over(state)
+
+    def _go_to(self, state: SessionState, event: ev.Event) -> Outcome:
+        assert isinstance(event, ev.GoTo)
+        if state.phase in (Phase.PAIN_CHECK, Phase.STOPPED):
+            raise self._refuse(state, event, self._cannot_move(state))
+        exercise = self._known(state, event, event.exercise_id, event.variant)
+        for index, item in enumerate(state.routine):
+            if item.exercise_id == exercise.id and event.variant in (None, item.variant):
+                if state.phase is Phase.FINISHED:
+                    break
+                return self._goto_index(
+                    state, index, [Say(f"Okay, {script.mid_sentence(exercise.name)}.")]
+                )
+        one_off = resolve_item(self.catalog, ProgramItem(id=exercise.id, variant=event.variant))
+        started = state.phase is Phase.COUNTING or state.set > 0
+        at = len(state.routine) if state.phase is Phase.FINISHED else state.index + int(started)
+        routine = (*state.routine[:at], one_off, *state.routine[at:])
+        lead = [
+            Say(f"Okay, {script.mid_sentence(exercise.name)}."),
+            Say("It isn't in your routine, so do it only if your physician recommended it."),
+        ]
+        return self._goto_index(state.evolve(routine=routine), at, lead)
+
+    def _known(
+        self, state: SessionState, event: ev.Event, exercise_id: str, variant: str | None
+    ) -> Exercise:
+        if exercise_id not in self.catalog:
+            raise self._refuse(state, event, "I don't know that exercise.")
+        exercise = self.catalog[exercise_id]
+        try:
+            exercise.variant(variant)
+        except KeyError:
+            raise self._refuse(state, event, f"{exercise.name} has no version like that.") from None
+        return exercise
+
+    def _describe(self, state: SessionState, event: ev.Event) -> Outcome:
+        assert isinstance(event, ev.Describe)
+        exercise = self._known(state, event, event.exercise_id, event.variant)
+        item = next(
+            (i for i in state.routine if i.exercise_id == exercise.id),
+            resolve_item(self.catalog, ProgramItem(id=exercise.id, variant=event.variant)),
+        )
+        speech = script.describe(exercise, event.variant or item.variant, item)
+        speech.append(Say(self.prompt(state)))
+        return state, self._plan(state, speech)
+
+    def _slower(self, state: SessionState, event: ev.Event) -> Outcome:
+        if state.phase is Phase.STOPPED:
+            raise self._refuse(state, event, self._over(state))
+        level = clamp_pace(state.pace + 1)
+        if level == state.pace:
+            reply = "That's already the slowest pace."
+        else:
+            reply = f"Okay, I'll go slower. The pace is now {pace(level).name}."
+        new = state.evolve(pace=level)
+        return new, self._plan(new, [Say(reply), Say(self.prompt(new))])
+
+    def _faster(self, state: SessionState, event: ev.Event) -> Outcome:
+        if state.phase is Phase.STOPPED:
+            raise self._refuse(state, event, self._over(state))
+        floor = GENTLE_PACE if state.gentle else 0
+        level = clamp_pace(state.pace - 1, floor=floor)
+        if level == state.pace and state.gentle:
+            reply = "Because you had pain today, I'll keep the pace gentle."
+        elif level == state.pace:
+            reply = "That's already the fastest pace."
+        else:
+            reply = f"Okay, a bit faster. The pace is now {pace(level).name}."
+        new = state.evolve(pace=level)
+        return new, self._plan(new, [Say(reply), Say(self.prompt(new))])
+
+    def _pause(self, state: SessionState, event: ev.Event) -> Outcome:
+        if state.phase is Phase.PAUSED:
+            return state, self._plan(state, [Say("We're paused."), Say(self.prompt(state))])
+        if state.phase not in (Phase.POSITIONING, Phase.COUNTING, Phase.PAIN_CHECK):
+            raise self._refuse(
+                state,
+                event,
+                self._cannot_move(state) if state.phase is Phase.READY else self._over(state),
+            )
+        new = state.evolve(phase=Phase.PAUSED, paused_from=state.phase)
+        speech = [Say(f"Paused. I've kept your place: {self._where(new)}."), Say(self.prompt(new))]
+        return new, self._plan(new, speech)
+
+    def _where(self, state: SessionState) -> str:
+        exercise, item = self._exercise(state), self._item(state)
+        where = script.mid_sentence(exercise.name)
+        if item.sets > 1:
+            where += f", set {state.set + 1} of {item.sets}"
+        return where
+
+    def _resume(self, state: SessionState, event: ev.Event) -> Outcome:
+        if state.phase is Phase.PAIN_CHECK:
+            return self._go_on_gently(state)
+        if state.phase is not Phase.PAUSED:
+            raise self._refuse(state, event, "We're not paused.")
+        if state.paused_from is Phase.PAIN_CHECK:
+            new = state.evolve(phase=Phase.PAIN_CHECK, paused_from=None)
+            return new, self._plan(
+                new, [Say("Welcome back."), Say(self.safety.first_pain_question)]
+            )
+        return self._introduce(state, [Say(f"Welcome back. You were on {self._where(state)}.")])
+
+    def _go_on_gently(self, state: SessionState) -> Outcome:
+        gentle = state.evolve(rep=0, gentle=True, pace=max(state.pace, GENTLE_PACE))
+        return self._introduce(gentle, [Say(self.safety.go_on_gently)])
+
+    def _whats_next(self, state: SessionState, event: ev.Event) -> Outcome:
+        return state, self._plan(state, [Say(self._next_text(state)), Say(self.prompt(state))])
+
+    def _next_text(self, state: SessionState) -> str:
+        if state.phase in TERMINAL:
+            return "Nothing more today."
+        if state.phase is Phase.READY:
+            return f"First is {script.mid_sentence(self._exercise(state).name)}."
+        exercise = self._exercise(state)
+        if state.phase is not Phase.COUNTING:
+            return f"Next is {self._where(state)}."
+        if state.set + 1 < self._item(state).sets:
+            return f"Next is set {state.set + 2} of {script.mid_sentence(exercise.name)}."
+        if state.index + 1 < len(state.routine):
+            following = self.catalog[state.routine[state.index + 1].exercise_id]
+            where = script.POSITION_WORDS[following.position]
+            return f"Next is {script.mid_sentence(following.full_name)}, {where}."
+        return "That was the last exercise."
+
+    def _how_many_left(self, state: SessionState, event: ev.Event) -> Outcome:
+        total = len(state.routine)
+        if state.phase is Phase.FINISHED:
+            text = "None: you've finished the routine."
+        elif state.phase is Phase.STOPPED:
+            text = "We've stopped for today, so none."
+        elif state.phase is Phase.READY:
+            text = f"There are {script.plural(total, 'exercise')} in your routine."
+        else:
+            after = total - state.index - 1
+            text = f"You're on exercise {state.index + 1} of {total}, {self._where(state)}."
+            text += (
+                f" {script.plural(after, 'more exercise')} after this one."
+                if after
+                else " It's the last one."
+            )
+        return state, self._plan(state, [Say(text), Say(self.prompt(state))])
+
+    def _stop(self, state: SessionState, event: ev.Event) -> Outcome:
+        if state.phase is Phase.PAIN_CHECK:
+            return self._stop_after_pain(state)
+        if state.phase in (Phase.POSITIONING, Phase.COUNTING, Phase.PAUSED):
+            paused_from = state.paused_from if state.phase is Phase.PAUSED else state.phase
+            new = state.evolve(phase=Phase.PAUSED, paused_from=paused_from)
+            speech = [
+                Say(f"Okay, stopping here. I've saved your place: {self._where(new)}."),
+                Say("Open Back Coach again to carry on. Goodbye!"),
+            ]
+            return new, self._plan(new, speech, end=True)
+        return state, self._plan(state, [Say("Okay. Goodbye!")], end=True)
+
+    def _stop_after_pain(self, state: SessionState) -> Outcome:
+        new = state.evolve(phase=Phase.STOPPED, stop_reason=StopReason.PAIN, paused_from=None)
+        return new, self._plan(new, [Say(self.safety.stop_after_pain)], end=True)
+
+    def _yes(self, state: SessionState, event: ev.Event) -> Outcome:
+        match state.phase:
+            case Phase.READY | Phase.FINISHED:
+                return self._start(state, event)
+            case Phase.POSITIONING | Phase.COUNTING | Phase.PAUSED | Phase.PAIN_CHECK:
+                return self._ready(state, event)
+        raise self._refuse(state, event, self._over(state))
+
+    def _no(self, state: SessionState, event: ev.Event) -> Outcome:
+        match state.phase:
+            case Phase.PAIN_CHECK:
+                return self._stop_after_pain(state)
+            case Phase.POSITIONING | Phase.COUNTING:
+                return state, self._plan(state, [Say("Take your time."), Say(self.prompt(state))])
+            case Phase.PAUSED:
+                speech = [Say("Okay. Your place is saved for later. Goodbye!")]
+                return state, self._plan(state, speech, end=True)
+        return state, self._plan(state, [Say("Okay. Goodbye!")], end=True)
+
+    # -- the pain policy (DESIGN.md §3) -------------------------------------------
+
+    def _report(self, state: SessionState, event: ev.Event) -> Outcome:
+        assert isinstance(event, ev.PainReported)
+        found = classify(event.words, event.reported_as)
+
+        def record(new: SessionState, action: PainAction) -> PainEvent:
+            return PainEvent(
+                at=event.at,
+                words=event.words,
+                kind=found.kind,
+                action=action,
+                exercise_id=state.item.exercise_id if state.item else None,
+                set_number=state.set + 1 if state.item else None,
+                red_flag=found.red_flag,
+            )
+
+        if found.kind == "red_flag":
+            new = state.evolve(
+                phase=Phase.STOPPED, stop_reason=StopReason.RED_FLAG, paused_from=None
+            )
+            speech = [Say(self.safety.red_flag.format(symptom=found.symptom))]
+            return new, self._plan(new, speech, end=True, pain_event=record(new, "urgent_stop"))
+
+        if state.phase in TERMINAL:
+            text = (
+                self.safety.pain_outside_routine
+                if found.kind == "pain"
+                else self.safety.soreness_outside_routine
+            )
+            return state, self._plan(
+                state, [Say(text)], end=True, pain_event=record(state, "advised")
+            )
+
+        if found.kind == "soreness":
+            return self._soreness(state, record)
+
+        if state.pains >= 1:
+            new = state.evolve(
+                phase=Phase.STOPPED,
+                stop_reason=StopReason.PAIN,
+                pains=state.pains + 1,
+                paused_from=None,
+            )
+            speech = [*self._stop_count(state), Say(self.safety.second_pain)]
+            return new, self._plan(new, speech, end=True, pain_event=record(new, "stopped"))
+
+        new = state.evolve(
+            phase=Phase.PAIN_CHECK,
+            pains=1,
+            gentle=True,
+            pace=max(state.pace, GENTLE_PACE),
+            rep=0,
+            paused_from=None,
+        )
+        speech = [
+            *self._stop_count(state),
+            Say(self.safety.first_pain),
+            Say(self.safety.first_pain_question),
+        ]
+        return new, self._plan(new, speech, pain_event=record(new, "gentle_offered"))
+
+    def _stop_count(self, state: SessionState) -> list[Segment]:
+        return [Say(self.safety.stop_count)] if state.phase is Phase.COUNTING else []
+
+    def _soreness(
+        self, state: SessionState, record: Callable[[SessionState, PainAction], PainEvent]
+    ) -> Outcome:
+        slower = state.evolve(pace=clamp_pace(state.pace + 1))
+        if state.phase is Phase.COUNTING:
+            slower = slower.evolve(phase=Phase.POSITIONING, rep=0)
+        speech = [Say(self.safety.soreness), Say(self.prompt(slower))]
+        return slower, self._plan(slower, speech, pain_event=record(slower, "slowed"))

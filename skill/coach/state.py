@@ -1,0 +1,153 @@
+"""The session state: a small, versioned value that serialises to compact JSON.
+
+The store keeps it between sessions and Alexa carries it in the session
+attributes within one, so it holds only what cannot be derived: the routine,
+where the person is, the pace, and what the pain policy has done so far.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Any
+
+from .catalog import Position
+from .pacing import NORMAL_PACE, SLOWEST_PACE
+from .routine import POSITION_ORDER, RoutineItem
+
+STATE_VERSION = 1
+
+
+class Phase(StrEnum):
+    READY = "ready"  # routine planned, not begun
+    POSITIONING = "positioning"  # exercise introduced, waiting for "ready"
+    COUNTING = "counting"  # a set (or part of one) has been counted, waiting for "next"
+    PAUSED = "paused"
+    PAIN_CHECK = "pain_check"  # first pain report: asked "go on gently, or stop?"
+    FINISHED = "finished"  # routine done
+    STOPPED = "stopped"  # ended for safety: pain again, pain then stop, or a red flag
+
+
+class StopReason(StrEnum):
+    PAIN = "pain"
+    RED_FLAG = "red_flag"
+
+
+TERMINAL = frozenset({Phase.FINISHED, Phase.STOPPED})
+
+
+class StateError(ValueError):
+    """Stored state that cannot be read (corrupt, or from an unknown newer version)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SessionState:
+    routine: tuple[RoutineItem, ...]
+    phase: Phase = Phase.READY
+    index: int = 0  # current exercise in the routine
+    set: int = 0  # current set, from 0
+    rep: int = 0  # first rep slot of the current part of the set, from 0
+    pace: int = NORMAL_PACE
+    gentle: bool = False
+    pains: int = 0  # pain reports in this routine
+    paused_from: Phase | None = None
+    stop_reason: StopReason | None = None
+    last_position: Position | None = None  # where the person is lying, sitting or standing
+    done: tuple[str, ...] = field(default=())  # exercise ids completed in this routine
+
+    @property
+    def item(self) -> RoutineItem | None:
+        return self.routine[self.index] if 0 <= self.index < len(self.routine) else None
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "v": STATE_VERSION,
+            "r": [item.to_list() for item in self.routine],
+            "ph": self.phase.value,
+            "i": self.index,
+            "s": self.set,
+            "k": self.rep,
+            "p": self.pace,
+        }
+        optional = {
+            "g": 1 if self.gentle else 0,
+            "n": self.pains,
+            "pf": self.paused_from.value if self.paused_from else None,
+            "sr": self.stop_reason.value if self.stop_reason else None,
+            "lp": self.last_position,
+            "d": list(self.done),
+        }
+        data.update({key: value for key, value in optional.items() if value})
+        return data
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), separators=(",", ":"))
+
+    @classmethod
+    def from_dict(cls, data: Any) -> SessionState:
+        if not isinstance(data, dict):
+            raise StateError("state is not an object")
+        data = _migrate(data)
+        try:
+            routine = tuple(RoutineItem.from_list(item) for item in data["r"])
+            paused_from = data.get("pf")
+            stop_reason = data.get("sr")
+            last_position = data.get("lp")
+            if last_position is not None and last_position not in POSITION_ORDER:
+                raise ValueError(f"unknown position {last_position!r}")
+            state = cls(
+                routine=routine,
+                phase=Phase(data["ph"]),
+                index=_whole(data["i"]),
+                set=_whole(data["s"]),
+                rep=_whole(data["k"]),
+                pace=min(SLOWEST_PACE, _whole(data["p"])),
+                gentle=bool(data.get("g", 0)),
+                pains=_whole(data.get("n", 0)),
+                paused_from=Phase(paused_from) if paused_from else None,
+                stop_reason=StopReason(stop_reason) if stop_reason else None,
+                last_position=last_position,
+                done=tuple(str(d) for d in data.get("d", ())),
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            raise StateError(f"state does not fit version {STATE_VERSION}: {error}") from None
+        if not routine:
+            raise StateError("state has an empty routine")
+        if state.index > len(routine) or (state.phase not in TERMINAL and state.item is None):
+            raise StateError("state points past the end of its routine")
+        return state
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> SessionState:
+        try:
+            data = json.loads(text)
+        except (ValueError, TypeError) as error:
+            raise StateError(f"state is not JSON: {error}") from None
+        return cls.from_dict(data)
+
+    def evolve(self, **changes: Any) -> SessionState:
+        return replace(self, **changes)
+
+
+def _whole(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValueError(f"{value!r} is not a non-negative whole number")
+    return value
+
+
+# Each entry upgrades a stored state from version N to N+1.  A newer release adds
+# one here when it changes the layout, so a state saved yesterday still resumes.
+MIGRATIONS: dict[int, Any] = {}
+
+
+def _migrate(data: dict[str, Any]) -> dict[str, Any]:
+    version = data.get("v")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise StateError(f"state has no valid version: {version!r}")
+    if version > STATE_VERSION:
+        raise StateError(f"state version {version} is newer than this release ({STATE_VERSION})")
+    while version < STATE_VERSION:
+        data = MIGRATIONS[version](data)
+        version = data["v"]
+    return data

@@ -1,0 +1,117 @@
+"""Rendering a coach plan to SSML that Alexa accepts and that keeps time.
+
+A hold is counted so that the counting lasts the hold: each count word is placed
+on its second (or, for long holds, on its milestone) and the gap to the next is
+filled with ``<break>``, aiming at absolute times so that a word that runs long
+is made up for by a shorter break after it.  Breaks longer than Alexa's 10 s are
+chained.
+"""
+
+from __future__ import annotations
+
+import re
+from xml.sax.saxutils import escape
+
+from ..coach.plan import Hold, Pause, Plan, Say, Segment
+from .limits import MAX_BREAK_SECONDS, check_ssml
+from .timing import number_words, text_seconds
+
+# Characters that XML 1.0 does not allow at all; they never reach the SSML.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Holds up to this long are counted every second; longer ones count down in steps.
+COUNT_EVERY_SECOND_UP_TO = 10
+FINAL_COUNTDOWN = 3
+
+
+def speakable(text: str) -> str:
+    """Plain text made safe to put inside SSML."""
+    return escape(_NOT_XML.sub("", text))
+
+
+def breaks(seconds: float) -> str:
+    """Silence of any length as ``<break>`` tags of at most 10 s each."""
+    parts: list[str] = []
+    remaining = round(max(0.0, seconds), 3)
+    while remaining > 0:
+        step = min(remaining, MAX_BREAK_SECONDS)
+        millis = round(step * 1000)
+        if millis <= 0:
+            break
+        parts.append(
+            f'<break time="{millis / 1000:g}s"/>'
+            if millis % 1000 == 0
+            else f'<break time="{millis}ms"/>'
+        )
+        remaining = round(remaining - step, 3)
+    return "".join(parts)
+
+
+def hold_step(seconds: int) -> int:
+    """How often a long hold announces the time left."""
+    if seconds <= 30:
+        return 5
+    if seconds <= 60:
+        return 10
+    return 15
+
+
+def hold_cues(seconds: int) -> list[tuple[int, str]]:
+    """What to say at which second of a hold: every second for short holds; for long
+    ones the length, the time left at each step, and a final three, two, one."""
+    if seconds <= COUNT_EVERY_SECOND_UP_TO:
+        return [(second, f"{number_words(second + 1)}.") for second in range(seconds)]
+    cues = [(0, f"{number_words(seconds)} seconds.")]
+    step = hold_step(seconds)
+    left = (seconds - 1) // step * step
+    while left > FINAL_COUNTDOWN + 2:
+        cues.append((seconds - left, f"{number_words(left)} seconds left."))
+        left -= step
+    cues += [(seconds - n, f"{number_words(n)}.") for n in range(FINAL_COUNTDOWN, 0, -1)]
+    return cues
+
+
+def render_hold(seconds: int, rate_percent: int) -> str:
+    """A counted hold whose estimated length is ``seconds`` at this prosody rate."""
+    parts: list[str] = []
+    elapsed = 0.0
+    cues = hold_cues(seconds)
+    for index, (at, words) in enumerate(cues):
+        target_next = cues[index + 1][0] if index + 1 < len(cues) else seconds
+        parts.append(speakable(words))
+        elapsed = max(elapsed, at) + text_seconds(words, rate_percent)
+        gap = target_next - elapsed
+        if gap > 0:
+            parts.append(breaks(gap))
+            elapsed = target_next
+    return " ".join(parts)
+
+
+def render_segments(segments: tuple[Segment, ...], rate_percent: int) -> str:
+    parts: list[str] = []
+    for segment in segments:
+        if isinstance(segment, Say):
+            parts.append(speakable(segment.text))
+        elif isinstance(segment, Pause):
+            parts.append(breaks(segment.seconds))
+        elif isinstance(segment, Hold):
+            parts.append(render_hold(segment.seconds, rate_percent))
+        else:  # pragma: no cover - Segment is a closed union
+            raise TypeError(f"not a speech segment: {segment!r}")
+    body = " ".join(part for part in parts if part)
+    if rate_percent != 100:
+        body = f'<prosody rate="{rate_percent}%">{body}</prosody>'
+    return f"<speak>{body}</speak>"
+
+
+def render(plan: Plan) -> tuple[str, str | None]:
+    """SSML for a plan's speech and its reprompt (None when the session ends).
+
+    Raises :class:`~skill.speech.limits.SpeechLimitError` if Alexa would refuse it.
+    """
+    speech = render_segments(plan.speech, plan.rate_percent)
+    check_ssml(speech)
+    reprompt = None
+    if plan.reprompt:
+        reprompt = render_segments(plan.reprompt, plan.rate_percent)
+        check_ssml(reprompt)
+    return speech, reprompt
