@@ -57,9 +57,13 @@ class Figure(_Strict):
 
 
 class Variant(_Strict):
+    """Another way to do an exercise (handout A's "A." and "B." versions)."""
+
     id: str = Field(pattern=r"^[a-z]$")
     name: str = Field(min_length=1)
     action: str = Field(min_length=1)
+    release: str | None = None  # when it returns differently from the main action
+    side_label: str | None = None  # when it alternates something else ("arm", "knee")
 
 
 class Source(_Strict):
@@ -128,6 +132,14 @@ class Exercise(_Strict):
             return self.action
         return variant.action
 
+    def release_for(self, variant_id: str | None) -> str:
+        variant = self.variant(variant_id)
+        return variant.release if variant and variant.release else self.release
+
+    def side_label_for(self, variant_id: str | None) -> str:
+        variant = self.variant(variant_id)
+        return variant.side_label if variant and variant.side_label else self.side_label
+
 
 class ProgramItem(_Strict):
     """One exercise of a program or prescription, with optional overrides."""
@@ -175,10 +187,18 @@ class SafetyText(_Strict):
 
 
 def normalise_name(text: str) -> str:
-    """Lower case, no accents or punctuation, single spaces: the form names are compared in."""
+    """The form names are compared in: lower case, no accents or punctuation, single
+    spaces, and each word singular, so "knee roll" and "knee rolls" are one name (and
+    "back extension" is ambiguous, as handouts A and B both have one)."""
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     text = re.sub(r"[^a-z0-9]+", " ", text.lower())
-    return " ".join(text.split())
+    return " ".join(_singular(word) for word in text.split())
+
+
+def _singular(word: str) -> str:
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
 
 
 class Catalog:

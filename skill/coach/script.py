@@ -56,7 +56,7 @@ def rep_slots(exercise: Exercise, item: RoutineItem) -> int:
 
 
 def rep_slot(exercise: Exercise, item: RoutineItem, slot: int) -> RepSlot:
-    label = exercise.side_label
+    label = exercise.side_label_for(item.variant)
     if exercise.sides == "switch":
         side = "right" if slot < item.reps else "left"
         return RepSlot(slot % item.reps + 1, f"{side} {label}", slot % item.reps == 0)
@@ -84,9 +84,9 @@ def chunk_end(exercise: Exercise, item: RoutineItem, pace: Pace, start: int) -> 
 def figures_summary(exercise: Exercise, item: RoutineItem) -> str:
     reps = plural(item.reps, "repetition")
     if exercise.sides == "switch":
-        reps += f" on each {exercise.side_label}"
+        reps += f" on each {exercise.side_label_for(item.variant)}"
     elif exercise.sides == "alternate" and item.reps > 1:
-        reps += f", alternating {exercise.side_label}s"
+        reps += f", alternating {exercise.side_label_for(item.variant)}s"
     if item.hold_seconds is not None:
         reps += f", holding for {plural(item.hold_seconds, 'second')}"
         if len(exercise.hold_cues) > 1:
@@ -110,7 +110,7 @@ def introduce(
     segments: list[Segment] = []
     if previous_position is not None and previous_position != exercise.position:
         segments.append(Say(POSITION_CHANGE[exercise.position]))
-    segments.append(Say(f"Exercise {number} of {total}: {exercise.full_name}."))
+    segments.append(Say(f"Exercise {number} of {total}: {exercise.name}."))
     variant = exercise.variant(item.variant)
     if variant is not None:
         segments.append(Say(f"The {variant.name}."))
@@ -170,7 +170,7 @@ def _one_rep(
     for cue in exercise.hold_cues or ("Hold.",):
         segments.append(Say(cue))
         segments.append(Hold(item.hold_seconds))
-    segments.append(Say(exercise.release))
+    segments.append(Say(exercise.release_for(item.variant)))
     if not last:
         segments.append(Pause(round(REP_GAP_SECONDS * pace.factor, 2)))
     return segments

@@ -404,7 +404,7 @@ class Coach:
         if state.index + 1 < len(state.routine):
             following = self.catalog[state.routine[state.index + 1].exercise_id]
             where = script.POSITION_WORDS[following.position]
-            return f"Next is {script.mid_sentence(following.full_name)}, {where}."
+            return f"Next is {script.mid_sentence(following.name)}, {where}."
         return "That was the last exercise."
 
     def _how_many_left(self, state: SessionState, event: ev.Event) -> Outcome:
