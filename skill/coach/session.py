@@ -467,14 +467,16 @@ class Coach:
         assert isinstance(event, ev.PainReported)
         found = classify(event.words, event.reported_as)
 
+        current = state.item if state.phase is not Phase.READY else None
+
         def record(new: SessionState, action: PainAction) -> PainEvent:
             return PainEvent(
                 at=event.at,
                 words=event.words,
                 kind=found.kind,
                 action=action,
-                exercise_id=state.item.exercise_id if state.item else None,
-                set_number=state.set + 1 if state.item else None,
+                exercise_id=current.exercise_id if current else None,
+                set_number=state.set + 1 if current else None,
                 red_flag=found.red_flag,
             )
 

@@ -143,11 +143,13 @@ MIGRATIONS: dict[int, Any] = {}
 
 def _migrate(data: dict[str, Any]) -> dict[str, Any]:
     version = data.get("v")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+    if not isinstance(version, int) or isinstance(version, bool):
         raise StateError(f"state has no valid version: {version!r}")
     if version > STATE_VERSION:
         raise StateError(f"state version {version} is newer than this release ({STATE_VERSION})")
     while version < STATE_VERSION:
+        if version not in MIGRATIONS:
+            raise StateError(f"state has no valid version: {version!r} cannot be upgraded")
         data = MIGRATIONS[version](data)
         version = data["v"]
     return data

@@ -1,0 +1,343 @@
+"""The pain policy of DESIGN.md §3, path by path.  Safety-critical: every branch here."""
+
+from __future__ import annotations
+
+import pytest
+
+from skill.coach import events as ev
+from skill.coach.catalog import Catalog
+from skill.coach.pacing import GENTLE_PACE, SLOWEST_PACE
+from skill.coach.pain import classify
+from skill.coach.plan import Hold, Pause, Plan
+from skill.coach.session import Coach, IllegalEventError
+from skill.coach.state import Phase, SessionState, StopReason
+
+from .coaching import at_counting, run
+
+CONSULT = "contact your physician"
+ACTIVE = (Phase.READY, Phase.POSITIONING, Phase.COUNTING, Phase.PAUSED)
+
+
+def in_phase(coach: Coach, fresh: SessionState, phase: Phase) -> SessionState:
+    """A realistic state in each phase of the default routine, on its second exercise."""
+    if phase is Phase.READY:
+        return fresh
+    counting = at_counting(coach, fresh, index=1)
+    match phase:
+        case Phase.COUNTING:
+            return counting
+        case Phase.POSITIONING:
+            return run(coach, fresh, ev.Start(), ev.Skip())[0]
+        case Phase.PAUSED:
+            return run(coach, counting, ev.Pause())[0]
+        case Phase.PAIN_CHECK:
+            return run(coach, counting, ev.PainReported("it hurts"))[0]
+        case Phase.FINISHED:
+            return run(coach, counting, *[ev.Skip()] * 4)[0]
+        case Phase.STOPPED:
+            return run(coach, counting, ev.PainReported("it hurts"), ev.No())[0]
+    raise AssertionError(phase)
+
+
+def counts_nothing(plan: Plan) -> bool:
+    return not any(isinstance(s, Hold | Pause) for s in plan.speech)
+
+
+# -- telling pain, soreness and red flags apart --------------------------------------
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "it hurts",
+        "ouch",
+        "that's painful",
+        "my back is killing me",
+        "I feel a sharp pain",
+        "that doesn't feel right",
+        "it's hurting",
+        "stop it hurts",
+        "ow",
+        "shooting pain in my back",
+    ],
+)
+def test_pain_words_are_pain(words: str) -> None:
+    assert classify(words, "soreness").kind == "pain"
+    assert classify(words, "pain").red_flag is None
+
+
+@pytest.mark.parametrize(
+    "words", ["my muscles are sore", "I'm a bit stiff", "my tummy muscles ache", "feels tight"]
+)
+def test_soreness_words_are_soreness_unless_the_intent_said_pain(words: str) -> None:
+    assert classify(words, "soreness").kind == "soreness"
+    assert classify(words, "pain").kind == "pain"  # words never make a report less serious
+
+
+@pytest.mark.parametrize(
+    ("words", "flag"),
+    [
+        ("my leg is numb", "numbness_tingling"),
+        ("I have tingling in my foot", "numbness_tingling"),
+        ("pins and needles in my toes", "numbness_tingling"),
+        ("my legs feel weak", "leg_weakness"),
+        ("my leg gave way", "leg_weakness"),
+        ("the pain is shooting down my leg", "shooting_leg_pain"),
+        ("it goes down my leg", "shooting_leg_pain"),
+        ("my sciatica is back", "shooting_leg_pain"),
+        ("I can't control my bladder", "bladder_bowel"),
+        ("I've had a problem with my bowels", "bladder_bowel"),
+        ("I wet myself", "bladder_bowel"),
+        ("I fell over yesterday and now it hurts", "fall_injury"),
+        ("it started after an injury", "fall_injury"),
+        ("my back is sore and my leg is numb", "numbness_tingling"),
+    ],
+)
+def test_red_flags_are_recognised_whatever_the_intent(words: str, flag: str) -> None:
+    for reported_as in ("soreness", "pain", "red_flag"):
+        found = classify(words, reported_as)  # type: ignore[arg-type]
+        assert (found.kind, found.red_flag) == ("red_flag", flag)
+        assert found.symptom
+
+
+def test_a_red_flag_intent_without_telling_words_is_still_a_red_flag() -> None:
+    found = classify("", "red_flag")
+    assert found.kind == "red_flag" and found.symptom
+
+
+def test_curly_apostrophes_are_understood() -> None:
+    assert classify("that doesn\u2019t feel right", "soreness").kind == "pain"
+
+
+# -- first report --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("phase", ACTIVE)
+def test_first_pain_stops_the_count_offers_gentle_and_advises(
+    coach: Coach, fresh: SessionState, phase: Phase
+) -> None:
+    state = in_phase(coach, fresh, phase)
+    new, plan = coach.step(state, ev.PainReported("ouch it hurts", at="2026-11-23T10:00:00Z"))
+    assert new.phase is Phase.PAIN_CHECK
+    assert new.pains == 1 and new.gentle and new.pace >= GENTLE_PACE
+    assert counts_nothing(plan)
+    assert CONSULT in plan.text and "go on gently, or stop" in plan.text
+    assert ("stopped the count" in plan.text) is (phase is Phase.COUNTING)
+    assert not plan.end_session and plan.reprompt
+    event = plan.pain_event
+    assert event is not None
+    assert (event.kind, event.action, event.words, event.at) == (
+        "pain",
+        "gentle_offered",
+        "ouch it hurts",
+        "2026-11-23T10:00:00Z",
+    )
+    if phase is Phase.READY:
+        assert event.exercise_id is None and event.set_number is None
+    else:
+        assert event.exercise_id == state.routine[state.index].exercise_id
+        assert event.set_number == state.set + 1
+
+
+@pytest.mark.parametrize("answer", [ev.Yes(), ev.Resume(), ev.Ready(), ev.Next()])
+def test_going_on_gently_restarts_the_set_gentler(
+    coach: Coach, fresh: SessionState, answer: ev.Event
+) -> None:
+    checking = in_phase(coach, fresh, Phase.PAIN_CHECK)
+    state, plan = coach.step(checking, answer)
+    assert state.phase is Phase.POSITIONING and state.index == checking.index and state.rep == 0
+    assert "go gently" in plan.text and "Gently now" in plan.text
+    assert counts_nothing(plan)
+
+
+@pytest.mark.parametrize("answer", [ev.No(), ev.Stop()])
+def test_choosing_to_stop_after_pain_ends_with_advice(
+    coach: Coach, fresh: SessionState, answer: ev.Event
+) -> None:
+    state, plan = coach.step(in_phase(coach, fresh, Phase.PAIN_CHECK), answer)
+    assert state.phase is Phase.STOPPED and state.stop_reason is StopReason.PAIN
+    assert plan.end_session and CONSULT in plan.text
+
+
+def test_the_question_is_repeated_not_skipped(coach: Coach, fresh: SessionState) -> None:
+    checking = in_phase(coach, fresh, Phase.PAIN_CHECK)
+    same, plan = coach.step(checking, ev.Repeat())
+    assert same == checking and "go on gently, or stop" in plan.text
+    paused, _ = coach.step(checking, ev.Pause())
+    back, plan = coach.step(paused, ev.Resume())
+    assert back.phase is Phase.PAIN_CHECK and "go on gently, or stop" in plan.text
+
+
+def test_gentle_pace_cannot_be_sped_up_after_pain(coach: Coach, fresh: SessionState) -> None:
+    state, _ = run(coach, in_phase(coach, fresh, Phase.PAIN_CHECK), ev.Yes())
+    for _ in range(SLOWEST_PACE + 1):
+        state, plan = coach.step(state, ev.Faster())
+    assert state.pace == GENTLE_PACE
+    assert "keep the pace gentle" in plan.text
+
+
+# -- second report -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("where", ["pain_check", "positioning", "counting", "paused"])
+def test_second_pain_in_the_same_routine_ends_it(
+    coach: Coach, fresh: SessionState, where: str
+) -> None:
+    state = in_phase(coach, fresh, Phase.PAIN_CHECK)
+    if where != "pain_check":
+        state, _ = run(coach, state, ev.Yes())
+    if where == "counting":
+        state, _ = run(coach, state, ev.Ready())
+    if where == "paused":
+        state, _ = run(coach, state, ev.Pause())
+    new, plan = coach.step(state, ev.PainReported("it hurts again"))
+    assert new.phase is Phase.STOPPED and new.stop_reason is StopReason.PAIN
+    assert new.pains == 2
+    assert plan.end_session and counts_nothing(plan)
+    assert CONSULT in plan.text and "stop the exercises" in plan.text
+    assert plan.pain_event is not None and plan.pain_event.action == "stopped"
+
+
+def test_second_pain_after_many_exercises_still_ends_it(coach: Coach, fresh: SessionState) -> None:
+    state, _ = run(coach, fresh, ev.Start(), ev.PainReported("ouch"), ev.Yes(), ev.Ready())
+    state, _ = run(coach, state, ev.Next(), ev.Ready(), ev.Next(), ev.Ready())
+    assert state.index == 2
+    state, plan = coach.step(state, ev.PainReported("that's painful"))
+    assert state.phase is Phase.STOPPED and plan.end_session
+
+
+# -- soreness ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("phase", ACTIVE)
+def test_soreness_slows_down_and_goes_on(coach: Coach, fresh: SessionState, phase: Phase) -> None:
+    state = in_phase(coach, fresh, phase)
+    new, plan = coach.step(state, ev.PainReported("my muscles are sore", "soreness"))
+    assert new.pace == state.pace + 1 and new.pains == 0 and not new.gentle
+    expected = Phase.POSITIONING if phase is Phase.COUNTING else phase
+    assert new.phase is expected
+    assert "slow the pace" in plan.text and "it hurts" in plan.text
+    assert counts_nothing(plan) and not plan.end_session
+    assert plan.pain_event is not None
+    assert (plan.pain_event.kind, plan.pain_event.action) == ("soreness", "slowed")
+
+
+def test_soreness_at_the_slowest_pace_stays_there(coach: Coach, fresh: SessionState) -> None:
+    state = fresh.evolve(pace=SLOWEST_PACE)
+    new, _ = coach.step(state, ev.PainReported("sore", "soreness"))
+    assert new.pace == SLOWEST_PACE
+
+
+def test_soreness_then_pain_is_still_a_first_report(coach: Coach, fresh: SessionState) -> None:
+    state = in_phase(coach, fresh, Phase.COUNTING)
+    state, _ = run(coach, state, ev.PainReported("sore", "soreness"))
+    state, plan = coach.step(state, ev.PainReported("now it hurts"))
+    assert state.phase is Phase.PAIN_CHECK and not plan.end_session
+
+
+def test_soreness_while_asked_about_pain_keeps_the_question(
+    coach: Coach, fresh: SessionState
+) -> None:
+    state = in_phase(coach, fresh, Phase.PAIN_CHECK)
+    new, plan = coach.step(state, ev.PainReported("just sore", "soreness"))
+    assert new.phase is Phase.PAIN_CHECK and "go on gently, or stop" in plan.text
+
+
+def test_soreness_said_with_pain_words_is_pain(coach: Coach, fresh: SessionState) -> None:
+    state = in_phase(coach, fresh, Phase.COUNTING)
+    new, plan = coach.step(state, ev.PainReported("it's sore and it really hurts", "soreness"))
+    assert new.phase is Phase.PAIN_CHECK
+    assert plan.pain_event is not None and plan.pain_event.kind == "pain"
+
+
+# -- red flags -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("phase", list(Phase))
+def test_red_flag_stops_at_once_with_urgent_advice_in_every_phase(
+    coach: Coach, fresh: SessionState, phase: Phase
+) -> None:
+    state = in_phase(coach, fresh, phase)
+    new, plan = coach.step(state, ev.PainReported("my leg has gone numb", "pain"))
+    assert new.phase is Phase.STOPPED and new.stop_reason is StopReason.RED_FLAG
+    assert plan.end_session and counts_nothing(plan)
+    assert "Numbness or tingling" in plan.text and "urgent care" in plan.text
+    assert plan.pain_event is not None
+    assert (plan.pain_event.kind, plan.pain_event.action, plan.pain_event.red_flag) == (
+        "red_flag",
+        "urgent_stop",
+        "numbness_tingling",
+    )
+
+
+@pytest.mark.parametrize(
+    ("words", "symptom"),
+    [
+        ("I've got tingling", "Numbness or tingling"),
+        ("my legs are weak", "Weakness in your legs"),
+        ("pain shooting down my leg", "Pain shooting down your leg"),
+        ("I lost control of my bladder", "bladder or bowel"),
+        ("I hurt it in a fall", "Pain after a fall or injury"),
+    ],
+)
+def test_each_red_flag_is_named_back(
+    coach: Coach, fresh: SessionState, words: str, symptom: str
+) -> None:
+    _, plan = coach.step(in_phase(coach, fresh, Phase.COUNTING), ev.PainReported(words))
+    assert symptom in plan.text
+
+
+def test_a_red_flag_intent_stops_even_with_no_words(coach: Coach, fresh: SessionState) -> None:
+    new, plan = coach.step(in_phase(coach, fresh, Phase.COUNTING), ev.PainReported("", "red_flag"))
+    assert new.stop_reason is StopReason.RED_FLAG and plan.end_session
+
+
+# -- after the routine is over ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("phase", [Phase.FINISHED, Phase.STOPPED])
+def test_pain_after_the_routine_is_advised_and_logged(
+    coach: Coach, fresh: SessionState, phase: Phase
+) -> None:
+    state = in_phase(coach, fresh, phase)
+    new, plan = coach.step(state, ev.PainReported("it hurts"))
+    assert new == state and plan.end_session
+    assert CONSULT in plan.text
+    assert plan.pain_event is not None and plan.pain_event.action == "advised"
+    _, sore = coach.step(state, ev.PainReported("a bit sore", "soreness"))
+    assert "soreness" in sore.text and sore.pain_event is not None
+
+
+@pytest.mark.parametrize(
+    ("reason", "words"), [(StopReason.PAIN, "stopped"), (StopReason.RED_FLAG, "urgent care")]
+)
+def test_no_restart_after_a_safety_stop(
+    coach: Coach, fresh: SessionState, reason: StopReason, words: str
+) -> None:
+    stopped = fresh.evolve(phase=Phase.STOPPED, stop_reason=reason)
+    with pytest.raises(IllegalEventError) as refused:
+        coach.step(stopped, ev.Start())
+    assert words in refused.value.reply
+
+
+def test_every_report_yields_exactly_one_pain_event(coach: Coach, fresh: SessionState) -> None:
+    state = in_phase(coach, fresh, Phase.COUNTING)
+    reports = [
+        ev.PainReported("sore", "soreness", at="1"),
+        ev.PainReported("ouch", at="2"),
+        ev.PainReported("it hurts", at="3"),
+        ev.PainReported("it hurts", at="4"),
+    ]
+    logged = []
+    for report in reports:
+        state, plan = coach.step(state, report)
+        assert plan.pain_event is not None
+        logged.append((plan.pain_event.at, plan.pain_event.action))
+    assert logged == [("1", "slowed"), ("2", "gentle_offered"), ("3", "stopped"), ("4", "advised")]
+
+
+def test_safety_text_says_nothing_beyond_stop_and_consult(catalog: Catalog) -> None:
+    """A tripwire: the safety text must not grow diagnoses or treatments."""
+    text = " ".join(catalog.safety.model_dump().values()).lower()
+    for word in ("diagnos", "medication", "ibuprofen", "ice", "heat", "cure", "treatment"):
+        assert f" {word}" not in text

@@ -1,0 +1,155 @@
+"""The session state as stored: compact, versioned JSON that survives a round trip."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from skill.coach import events as ev
+from skill.coach.routine import RoutineItem
+from skill.coach.session import Coach
+from skill.coach.state import (
+    MIGRATIONS,
+    STATE_VERSION,
+    Phase,
+    SessionState,
+    StateError,
+    StopReason,
+)
+from skill.speech import render
+
+
+def test_round_trip_of_a_fresh_and_a_busy_state(coach: Coach, fresh: SessionState) -> None:
+    busy = fresh.evolve(
+        phase=Phase.PAUSED,
+        index=3,
+        set=1,
+        rep=2,
+        pace=4,
+        gentle=True,
+        pains=1,
+        paused_from=Phase.COUNTING,
+        last_position="all_fours",
+        done=("b01-knee-rolls",),
+    )
+    for state in (fresh, busy, fresh.evolve(phase=Phase.STOPPED, stop_reason=StopReason.RED_FLAG)):
+        assert SessionState.from_json(state.to_json()) == state
+
+
+def test_state_json_is_compact(fresh: SessionState) -> None:
+    text = fresh.to_json()
+    assert " " not in text
+    assert json.loads(text)["v"] == STATE_VERSION
+    assert len(text) < 400  # the default routine; Redis budget is 2 KB per user
+
+
+def test_a_long_routine_still_fits_the_storage_budget(coach: Coach) -> None:
+    routine = tuple(
+        RoutineItem(exercise_id, None, 120, 30, 5, 120) for exercise_id in coach.catalog.exercises
+    )
+    state = coach.new_session(routine).evolve(done=tuple(coach.catalog.exercises))
+    assert len(state.to_json()) < 2048
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("not json", "not JSON"),
+        ("[]", "not an object"),
+        ("{}", "no valid version"),
+        ('{"v": "1"}', "no valid version"),
+        ('{"v": 0}', "no valid version"),
+        ('{"v": true}', "no valid version"),
+        (f'{{"v": {STATE_VERSION + 1}}}', "newer"),
+        ('{"v": 1}', "does not fit"),
+        ('{"v":1,"r":[],"ph":"ready","i":0,"s":0,"k":0,"p":1}', "empty routine"),
+        ('{"v":1,"r":[["x",null,null,1,1,0]],"ph":"dancing","i":0,"s":0,"k":0,"p":1}', "not fit"),
+        (
+            '{"v":1,"r":[["x",null,null,1,1,0]],"ph":"ready","i":5,"s":0,"k":0,"p":1}',
+            "past the end",
+        ),
+        ('{"v":1,"r":[["x",null,null,1,1,0]],"ph":"ready","i":-1,"s":0,"k":0,"p":1}', "not fit"),
+        ('{"v":1,"r":[["x",null,null,0,1,0]],"ph":"ready","i":0,"s":0,"k":0,"p":1}', "not fit"),
+        ('{"v":1,"r":[["x",null,null,"5",1,0]],"ph":"ready","i":0,"s":0,"k":0,"p":1}', "not fit"),
+        ('{"v":1,"r":[["x",null]],"ph":"ready","i":0,"s":0,"k":0,"p":1}', "not fit"),
+        ('{"v":1,"r":[[1,null,null,1,1,0]],"ph":"ready","i":0,"s":0,"k":0,"p":1}', "not fit"),
+        (
+            '{"v":1,"r":[["x",null,null,1,1,0]],"ph":"ready","i":0,"s":0,"k":0,"p":1,"lp":"moon"}',
+            "not fit",
+        ),
+    ],
+)
+def test_unreadable_state_is_refused_clearly(text: str, problem: str) -> None:
+    with pytest.raises(StateError, match=problem):
+        SessionState.from_json(text)
+
+
+def test_an_older_version_is_migrated(monkeypatch: pytest.MonkeyPatch, fresh: SessionState) -> None:
+    """How a newer release reads an older state: one migration step per version."""
+    old = {**fresh.to_dict(), "v": STATE_VERSION - 1}
+    old["phase_name"] = old.pop("ph")
+    with pytest.raises(StateError, match="cannot be upgraded"):
+        SessionState.from_dict(old)
+
+    def upgrade(state: dict) -> dict:
+        state = dict(state)
+        state["ph"] = state.pop("phase_name")
+        state["v"] = STATE_VERSION
+        return state
+
+    monkeypatch.setitem(MIGRATIONS, STATE_VERSION - 1, upgrade)
+    assert SessionState.from_dict(old) == fresh
+
+
+EVENTS = st.one_of(
+    st.sampled_from(
+        [
+            ev.Start(),
+            ev.Ready(),
+            ev.Next(),
+            ev.Repeat(),
+            ev.Previous(),
+            ev.Skip(),
+            ev.Slower(),
+            ev.Faster(),
+            ev.Pause(),
+            ev.Resume(),
+            ev.WhatsNext(),
+            ev.HowManyLeft(),
+            ev.Stop(),
+            ev.Yes(),
+            ev.No(),
+            ev.PainReported("sore", "soreness"),
+            ev.PainReported("it hurts"),
+            ev.PainReported("my leg is numb"),
+        ]
+    ),
+    st.sampled_from(["a07-cat-and-camel", "b01-knee-rolls", "a19-upper-back-stretch", "x"]).map(
+        ev.GoTo
+    ),
+    st.sampled_from(["a17-trunk-rotation", "b03-back-extensions"]).map(ev.Describe),
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(EVENTS, max_size=30))
+def test_any_conversation_keeps_a_valid_state_and_renderable_speech(
+    coach: Coach, fresh: SessionState, events: list[ev.Event]
+) -> None:
+    state = fresh
+    for event in events:
+        state, plan = coach.respond(state, event)
+        assert SessionState.from_json(state.to_json()) == state
+        speech, reprompt = render(plan)
+        assert speech.startswith("<speak>")
+        assert (reprompt is None) is plan.end_session
+        if state.phase not in (Phase.FINISHED, Phase.STOPPED):
+            assert state.item is not None
+        if state.stop_reason is StopReason.RED_FLAG:
+            assert state.phase is Phase.STOPPED
+        assert state.pains <= 2
