@@ -341,3 +341,14 @@ def test_safety_text_says_nothing_beyond_stop_and_consult(catalog: Catalog) -> N
     text = " ".join(catalog.safety.model_dump().values()).lower()
     for word in ("diagnos", "medication", "ibuprofen", "ice", "heat", "cure", "treatment"):
         assert f" {word}" not in text
+
+
+def test_the_red_flag_a_slot_resolved_to_is_the_one_named(
+    coach: Coach, fresh: SessionState
+) -> None:
+    state = in_phase(coach, fresh, Phase.COUNTING)
+    _, plan = coach.step(
+        state, ev.PainReported("my foot fell asleep", "red_flag", red_flag="leg_weakness")
+    )
+    assert "Weakness in your legs" in plan.text
+    assert plan.pain_event is not None and plan.pain_event.red_flag == "leg_weakness"

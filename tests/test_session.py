@@ -419,3 +419,51 @@ def test_every_phase_has_a_prompt_and_every_open_plan_a_reprompt(
 def test_new_session_refuses_unknown_exercise(coach: Coach) -> None:
     with pytest.raises(KeyError):
         coach.new_session((RoutineItem("nope", None, None, 1, 1, 0),))
+
+
+# -- launch: welcome, or an offer to carry on -----------------------------------------
+
+
+def test_greet_a_new_person_with_the_safety_line(coach: Coach, fresh: SessionState) -> None:
+    state, plan = coach.greet(None, fresh, returning=False)
+    assert state == fresh
+    assert "Welcome to Back Coach" in plan.text and coach.safety.welcome in plan.text
+    assert "knee rolls" in plan.text and not plan.end_session
+
+
+def test_greet_offers_to_carry_on_where_they_stopped(coach: Coach, fresh: SessionState) -> None:
+    stored = at_counting(coach, fresh, index=1).evolve(set=0)
+    state, plan = coach.greet(stored, fresh, returning=True)
+    assert state.phase is Phase.PAUSED and state.paused_from is Phase.COUNTING
+    assert "You were on pelvic tilts" in plan.text and "carry on" in plan.text
+    resumed, _ = coach.step(state, ev.Yes())
+    assert resumed.index == 1 and resumed.phase is Phase.POSITIONING
+
+
+def test_greet_after_a_safety_stop_refuses_and_ends(coach: Coach, fresh: SessionState) -> None:
+    for reason, words in (
+        (StopReason.PAIN, "because of pain"),
+        (StopReason.RED_FLAG, "urgent care"),
+    ):
+        stopped = fresh.evolve(phase=Phase.STOPPED, stop_reason=reason)
+        state, plan = coach.greet(stopped, fresh, returning=True)
+        assert state == stopped and plan.end_session and words in plan.text
+
+
+def test_greet_after_finishing_offers_to_go_again(coach: Coach, fresh: SessionState) -> None:
+    done = fresh.evolve(phase=Phase.FINISHED)
+    state, plan = coach.greet(done, fresh, returning=True)
+    assert state == done and "done today's routine" in plan.text and not plan.end_session
+
+
+def test_greet_remembers_the_last_pain_report(coach: Coach, fresh: SessionState) -> None:
+    from skill.coach.plan import PainEvent
+
+    pain = PainEvent("t", "ouch", "pain", "stopped", "b01-knee-rolls", 1)
+    _, plan = coach.greet(None, fresh, returning=True, last_pain=pain)
+    assert "Last time, something hurt" in plan.text and "contact your physician" in plan.text
+    flag = PainEvent.from_dict({**pain.to_dict(), "kind": "red_flag", "red_flag": "fall_injury"})
+    _, plan = coach.greet(None, fresh, returning=True, last_pain=flag)
+    assert "doctor's attention" in plan.text
+    assert PainEvent.from_dict({"kind": "nonsense"}) is None
+    assert PainEvent.from_dict(pain.to_dict()) == pain

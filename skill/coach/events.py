@@ -85,6 +85,7 @@ class PainReported:
     words: str = ""
     reported_as: ReportKind = "pain"
     at: str | None = None
+    red_flag: str | None = None  # which red flag, when the intent's slot said so
 
 
 @dataclass(frozen=True, slots=True)

@@ -65,12 +65,15 @@ class Classified:
     symptom: str | None = None
 
 
-def classify(words: str, reported_as: ReportKind = "pain") -> Classified:
-    """The most serious reading of a report: the intent's kind or what the words say."""
+def classify(words: str, reported_as: ReportKind = "pain", flag: str | None = None) -> Classified:
+    """The most serious reading of a report: the intent's kind or what the words say.
+
+    ``flag`` is the red flag the intent's slot resolved to, if any.
+    """
     text = " ".join(words.lower().replace("\u2019", "'").split())
-    for flag, symptom, pattern in RED_FLAGS:
-        if pattern.search(text):
-            return Classified("red_flag", flag, symptom)
+    for name, symptom, pattern in RED_FLAGS:
+        if name == flag or pattern.search(text):
+            return Classified("red_flag", name, symptom)
     if reported_as == "red_flag":
         return Classified("red_flag", "unspecified", "What you describe")
     from_words: ReportKind | None = None

@@ -49,6 +49,36 @@ class PainEvent:
     set_number: int | None
     red_flag: str | None = None
 
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "at": self.at,
+            "words": self.words,
+            "kind": self.kind,
+            "action": self.action,
+            "exercise": self.exercise_id,
+            "set": self.set_number,
+            "red_flag": self.red_flag,
+        }
+
+    @classmethod
+    def from_dict(cls, data: object) -> PainEvent | None:
+        """A stored pain event, or None when it cannot be read (never raises)."""
+        if not isinstance(data, dict) or data.get("kind") not in ("soreness", "pain", "red_flag"):
+            return None
+        return cls(
+            at=_text(data.get("at")),
+            words=_text(data.get("words")) or "",
+            kind=data["kind"],
+            action=data.get("action", "advised"),
+            exercise_id=_text(data.get("exercise")),
+            set_number=data.get("set") if isinstance(data.get("set"), int) else None,
+            red_flag=_text(data.get("red_flag")),
+        )
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
 
 @dataclass(frozen=True, slots=True)
 class Plan:

@@ -19,8 +19,10 @@ from .routine import POSITION_CHANGE, RoutineItem
 TURN_BUDGET_SECONDS = 150
 # A breath between reps after a hold is released, at normal pace.
 REP_GAP_SECONDS = 2.0
-# What saying a rep number, a side and a release takes, roughly, at normal pace.
-REP_TALK_SECONDS = 2.5
+# Speech runs at roughly this many characters a second at the normal rate; a rep
+# number and its side ("7, right leg.") are about this long.
+SPOKEN_CHARS_PER_SECOND = 12
+REP_NUMBER_CHARS = 16
 
 POSITION_WORDS = {
     "back": "lying on your back",
@@ -67,12 +69,16 @@ def rep_slot(exercise: Exercise, item: RoutineItem, slot: int) -> RepSlot:
 
 
 def rep_seconds(exercise: Exercise, item: RoutineItem, pace: Pace) -> float:
-    """Roughly how long one rep takes to coach, for splitting long sets across turns."""
+    """Roughly how long one rep takes to coach, for splitting long sets across turns:
+    the holds or the movement, the gap after, and the words (rep number, cues, release)."""
+    words = REP_NUMBER_CHARS
     if item.hold_seconds is None:
         work = exercise.move_seconds * pace.factor
     else:
-        work = item.hold_seconds * max(1, len(exercise.hold_cues)) + REP_GAP_SECONDS * pace.factor
-    return work + REP_TALK_SECONDS / (pace.rate_percent / 100)
+        cues = exercise.hold_cues or ("Hold.",)
+        work = item.hold_seconds * len(cues) + REP_GAP_SECONDS * pace.factor
+        words += sum(len(cue) for cue in cues) + len(exercise.release_for(item.variant))
+    return work + words / SPOKEN_CHARS_PER_SECOND / (pace.rate_percent / 100)
 
 
 def chunk_end(exercise: Exercise, item: RoutineItem, pace: Pace, start: int) -> int:

@@ -12,6 +12,7 @@ The pain policy of DESIGN.md §3 lives here, in :meth:`Coach._report`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from . import events as ev
 from . import script
@@ -85,6 +86,64 @@ class Coach:
             return self.step(state, event)
         except IllegalEventError as refused:
             return state, self._plan(state, [Say(refused.reply), Say(self.prompt(state))])
+
+    def greet(
+        self,
+        stored: SessionState | None,
+        fresh: SessionState,
+        *,
+        returning: bool,
+        last_pain: PainEvent | None = None,
+    ) -> Outcome:
+        """The launch: welcome and safety for a new routine, or an offer to carry on.
+
+        ``stored`` is the state kept from an earlier session today (None when there
+        is none or it expired); ``fresh`` is today's routine not yet begun.
+        ``last_pain`` is the newest pain report in the person's history.
+        """
+        hello = "Welcome back to Back Coach." if returning else "Welcome to Back Coach."
+        if stored is None or stored.phase is Phase.READY:
+            state = fresh
+            first = script.mid_sentence(self.catalog[state.routine[0].exercise_id].name)
+            count = script.plural(len(state.routine), "exercise")
+            speech = [Say(hello), *self._remember(last_pain), Say(self.safety.welcome)]
+            speech.append(Say(f"Today's routine has {count}, starting with {first}."))
+            speech.append(Say(self.prompt(state)))
+            return state, self._plan(state, speech)
+        if stored.phase is Phase.STOPPED:
+            reason = (
+                self.safety.no_start_after_red_flag
+                if stored.stop_reason is StopReason.RED_FLAG
+                else self.safety.no_start_after_pain
+            )
+            return stored, self._plan(stored, [Say(hello), Say(reason)], end=True)
+        if stored.phase is Phase.FINISHED:
+            speech = [Say(hello), Say("You've done today's routine."), Say(self.prompt(stored))]
+            return stored, self._plan(stored, speech)
+        paused_from = stored.paused_from if stored.phase is Phase.PAUSED else stored.phase
+        state = stored.evolve(phase=Phase.PAUSED, paused_from=paused_from)
+        speech = [Say(hello), Say(f"You were on {self._where(state)}.")]
+        if state.gentle:
+            speech.append(Say("We're keeping it gentle today, because of the pain earlier."))
+        speech.append(Say("Shall we carry on?"))
+        plan = self._plan(state, speech)
+        return state, replace(plan, reprompt=(Say("Shall we carry on? Say yes or no."),))
+
+    def _remember(self, last_pain: PainEvent | None) -> list[Segment]:
+        """A reminder of the last pain report, at the next launch (DESIGN.md §3)."""
+        if last_pain is None:
+            return []
+        if last_pain.kind == "red_flag":
+            return [
+                Say("Last time, you told me about a symptom that needs a doctor's attention."),
+                Say("If you haven't yet, please contact your physician before exercising."),
+            ]
+        if last_pain.kind == "pain":
+            return [
+                Say("Last time, something hurt. Go gently today."),
+                Say("If the pain continues, stop the exercises and contact your physician."),
+            ]
+        return []
 
     def prompt(self, state: SessionState) -> str:
         """What the person can say next, in the current phase."""
@@ -465,7 +524,7 @@ class Coach:
 
     def _report(self, state: SessionState, event: ev.Event) -> Outcome:
         assert isinstance(event, ev.PainReported)
-        found = classify(event.words, event.reported_as)
+        found = classify(event.words, event.reported_as, event.red_flag)
 
         current = state.item if state.phase is not Phase.READY else None
 
