@@ -24,3 +24,35 @@ def coach(catalog: Catalog) -> Coach:
 def fresh(coach: Coach, catalog: Catalog) -> SessionState:
     """A new session on the default routine (handout B)."""
     return coach.new_session(default_routine(catalog))
+
+
+# --- Redis: one throwaway real redis-server for the whole session (DESIGN.md §7) ---
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """A real redis-server on a free loopback port; tests may stop, kill and restart it."""
+    from tests.redis_server import RedisServer, RedisServerError
+
+    try:
+        server = RedisServer().start()
+    except RedisServerError as error:
+        problem = str(error)
+    else:
+        problem = ""
+    if problem:
+        pytest.fail(problem, pytrace=False)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def redis_url(redis_server) -> str:
+    """The session server's URL, running and empty at the start of each test."""
+    redis_server.start()  # a no-op unless an earlier test stopped or killed it
+    client = redis_server.client()
+    try:
+        client.flushall()
+    finally:
+        client.close()
+    return redis_server.url

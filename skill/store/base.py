@@ -1,0 +1,62 @@
+"""What the skill needs from storage, independent of where it is stored."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+from .keys import user_key
+
+__all__ = ["Store", "StoreUnavailableError", "UserRecord", "user_key"]
+
+DEFAULT_PROGRESS_TTL = 86_400  # seconds: routine progress expires after a day (DESIGN.md §4)
+
+
+class StoreUnavailableError(Exception):
+    """The store could not be reached or refused the operation.
+
+    Every Redis error and timeout surfaces as this, never as a raw redis exception,
+    so the webhook has one thing to catch to fall back on the session attributes.
+    """
+
+
+@dataclass(frozen=True, slots=True)
+class UserRecord:
+    state: dict[str, Any] | None  # the SessionState.to_dict() saved last; None if none or expired
+    last_pain: dict[str, Any] | None  # newest pain event appended, or None
+    last_session: dict[str, Any] | None  # newest history record appended, or None
+
+
+@runtime_checkable
+class Store(Protocol):
+    description: str  # where the data lives, for logs; never a password
+
+    def load(self, user_id: str) -> UserRecord:
+        """Everything needed to start a session, in one round trip."""
+        ...
+
+    def save(
+        self,
+        user_id: str,
+        state: dict[str, Any] | None,
+        pain_events: Sequence[dict[str, Any]] = (),
+        history: Sequence[dict[str, Any]] = (),
+    ) -> None:
+        """In one round trip: replace the progress (or delete it when state is None)
+        and append the pain events and history records."""
+        ...
+
+    def pain_log(self, user_id: str) -> list[dict[str, Any]]: ...
+
+    def history(self, user_id: str) -> list[dict[str, Any]]: ...
+
+    def delete_user(self, user_id: str) -> None:
+        """Forget everything stored for this person."""
+        ...
+
+    def ping(self) -> bool:
+        """True if the store answers; never raises."""
+        ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,61 @@
+"""Stored values: compact JSON objects, small, and read back defensively.
+
+A value that does not decode to an object (corrupted by hand, or written by
+something else) is logged and read as absent, so one bad entry cannot stop a
+person's session from starting.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+# A pain event or history record is a few hundred bytes (DESIGN.md §8: under 2 KB of
+# Redis per active user).  Anything far larger is a bug upstream, such as a whole
+# transcript in "words"; refusing it before any I/O keeps the lists from growing
+# without bound, since they are never trimmed.
+MAX_RECORD_BYTES = 1024
+
+
+class RecordTooLargeError(ValueError):
+    """A pain event or history record bigger than MAX_RECORD_BYTES."""
+
+
+def encode(value: Mapping[str, Any]) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def encode_record(record: Mapping[str, Any]) -> str:
+    text = encode(record)
+    size = len(text.encode("utf-8"))
+    if size > MAX_RECORD_BYTES:
+        raise RecordTooLargeError(
+            f"a stored record is {size} bytes; the limit is {MAX_RECORD_BYTES}"
+        )
+    return text
+
+
+def encode_records(records: Iterable[Mapping[str, Any]]) -> list[str]:
+    return [encode_record(record) for record in records]
+
+
+def decode(text: str | bytes | None, what: str) -> dict[str, Any] | None:
+    if text is None:
+        return None
+    try:
+        value = json.loads(text)
+    except (ValueError, TypeError):
+        log.warning("ignoring a stored %s that is not JSON", what)
+        return None
+    if not isinstance(value, dict):
+        log.warning("ignoring a stored %s that is not a JSON object", what)
+        return None
+    return value
+
+
+def decode_all(texts: Iterable[str | bytes], what: str) -> list[dict[str, Any]]:
+    return [value for text in texts if (value := decode(text, what)) is not None]

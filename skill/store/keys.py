@@ -1,0 +1,38 @@
+"""Redis key names for one person.
+
+The raw Alexa user id is long-lived and identifies a person's account, so it never
+appears in a key (nor, therefore, in a Redis log, a slowlog or a key scan): keys
+carry a salted SHA-256 of it.  The hashed part is wrapped in a hash tag, ``{...}``,
+so every key of one person lands in the same Redis Cluster slot and one pipelined
+MULTI/EXEC can touch all of them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+PREFIX = "backcoach"
+USER_KEY_LENGTH = 32  # hex characters: 128 bits, collisions are not a concern
+
+
+def user_key(user_id: str, salt: str = "") -> str:
+    """sha256(salt + user_id) in hex, first 32 characters."""
+    digest = hashlib.sha256((salt + user_id).encode("utf-8")).hexdigest()
+    return digest[:USER_KEY_LENGTH]
+
+
+@dataclass(frozen=True, slots=True)
+class UserKeys:
+    progress: str  # string: the coach state as JSON, with an expiry
+    pain: str  # list: pain events as JSON, append-only, no expiry
+    history: str  # list: completed-session records as JSON, append-only, no expiry
+
+    @property
+    def all(self) -> tuple[str, str, str]:
+        return (self.progress, self.pain, self.history)
+
+
+def keys_for(user_id: str, salt: str = "") -> UserKeys:
+    tag = f"{PREFIX}:{{{user_key(user_id, salt)}}}"
+    return UserKeys(progress=f"{tag}:progress", pain=f"{tag}:pain", history=f"{tag}:history")
