@@ -1,0 +1,272 @@
+"""The Alexa interaction models, built from ``interaction_model/source.yaml`` and ``content/``.
+
+Intents, samples and the small slot types are written once in the source file; the
+exercise names come from the catalog at build time, so a synonym added to content reaches
+Alexa with the next ``backcoach build-model`` and a stale committed model fails
+``backcoach build-model --check``.  The build refuses a model Alexa would reject
+(a sample in two intents, an undeclared slot, a value twice in a slot type) with an error
+that says which intent or type.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
+
+from .coach.catalog import Catalog, load_catalog, normalise_name
+
+MODEL_DIR = Path(__file__).resolve().parents[1] / "interaction_model"
+SOURCE_PATH = MODEL_DIR / "source.yaml"
+LOCALES = ("en-US", "en-GB", "en-CA", "en-AU", "en-IN")
+EXERCISE_TYPE = "EXERCISE"
+CHOICE_TYPE = "EXERCISE_CHOICE"
+# Phrases the built-in intents own: a custom intent that claimed one would steal it.
+BUILT_IN_PHRASES = frozenset(
+    {"stop", "cancel", "help", "yes", "no", "pause", "resume", "repeat", "go back", "previous"}
+)
+
+_SLOT_REF = re.compile(r"\{([A-Za-z_]+)\}")
+# Letters and apostrophes, or a single letter with a period ("a. b."), separated by spaces.
+_SPOKEN = re.compile(r"^(?:[A-Za-z']+|[A-Za-z]\.)(?: (?:[A-Za-z']+|[A-Za-z]\.))*$")
+_INVOCATION = re.compile(r"^[a-z]+(?: [a-z]+)+$")
+_INVOCATION_BANNED = frozenset({"alexa", "amazon", "echo", "computer", "skill", "app"})
+
+Model = dict[str, Any]
+
+
+class ModelError(ValueError):
+    """The interaction model source is invalid, or the model built from it would be."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SourceValue(_Strict):
+    id: StrictStr = Field(min_length=1)
+    value: StrictStr = Field(min_length=1)
+    synonyms: tuple[StrictStr, ...] = ()
+
+
+class SourceIntent(_Strict):
+    name: StrictStr = Field(pattern=r"^(AMAZON\.)?[A-Za-z_]+$")
+    slots: dict[StrictStr, StrictStr] = {}
+    samples: tuple[StrictStr, ...] = ()
+
+
+class Source(_Strict):
+    invocation_name: StrictStr
+    intents: tuple[SourceIntent, ...] = Field(min_length=1)
+    types: dict[StrictStr, tuple[SourceValue, ...]] = {}
+
+
+def load_source(path: Path | None = None) -> Source:
+    """Read and validate the source file (``interaction_model/source.yaml`` by default)."""
+    path = Path(path) if path is not None else SOURCE_PATH
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise ModelError(f"{path}: cannot read: {error}") from None
+    try:
+        return Source.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or "(file)"
+        raise ModelError(f"{path}: field '{field}': {first['msg']}") from None
+
+
+def build_models(catalog: Catalog, source_path: Path | None = None) -> dict[str, Model]:
+    """Every locale's model: ``{"interactionModel": {"languageModel": ...}}``."""
+    source = load_source(source_path)
+    types = {
+        name: [_value(v.id, v.value, v.synonyms) for v in values]
+        for name, values in source.types.items()
+    }
+    types[EXERCISE_TYPE] = exercise_values(catalog)
+    types[CHOICE_TYPE] = choice_values(catalog, source.types.get(CHOICE_TYPE, ()))
+    model: Model = {
+        "interactionModel": {
+            "languageModel": {
+                "invocationName": source.invocation_name,
+                "intents": [_intent(intent) for intent in source.intents],
+                "types": [{"name": name, "values": types[name]} for name in sorted(types)],
+            }
+        }
+    }
+    problems = model_problems(model)
+    if problems:
+        raise ModelError("the interaction model would be rejected:\n  " + "\n  ".join(problems))
+    return {locale: copy.deepcopy(model) for locale in LOCALES}
+
+
+def exercise_values(catalog: Catalog) -> list[dict[str, Any]]:
+    """One value per exercise, then one ``any:`` value per name two exercises share."""
+    shared = {name for name, ids in catalog.all_names().items() if len(ids) > 1}
+    values: list[dict[str, Any]] = []
+    shared_forms: dict[str, list[str]] = {}
+    for exercise in catalog.exercises.values():
+        if normalise_name(exercise.full_name) in shared:
+            raise ModelError(
+                f"exercises/{exercise.id}.yaml: the name {exercise.full_name!r} is shared "
+                "with another exercise: give it a qualifier"
+            )
+        synonyms: list[str] = []
+        for name in (exercise.name, *exercise.synonyms):
+            normal = normalise_name(name)
+            (shared_forms.setdefault(normal, []) if normal in shared else synonyms).append(name)
+        values.append(_value(exercise.id, exercise.full_name, synonyms))
+    for normal in sorted(shared_forms):
+        first, *rest = shared_forms[normal]
+        values.append(_value("any:" + normal.replace(" ", "-"), first, rest))
+    return values
+
+
+def choice_values(catalog: Catalog, extra: Iterable[SourceValue]) -> list[dict[str, Any]]:
+    """Answers to "which one?": each exercise's qualifier, then the source's own values.
+
+    A string a qualifier uses is dropped from the source's values, as a slot type may not
+    hold it twice and the qualifier names the exercise exactly.
+    """
+    values: list[dict[str, Any]] = []
+    used: set[str] = set()
+    for exercise in catalog.exercises.values():
+        if exercise.qualifier is None:
+            continue
+        first_person = re.sub(r"\byour\b", "my", exercise.qualifier)
+        value = _value(f"q:{exercise.id}", exercise.qualifier, [first_person])
+        strings = set(_strings(value))
+        if strings & used:
+            raise ModelError(
+                f"exercises/{exercise.id}.yaml: qualifier {exercise.qualifier!r} is also "
+                "another exercise's qualifier"
+            )
+        used |= strings
+        values.append(value)
+    for item in extra:
+        forms = [s for s in (item.value, *item.synonyms) if s.lower() not in used]
+        if forms:
+            value = _value(item.id, forms[0], forms[1:])
+            used |= set(_strings(value))
+            values.append(value)
+    return values
+
+
+def _value(value_id: str, value: str, synonyms: Iterable[str]) -> dict[str, Any]:
+    seen = {value.lower()}
+    kept = []
+    for synonym in synonyms:
+        if synonym.lower() not in seen:
+            seen.add(synonym.lower())
+            kept.append(synonym)
+    name: dict[str, Any] = {"value": value}
+    if kept:
+        name["synonyms"] = kept
+    return {"id": value_id, "name": name}
+
+
+def _strings(value: Mapping[str, Any]) -> list[str]:
+    name = value["name"]
+    return [s.lower() for s in (name["value"], *name.get("synonyms", ()))]
+
+
+def _intent(intent: SourceIntent) -> dict[str, Any]:
+    result: dict[str, Any] = {"name": intent.name}
+    if intent.slots:
+        result["slots"] = [{"name": n, "type": t} for n, t in intent.slots.items()]
+    result["samples"] = list(intent.samples)
+    return result
+
+
+def language_model(model: Mapping[str, Any]) -> Mapping[str, Any]:
+    return model["interactionModel"]["languageModel"]
+
+
+def intent_names(model: Mapping[str, Any] | None = None) -> list[str]:
+    """The intents of a built model, or of the source file when no model is given."""
+    if model is None:
+        return [intent.name for intent in load_source().intents]
+    return [intent["name"] for intent in language_model(model)["intents"]]
+
+
+def model_problems(model: Mapping[str, Any]) -> list[str]:
+    """What Alexa would reject in a model (and what would steal a built-in's phrase)."""
+    lm = language_model(model)
+    problems: list[str] = []
+    invocation = lm["invocationName"]
+    if not _INVOCATION.match(invocation) or _INVOCATION_BANNED & set(invocation.split()):
+        problems.append(f"invocation name {invocation!r} is not allowed")
+    types = {t["name"] for t in lm.get("types", [])}
+    owner: dict[str, str] = {}
+    for intent in lm["intents"]:
+        name = intent["name"]
+        slots = {slot["name"]: slot["type"] for slot in intent.get("slots", [])}
+        for slot, slot_type in slots.items():
+            if not slot_type.startswith("AMAZON.") and slot_type not in types:
+                problems.append(f"{name}: slot {slot!r} has undefined type {slot_type!r}")
+        for sample in intent["samples"]:
+            key = sample.lower()
+            if key in owner:
+                problems.append(f"{name}: sample {sample!r} is also in {owner[key]}")
+            owner[key] = name
+            if not _SPOKEN.match(_SLOT_REF.sub("x", sample)):
+                problems.append(f"{name}: sample {sample!r} has characters Alexa rejects")
+            for slot in _SLOT_REF.findall(sample):
+                if slot not in slots:
+                    problems.append(f"{name}: sample {sample!r} uses undeclared slot {slot!r}")
+            if not name.startswith("AMAZON.") and key in BUILT_IN_PHRASES:
+                problems.append(f"{name}: sample {sample!r} belongs to a built-in intent")
+    for slot_type in lm.get("types", []):
+        seen: dict[str, str] = {}
+        for value in slot_type["values"]:
+            for string in _strings(value):
+                if string in seen:
+                    problems.append(
+                        f"type {slot_type['name']}: {string!r} is in {seen[string]} "
+                        f"and {value['id']}"
+                    )
+                seen[string] = value["id"]
+    return problems
+
+
+def render(model: Mapping[str, Any]) -> str:
+    return json.dumps(model, indent=2, ensure_ascii=False) + "\n"
+
+
+def write_models(
+    out_dir: Path | None = None, catalog: Catalog | None = None, source_path: Path | None = None
+) -> list[Path]:
+    """Write ``<locale>.json`` for every locale into ``out_dir``; return the paths."""
+    out_dir = Path(out_dir) if out_dir is not None else MODEL_DIR
+    models = build_models(catalog or load_catalog(), source_path)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for locale, model in models.items():
+        path = out_dir / f"{locale}.json"
+        path.write_text(render(model), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def check_models(
+    out_dir: Path | None = None, catalog: Catalog | None = None, source_path: Path | None = None
+) -> list[str]:
+    """The locales whose file in ``out_dir`` is missing or differs from a fresh build."""
+    out_dir = Path(out_dir) if out_dir is not None else MODEL_DIR
+    models = build_models(catalog or load_catalog(), source_path)
+    stale = []
+    for locale, model in models.items():
+        path = out_dir / f"{locale}.json"
+        try:
+            current = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            current = None
+        if current != render(model):
+            stale.append(locale)
+    return stale
