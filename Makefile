@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PORT ?= 8080
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install test lint exercises clean
+.PHONY: install test run lint exercises redis-server clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,9 +16,22 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-test: $(STAMP)
+# The tests start a throwaway real redis-server on a free port; install it if missing.
+redis-server:
+	@command -v redis-server >/dev/null 2>&1 || { \
+		echo "installing redis-server (Debian package)"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq redis-server >/dev/null; \
+	}
+	@command -v redis-server >/dev/null 2>&1
+
+test: $(STAMP) redis-server
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
+
+# Serve locally on 127.0.0.1:$(PORT): verification off, embedded store unless REDIS_URL is set.
+run: $(STAMP)
+	PORT=$(PORT) $(BIN)/backcoach run
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -6,8 +6,10 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from .coach.catalog import Catalog, ContentError, Exercise, Figure, load_catalog
+from .interaction_model import MODEL_DIR, ModelError, check_models, write_models
 
 POSITION_TITLES = {
     "back": "On your back",
@@ -55,6 +57,51 @@ def print_exercises(catalog: Catalog, as_json: bool) -> None:
         print(f"Program {program.id}{marker}: {len(program.exercises)} exercises, {program.name}")
 
 
+def build_model(catalog: Catalog, out_dir: Path, check: bool) -> int:
+    try:
+        if not check:
+            paths = write_models(out_dir, catalog)
+            print(f"wrote {len(paths)} interaction models to {out_dir}")
+            return 0
+        stale = check_models(out_dir, catalog)
+    except ModelError as error:
+        print(f"backcoach: interaction model error: {error}", file=sys.stderr)
+        return 2
+    if stale:
+        print(
+            f"interaction models out of date in {out_dir}: {', '.join(stale)} "
+            "(run: backcoach build-model)",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"interaction models in {out_dir} are up to date")
+    return 0
+
+
+LOCAL_HELP = """\
+Back Coach is listening on http://127.0.0.1:{port}/alexa ({store}).
+Request verification is OFF: this is for local use only.
+  Health:       curl http://127.0.0.1:{port}/healthz
+  A launch:     curl -s -H 'Content-Type: application/json' \\
+                     --data @infra/examples/launch.json http://127.0.0.1:{port}/alexa
+  Point an Alexa skill's endpoint at it through an HTTPS tunnel, or see README.md.
+"""
+
+
+def run_local(port: int | None) -> int:
+    """``make run``: the webhook on loopback with the embedded store unless REDIS_URL is set."""
+    from .app import create_app
+    from .settings import Settings
+
+    settings = Settings.load({"ALEXA_VERIFY_SIGNATURE": "0"})
+    chosen = port or settings.port
+    app = create_app({"ALEXA_VERIFY_SIGNATURE": "0"})
+    store = app.extensions["backcoach"]["store"]
+    print(LOCAL_HELP.format(port=chosen, store=store.description), flush=True)
+    app.run(host="127.0.0.1", port=chosen, threaded=True)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="backcoach", description="Back Coach, a voice coach for low back exercises."
@@ -63,7 +110,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     listing = commands.add_parser("exercises", help="list the exercise catalog")
     listing.add_argument("--json", action="store_true", help="print the catalog as a JSON array")
     commands.add_parser("validate", help="check every content file against the schema")
+    model = commands.add_parser(
+        "build-model", help="build the Alexa interaction models from interaction_model/source.yaml"
+    )
+    model.add_argument(
+        "--check", action="store_true", help="only check the files are current (exit 1 if not)"
+    )
+    model.add_argument("--out", type=Path, default=MODEL_DIR, help="directory of <locale>.json")
+    local = commands.add_parser(
+        "run", help="serve locally on 127.0.0.1 for trying it out (no request verification)"
+    )
+    local.add_argument("--port", type=int, default=None, help="port (default: $PORT or 8080)")
     args = parser.parse_args(argv)
+    if args.command == "run":
+        return run_local(args.port)
 
     try:
         catalog = load_catalog()
@@ -74,6 +134,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print_exercises(catalog, args.json)
     elif args.command == "validate":
         print(f"content OK: {len(catalog.exercises)} exercises, {len(catalog.programs)} programs")
+    elif args.command == "build-model":
+        return build_model(catalog, args.out, args.check)
     return 0
 
 

@@ -467,3 +467,13 @@ def test_greet_remembers_the_last_pain_report(coach: Coach, fresh: SessionState)
     assert "doctor's attention" in plan.text
     assert PainEvent.from_dict({"kind": "nonsense"}) is None
     assert PainEvent.from_dict(pain.to_dict()) == pain
+
+
+def test_skip_after_an_exercise_is_counted_moves_on_and_marks_it_done(
+    coach: Coach, fresh: SessionState
+) -> None:
+    """ "Next exercise" (a skip sample) once the exercise is finished is not a skip."""
+    state = at_counting(coach, fresh)
+    state, (plan,) = run(coach, state, ev.Skip())
+    assert state.index == 1 and state.done == ("b01-knee-rolls",)
+    assert "Skipping" not in plan.text

@@ -329,10 +329,18 @@ class Coach:
     def _skip(self, state: SessionState, event: ev.Event) -> Outcome:
         if state.phase not in (Phase.POSITIONING, Phase.COUNTING, Phase.PAUSED):
             raise self._refuse(state, event, self._cannot_move(state))
+        if state.phase is Phase.COUNTING and self._exercise_counted(state):
+            return self._advance(state)  # nothing of it left to skip: "next exercise"
         name = script.mid_sentence(self._exercise(state).name)
         if state.index + 1 < len(state.routine):
             return self._goto_index(state, state.index + 1, [Say(f"Skipping {name}.")])
         return self._finish(state, [Say(f"Skipping {name}. That was the last exercise.")])
+
+    def _exercise_counted(self, state: SessionState) -> bool:
+        """Whether the last part of the last set of the current exercise has been counted."""
+        item = self._item(state)
+        last_set = state.set + 1 >= item.sets
+        return last_set and self._chunk_end(state) >= script.rep_slots(self._exercise(state), item)
 
     def _cannot_move(self, state: SessionState) -> str:
         if state.phase is Phase.READY:

@@ -1,0 +1,129 @@
+"""The webhook: ``create_app(config)`` builds the Flask app that Alexa calls.
+
+POST /alexa: body -> size cap -> JSON -> verification -> ASK SDK -> response JSON.
+GET /healthz: the process is up.  GET /readyz: the store answers.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from ask_sdk_core.exceptions import AskSdkException
+from ask_sdk_core.serialize import DefaultSerializer
+from ask_sdk_model import RequestEnvelope
+from flask import Flask, Response, request
+
+from .coach.catalog import Catalog, load_catalog
+from .handlers import build_skill
+from .settings import Settings
+from .store import Store, open_store
+from .verify import VerificationError, Verifier, make_verifier
+
+log = logging.getLogger("skill.app")
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "default-src 'none'",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def _refuse(status: int, message: str) -> Response:
+    body = json.dumps({"error": message})
+    return Response(body, status=status, mimetype="application/json")
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """The Flask app.  ``config`` overrides the environment; tests inject ``store``,
+    ``catalog`` and ``verifier`` (or, for verification, a certificate loader and roots)."""
+    settings = Settings.load(config)
+    logging.basicConfig(level=settings.log_level)
+    catalog: Catalog = settings.extras.get("catalog") or load_catalog()
+    store: Store = settings.extras.get("store") or open_store(
+        settings.redis_url,
+        cluster=settings.redis_cluster,
+        progress_ttl=settings.progress_ttl,
+        salt=settings.user_key_salt,
+    )
+    verifier: Verifier = settings.extras.get("verifier") or make_verifier(
+        settings.verify_signature, settings.alexa_skill_id
+    )
+    skill = build_skill(catalog, store)
+    serializer = DefaultSerializer()
+    log.info(
+        "Back Coach ready: %s; verification %s",
+        store.description,
+        "on" if settings.verify_signature else "OFF",
+    )
+
+    app = Flask("backcoach")
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.extensions["backcoach"] = {"settings": settings, "store": store, "skill": skill}
+
+    @app.post("/alexa")
+    def alexa() -> Response:
+        if request.mimetype != "application/json":
+            return _refuse(415, "expected application/json")
+        body = request.get_data(cache=False)
+        try:
+            payload = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            return _refuse(400, "body is not JSON")
+        if not isinstance(payload, dict) or not isinstance(payload.get("request"), dict):
+            return _refuse(400, "not an Alexa request")
+        try:
+            verifier.verify(request.headers, body, payload)
+        except VerificationError as refused:
+            log.warning("refused request: %s", refused)
+            return _refuse(400, "request could not be verified")
+        try:
+            envelope = serializer.deserialize(body.decode("utf-8"), RequestEnvelope)
+        except (AskSdkException, ValueError, TypeError, AttributeError, KeyError) as error:
+            log.warning("refused request: unreadable envelope (%s)", type(error).__name__)
+            return _refuse(400, "not an Alexa request")
+        if envelope is None or envelope.request is None:
+            return _refuse(400, "not an Alexa request")
+        response = skill.invoke(request_envelope=envelope, context=None)
+        return Response(
+            json.dumps(serializer.serialize(response), separators=(",", ":")),
+            mimetype="application/json",
+        )
+
+    @app.get("/healthz")
+    def healthz() -> Response:
+        return Response('{"status":"ok"}', mimetype="application/json")
+
+    @app.get("/readyz")
+    def readyz() -> Response:
+        if store.ping():
+            return Response('{"status":"ready"}', mimetype="application/json")
+        return _refuse(503, "store unavailable")
+
+    @app.errorhandler(413)
+    def too_large(_error: Exception) -> Response:
+        return _refuse(413, "request too large")
+
+    @app.errorhandler(404)
+    def not_found(_error: Exception) -> Response:
+        return _refuse(404, "not found")
+
+    @app.errorhandler(405)
+    def wrong_method(_error: Exception) -> Response:
+        return _refuse(405, "method not allowed")
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Response:
+        log.error("unexpected %s outside the skill", type(error).__name__)
+        return _refuse(500, "internal error")
+
+    @app.after_request
+    def secure(response: Response) -> Response:
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
+    return app

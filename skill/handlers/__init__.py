@@ -1,0 +1,25 @@
+"""The Alexa side: ASK SDK handlers that translate requests to coach events and back."""
+
+from __future__ import annotations
+
+from ask_sdk_core.skill import CustomSkill
+from ask_sdk_core.skill_builder import CustomSkillBuilder
+
+from ..coach.catalog import Catalog
+from ..coach.session import Coach
+from ..store import Store
+from ..store.adapter import StorePersistenceAdapter
+from .intents import HANDLERS, ErrorHandler, handled_intents
+from .names import ExerciseNames
+from .turn import Services
+
+__all__ = ["Services", "build_skill", "handled_intents"]
+
+
+def build_skill(catalog: Catalog, store: Store) -> CustomSkill:
+    services = Services(coach=Coach(catalog), store=store, names=ExerciseNames(catalog))
+    builder = CustomSkillBuilder(persistence_adapter=StorePersistenceAdapter(store))
+    for handler in HANDLERS:
+        builder.add_request_handler(handler(services))
+    builder.add_exception_handler(ErrorHandler())
+    return builder.create()

@@ -1,0 +1,208 @@
+"""One request, start to finish: state in, coach event, speech and state out.
+
+Within a session the coach state travels in the session attributes (Alexa sends
+them back signed), so a mid-session request reads nothing from the store and
+writes once at the end.  A new session reads the store once to resume.  A store
+outage never stops an answer: the turn goes on from the session attributes and
+keeps unsaved events there until a later write succeeds.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_model import Response
+
+from ..coach import events as ev
+from ..coach.plan import PainEvent, Plan, Say
+from ..coach.routine import default_routine
+from ..coach.session import Coach
+from ..coach.state import TERMINAL, Phase, SessionState, StateError
+from ..speech import render
+from ..store import RecordTooLargeError, Store, StoreUnavailableError, UserRecord
+from .names import ExerciseNames
+
+log = logging.getLogger("skill.turn")
+
+STATE = "s"  # session attribute: the coach state
+QUESTION = "q"  # session attribute: a question the skill asked ({"kind": ..., "ids": [...]})
+UNSAVED = "u"  # session attribute: pain events and history not yet written to the store
+MAX_UNSAVED = 20  # of each kind: a session's attributes must stay small
+
+
+@dataclass
+class Services:
+    """What every handler needs, built once per process."""
+
+    coach: Coach
+    store: Store
+    names: ExerciseNames
+
+    def fresh_state(self) -> SessionState:
+        return self.coach.new_session(default_routine(self.coach.catalog))
+
+
+class Turn:
+    """The state of one request and how to answer it."""
+
+    def __init__(self, handler_input: HandlerInput, services: Services) -> None:
+        self.input = handler_input
+        self.services = services
+        self.coach = services.coach
+        envelope = handler_input.request_envelope
+        self.request_id = envelope.request.request_id or "-"
+        stamp = envelope.request.timestamp
+        self.at = (stamp or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
+        self.user_id = envelope.context.system.user.user_id if envelope.context else None
+        attributes = handler_input.attributes_manager.session_attributes
+        self.attributes: dict[str, Any] = attributes if attributes is not None else {}
+        self.record: UserRecord | None = None
+        self._state: SessionState | None = None
+
+    # -- state in -----------------------------------------------------------------
+
+    def state(self) -> SessionState:
+        """The coach state: from the session attributes, else from the store, else fresh."""
+        if self._state is None:
+            self._state = self._read_state()
+        return self._state
+
+    def _read_state(self) -> SessionState:
+        if STATE in self.attributes:
+            try:
+                return SessionState.from_dict(self.attributes[STATE])
+            except StateError as error:
+                log.warning("request %s: unreadable session state (%s)", self.request_id, error)
+                return self.services.fresh_state()
+        stored = self.stored_state()
+        return stored if stored is not None else self.services.fresh_state()
+
+    def stored_state(self) -> SessionState | None:
+        record = self.load()
+        if record is None or record.state is None:
+            return None
+        try:
+            return SessionState.from_dict(record.state)
+        except StateError as error:
+            log.warning("request %s: unreadable stored state (%s)", self.request_id, error)
+            return None
+
+    def load(self) -> UserRecord | None:
+        """Read the person's record once per request, through the SDK's persistence
+        adapter (None when the store is down)."""
+        if self.record is None and self.user_id:
+            try:
+                stored = self.input.attributes_manager.persistent_attributes
+            except StoreUnavailableError as error:
+                log.warning("request %s: store unavailable on read (%s)", self.request_id, error)
+                return None
+            self.record = UserRecord(
+                state=stored.get("state"),
+                last_pain=stored.get("last_pain"),
+                last_session=stored.get("last_session"),
+            )
+        return self.record
+
+    @property
+    def routine_ids(self) -> tuple[str, ...]:
+        return tuple(item.exercise_id for item in self.state().routine)
+
+    # -- answer out ---------------------------------------------------------------
+
+    def event(self, event: ev.Event, lead: tuple[Say, ...] = ()) -> Response:
+        """Apply a coach event and answer with its plan."""
+        before = self.state()
+        after, plan = self.coach.respond(before, event)
+        if lead:
+            plan = replace(plan, speech=lead + plan.speech)
+        return self.answer(before, after, plan)
+
+    def answer(
+        self, before: SessionState, after: SessionState, plan: Plan, question: dict | None = None
+    ) -> Response:
+        """Save, render and build the response for a plan."""
+        self.attributes.pop(QUESTION, None)
+        if question is not None:
+            self.attributes[QUESTION] = question
+        self._state = after
+        self.save(before, after, plan.pain_event, plan.end_session)
+        speech, reprompt = render(plan)
+        builder = self.input.response_builder.speak(speech)
+        if reprompt is not None and not plan.end_session:
+            builder.ask(reprompt)
+        builder.set_should_end_session(plan.end_session)
+        return builder.response
+
+    def say(self, plan: Plan, question: dict | None = None) -> Response:
+        """Answer without changing the coach state (help, lists, questions)."""
+        state = self.state()
+        return self.answer(state, state, plan, question)
+
+    def save(
+        self,
+        before: SessionState,
+        after: SessionState,
+        pain: PainEvent | None,
+        ending: bool,
+    ) -> None:
+        """One write per request: progress, new pain events and history, in one round trip."""
+        self.attributes[STATE] = after.to_dict()
+        unsaved = self.attributes.get(UNSAVED) or {"pain": [], "history": []}
+        if pain is not None:
+            unsaved["pain"].append(pain.to_dict())
+        record = history_record(before, after, ending, self.at)
+        if record is not None:
+            unsaved["history"].append(record)
+        if self.user_id is None:
+            return
+        manager = self.input.attributes_manager
+        manager.persistent_attributes = {
+            "state": after.to_dict(),
+            "append_pain": unsaved["pain"],
+            "append_history": unsaved["history"],
+        }
+        try:
+            manager.save_persistent_attributes()
+        except RecordTooLargeError as error:
+            log.error(
+                "request %s: dropped a record too large to store (%s)", self.request_id, error
+            )
+            self.attributes.pop(UNSAVED, None)
+            return
+        except StoreUnavailableError as error:
+            log.warning(
+                "request %s: store unavailable on write (%s); keeping %d unsaved events",
+                self.request_id,
+                error,
+                len(unsaved["pain"]) + len(unsaved["history"]),
+            )
+            # Kept in the session for a later write, within the session's size budget.
+            self.attributes[UNSAVED] = {k: v[-MAX_UNSAVED:] for k, v in unsaved.items()}
+            return
+        self.attributes.pop(UNSAVED, None)
+
+
+def history_record(
+    before: SessionState, after: SessionState, ending: bool, at: str
+) -> dict[str, Any] | None:
+    """A history entry when a routine finishes, stops, or is left part way through."""
+    if after.phase in TERMINAL and before.phase not in TERMINAL:
+        outcome = "finished" if after.phase is Phase.FINISHED else "stopped"
+    elif ending and after.phase is Phase.PAUSED and before.phase is not Phase.PAUSED:
+        outcome = "paused"
+    else:
+        return None
+    return {
+        "at": at,
+        "outcome": outcome,
+        "done": list(after.done),
+        "total": len(after.routine),
+        "pace": after.pace,
+        "pains": after.pains,
+        "gentle": after.gentle,
+        "reason": after.stop_reason.value if after.stop_reason else None,
+    }

@@ -1,0 +1,76 @@
+"""Settings, from the environment or from the dict given to ``create_app``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+TRUE = {"1", "true", "yes", "on"}
+FALSE = {"0", "false", "no", "off"}
+
+
+def flag(value: object, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in TRUE:
+        return True
+    if text in FALSE:
+        return False
+    raise ValueError(f"not a yes/no setting: {value!r}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    redis_url: str | None = None
+    redis_cluster: bool = False
+    alexa_skill_id: str | None = None
+    verify_signature: bool = True
+    port: int = 8080
+    log_level: str = "INFO"
+    progress_ttl: int = 86400
+    user_key_salt: str = ""
+    max_body_bytes: int = 64 * 1024
+    # Objects tests and embedders inject: a ready store, a certificate loader, trust roots.
+    extras: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, config: Mapping[str, Any] | None = None) -> Settings:
+        """Environment first, then ``config`` on top (keys as env names or field names)."""
+        env = os.environ
+        merged: dict[str, Any] = {
+            "redis_url": env.get("REDIS_URL") or None,
+            "redis_cluster": env.get("REDIS_CLUSTER"),
+            "alexa_skill_id": env.get("ALEXA_SKILL_ID") or None,
+            "verify_signature": env.get("ALEXA_VERIFY_SIGNATURE"),
+            "port": env.get("PORT"),
+            "log_level": env.get("LOG_LEVEL"),
+            "progress_ttl": env.get("BACKCOACH_PROGRESS_TTL"),
+            "user_key_salt": env.get("BACKCOACH_USER_KEY_SALT"),
+        }
+        names = {f.name for f in fields(cls)} - {"extras"}
+        aliases = {"ALEXA_VERIFY_SIGNATURE": "verify_signature"}
+        extras: dict[str, Any] = {}
+        for key, value in (config or {}).items():
+            name = aliases.get(key, key.lower())
+            if name in names:
+                merged[name] = value
+            else:
+                extras[key] = value
+        defaults = cls()
+        return cls(
+            redis_url=merged["redis_url"] or None,
+            redis_cluster=flag(merged["redis_cluster"], defaults.redis_cluster),
+            alexa_skill_id=merged["alexa_skill_id"] or None,
+            verify_signature=flag(merged["verify_signature"], defaults.verify_signature),
+            port=int(merged["port"] or defaults.port),
+            log_level=str(merged["log_level"] or defaults.log_level).upper(),
+            progress_ttl=int(merged["progress_ttl"] or defaults.progress_ttl),
+            user_key_salt=str(merged["user_key_salt"] or ""),
+            max_body_bytes=int(merged.get("max_body_bytes") or defaults.max_body_bytes),
+            extras=extras,
+        )
