@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -57,25 +58,41 @@ def print_exercises(catalog: Catalog, as_json: bool) -> None:
         print(f"Program {program.id}{marker}: {len(program.exercises)} exercises, {program.name}")
 
 
+SKILL_PACKAGE_MODELS = (
+    Path(__file__).resolve().parents[1]
+    / "infra"
+    / "skill-package"
+    / "interaction_models"
+    / "custom"
+)
+
+
 def build_model(catalog: Catalog, out_dir: Path, check: bool) -> int:
+    """Write (or check) the models in ``out_dir`` and, for the default directory, the
+    copies the ASK CLI deploys from ``infra/skill-package/``."""
+    targets = [out_dir, SKILL_PACKAGE_MODELS] if out_dir == MODEL_DIR else [out_dir]
     try:
         if not check:
-            paths = write_models(out_dir, catalog)
-            print(f"wrote {len(paths)} interaction models to {out_dir}")
+            for target in targets:
+                paths = write_models(target, catalog)
+                print(f"wrote {len(paths)} interaction models to {target}")
             return 0
-        stale = check_models(out_dir, catalog)
+        stale = {target: check_models(target, catalog) for target in targets}
     except ModelError as error:
         print(f"backcoach: interaction model error: {error}", file=sys.stderr)
         return 2
-    if stale:
-        print(
-            f"interaction models out of date in {out_dir}: {', '.join(stale)} "
-            "(run: backcoach build-model)",
-            file=sys.stderr,
-        )
-        return 1
-    print(f"interaction models in {out_dir} are up to date")
-    return 0
+    status = 0
+    for target, locales in stale.items():
+        if locales:
+            print(
+                f"interaction models out of date in {target}: {', '.join(locales)} "
+                "(run: backcoach build-model)",
+                file=sys.stderr,
+            )
+            status = 1
+        else:
+            print(f"interaction models in {target} are up to date")
+    return status
 
 
 LOCAL_HELP = """\
@@ -102,6 +119,32 @@ def run_local(port: int | None) -> int:
     return 0
 
 
+GUNICORN_CONF = Path(__file__).resolve().parents[1] / "infra" / "gunicorn.conf.py"
+
+
+def serve() -> int:
+    """``backcoach serve``: gunicorn with verification on (unless ALEXA_VERIFY_SIGNATURE=0).
+
+    Refuses to start without REDIS_URL: in production, progress and pain reports
+    must outlive the process.  gunicorn replaces this process, so SIGTERM reaches it
+    directly and requests in flight finish (graceful_timeout).
+    """
+    if not os.environ.get("REDIS_URL"):
+        print(
+            "backcoach serve: REDIS_URL is not set. Production needs Redis to keep "
+            "progress and pain reports (for example REDIS_URL=redis://localhost:6379/0). "
+            "For a local try-out without Redis, use `make run`.",
+            file=sys.stderr,
+        )
+        return 2
+    if not GUNICORN_CONF.is_file():
+        print(f"backcoach serve: gunicorn settings not found at {GUNICORN_CONF}", file=sys.stderr)
+        return 2
+    command = [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF), "skill.wsgi:app"]
+    os.execv(sys.executable, command)
+    return 0  # pragma: no cover - execv does not return
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="backcoach", description="Back Coach, a voice coach for low back exercises."
@@ -121,9 +164,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "run", help="serve locally on 127.0.0.1 for trying it out (no request verification)"
     )
     local.add_argument("--port", type=int, default=None, help="port (default: $PORT or 8080)")
+    commands.add_parser("serve", help="serve in production under gunicorn (needs REDIS_URL)")
     args = parser.parse_args(argv)
     if args.command == "run":
         return run_local(args.port)
+    if args.command == "serve":
+        return serve()
 
     try:
         catalog = load_catalog()
