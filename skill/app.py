@@ -51,7 +51,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         salt=settings.user_key_salt,
     )
     verifier: Verifier = settings.extras.get("verifier") or make_verifier(
-        settings.verify_signature, settings.alexa_skill_id
+        settings.verify_signature,
+        settings.alexa_skill_id,
+        cert_loader=settings.extras.get("cert_loader"),
+        trust_roots=settings.extras.get("trust_roots"),
     )
     skill = build_skill(catalog, store)
     serializer = DefaultSerializer()
