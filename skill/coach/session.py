@@ -395,27 +395,28 @@ class Coach:
         return state, self._plan(state, speech)
 
     def _slower(self, state: SessionState, event: ev.Event) -> Outcome:
-        if state.phase is Phase.STOPPED:
-            raise self._refuse(state, event, self._over(state))
         level = clamp_pace(state.pace + 1)
-        if level == state.pace:
-            reply = "That's already the slowest pace."
-        else:
-            reply = f"Okay, I'll go slower. The pace is now {pace(level).name}."
-        new = state.evolve(pace=level)
-        return new, self._plan(new, [Say(reply), Say(self.prompt(new))])
+        reply = (
+            "That's already the slowest pace."
+            if level == state.pace
+            else f"Okay, I'll go slower. The pace is now {pace(level).name}."
+        )
+        return self._change_pace(state, event, level, reply)
 
     def _faster(self, state: SessionState, event: ev.Event) -> Outcome:
-        if state.phase is Phase.STOPPED:
-            raise self._refuse(state, event, self._over(state))
-        floor = GENTLE_PACE if state.gentle else 0
-        level = clamp_pace(state.pace - 1, floor=floor)
+        # After a pain report the pace stays gentle for the rest of the routine.
+        level = clamp_pace(state.pace - 1, floor=GENTLE_PACE if state.gentle else 0)
         if level == state.pace and state.gentle:
             reply = "Because you had pain today, I'll keep the pace gentle."
         elif level == state.pace:
             reply = "That's already the fastest pace."
         else:
             reply = f"Okay, a bit faster. The pace is now {pace(level).name}."
+        return self._change_pace(state, event, level, reply)
+
+    def _change_pace(self, state: SessionState, event: ev.Event, level: int, reply: str) -> Outcome:
+        if state.phase is Phase.STOPPED:
+            raise self._refuse(state, event, self._over(state))
         new = state.evolve(pace=level)
         return new, self._plan(new, [Say(reply), Say(self.prompt(new))])
 
