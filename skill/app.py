@@ -33,6 +33,28 @@ SECURITY_HEADERS = {
 }
 
 
+# An Alexa request nests about 14 levels (a multi-value slot's resolutions); the ASK
+# SDK copies session attributes recursively and fails past a few hundred levels.
+MAX_JSON_DEPTH = 64
+
+
+def _nested_too_deep(body: bytes, payload: Any) -> bool:
+    """True if the JSON nests deeper than MAX_JSON_DEPTH (without recursion)."""
+    if body.count(b"{") + body.count(b"[") <= MAX_JSON_DEPTH:
+        return False  # too few brackets to nest that deep: most requests, and cheap
+    level = [payload]
+    for _ in range(MAX_JSON_DEPTH):
+        level = [
+            child
+            for node in level
+            for child in (node.values() if isinstance(node, dict) else node)
+            if isinstance(child, dict | list)
+        ]
+        if not level:
+            return False
+    return True
+
+
 def _refuse(status: int, message: str) -> Response:
     body = json.dumps({"error": message})
     return Response(body, status=status, mimetype="application/json")
@@ -75,9 +97,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         body = request.get_data(cache=False)
         try:
             payload = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             return _refuse(400, "body is not JSON")
         if not isinstance(payload, dict) or not isinstance(payload.get("request"), dict):
+            return _refuse(400, "not an Alexa request")
+        if _nested_too_deep(body, payload):
             return _refuse(400, "not an Alexa request")
         try:
             verifier.verify(request.headers, body, payload)

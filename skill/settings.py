@@ -53,7 +53,12 @@ class Settings:
             "user_key_salt": env.get("BACKCOACH_USER_KEY_SALT"),
         }
         names = {f.name for f in fields(cls)} - {"extras"}
-        aliases = {"ALEXA_VERIFY_SIGNATURE": "verify_signature"}
+        # Environment names whose field name is not simply the name in lower case.
+        aliases = {
+            "ALEXA_VERIFY_SIGNATURE": "verify_signature",
+            "BACKCOACH_PROGRESS_TTL": "progress_ttl",
+            "BACKCOACH_USER_KEY_SALT": "user_key_salt",
+        }
         extras: dict[str, Any] = {}
         for key, value in (config or {}).items():
             name = aliases.get(key, key.lower())

@@ -11,6 +11,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import redis
@@ -38,14 +39,18 @@ class RedisServer:
     ``stop``/``kill`` then ``start`` bring it back on the same port, empty (nothing
     is saved to disk), which is what a test of "Redis went away and came back" needs.
     In cluster mode it is a single-node cluster owning all 16384 slots.
+
+    ``extra_args`` go on the command line after the defaults, so they win: for example
+    ``["--appendonly", "yes"]`` makes a restart on the same directory keep the data.
     """
 
-    def __init__(self, *, cluster: bool = False) -> None:
+    def __init__(self, *, cluster: bool = False, extra_args: Sequence[str] = ()) -> None:
         executable = shutil.which("redis-server")
         if executable is None:
             raise RedisServerError(MISSING)
         self.executable = executable
         self.cluster = cluster
+        self.extra_args = list(extra_args)
         self.port = free_port()
         # The cluster bus defaults to port + 10000, which may be taken or past 65535.
         self.bus_port = free_port() if cluster else None
@@ -87,6 +92,7 @@ class RedisServer:
                 "--cluster-config-file", str(self.directory / "nodes.conf"),
                 "--cluster-port", str(self.bus_port),
             ]  # fmt: skip
+        args += self.extra_args
         with self.logfile.open("ab") as log:
             self._process = subprocess.Popen(
                 args, cwd=self.directory, stdout=log, stderr=subprocess.STDOUT

@@ -48,7 +48,11 @@ def _pain(kind: ReportKind) -> Callable[[Turn], ev.Event]:
 
 def _slot_value(handler_input: HandlerInput, name: str) -> str | None:
     slot = get_slot(handler_input, name)
-    return slot.value if slot is not None and slot.value else None
+    if slot is None or not slot.value:
+        return None
+    # Text that is not valid Unicode (a lone surrogate) could not be stored with the
+    # pain report: replace the bad characters, keep the rest.
+    return str(slot.value).encode("utf-8", "replace").decode("utf-8")
 
 
 def _resolved_id(handler_input: HandlerInput, name: str) -> str | None:
@@ -257,6 +261,17 @@ class FallbackHandler(_Handler):
         return turn.say(Plan(speech, reprompt=(Say(prompt),)))
 
 
+class UnknownIntentHandler(_Handler):
+    """An intent no other handler knows (an interaction model newer than this code, or
+    a forged request): answered like the fallback, not as an error on our side."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_request_type("IntentRequest")(handler_input)
+
+    def answer(self, turn: Turn) -> Response:
+        return FallbackHandler.fallback(turn)
+
+
 class YesNoHandler(_Handler):
     """Yes and no answer the last question: deleting data, or the coach's own."""
 
@@ -351,6 +366,7 @@ HANDLERS: tuple[type[_Handler], ...] = (
     YesNoHandler,
     ProgressHandler,
     DeleteDataHandler,
+    UnknownIntentHandler,  # last: it answers any intent the others did not take
 )
 
 

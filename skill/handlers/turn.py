@@ -18,6 +18,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
 
 from ..coach import events as ev
+from ..coach.catalog import Catalog
 from ..coach.plan import PainEvent, Plan, Say
 from ..coach.routine import default_routine
 from ..coach.session import Coach
@@ -60,6 +61,7 @@ class Turn:
         self.user_id = envelope.context.system.user.user_id if envelope.context else None
         attributes = handler_input.attributes_manager.session_attributes
         self.attributes: dict[str, Any] = attributes if attributes is not None else {}
+        drop_malformed(self.attributes, self.coach.catalog)
         self.record: UserRecord | None = None
         self._state: SessionState | None = None
 
@@ -74,7 +76,7 @@ class Turn:
     def _read_state(self) -> SessionState:
         if STATE in self.attributes:
             try:
-                return SessionState.from_dict(self.attributes[STATE])
+                return self.coachable(SessionState.from_dict(self.attributes[STATE]))
             except StateError as error:
                 log.warning("request %s: unreadable session state (%s)", self.request_id, error)
                 return self.services.fresh_state()
@@ -86,10 +88,21 @@ class Turn:
         if record is None or record.state is None:
             return None
         try:
-            return SessionState.from_dict(record.state)
+            return self.coachable(SessionState.from_dict(record.state))
         except StateError as error:
             log.warning("request %s: unreadable stored state (%s)", self.request_id, error)
             return None
+
+    def coachable(self, state: SessionState) -> SessionState:
+        """``state``, if this release's catalog has every exercise of its routine: progress
+        saved before a content update may name one that is gone (raises StateError)."""
+        catalog = self.coach.catalog
+        try:
+            for item in state.routine:
+                catalog[item.exercise_id].variant(item.variant)
+        except KeyError as error:
+            raise StateError(f"state names an exercise not in the catalog: {error}") from None
+        return state
 
     def load(self) -> UserRecord | None:
         """Read the person's record once per request, through the SDK's persistence
@@ -184,6 +197,30 @@ class Turn:
             self.attributes[UNSAVED] = {k: v[-MAX_UNSAVED:] for k, v in unsaved.items()}
             return
         self.attributes.pop(UNSAVED, None)
+
+
+def drop_malformed(attributes: dict[str, Any], catalog: Catalog) -> None:
+    """Drop a question or unsaved events that are not in the shape this module writes.
+
+    Alexa sends back the attributes it was given, so only a forged request or another
+    release's layout (mid-deploy) gets here; either must not turn a pain report into an
+    error answer.
+    """
+    question = attributes.get(QUESTION)
+    if question is not None:
+        ids = question.get("ids", []) if isinstance(question, dict) else None
+        if not isinstance(ids, list) or not all(isinstance(i, str) and i in catalog for i in ids):
+            del attributes[QUESTION]
+    unsaved = attributes.get(UNSAVED)
+    if unsaved is not None and not (
+        isinstance(unsaved, dict)
+        and all(
+            isinstance(unsaved.get(kind), list)
+            and all(isinstance(record, dict) for record in unsaved[kind])
+            for kind in ("pain", "history")
+        )
+    ):
+        del attributes[UNSAVED]
 
 
 def history_record(
