@@ -40,5 +40,11 @@ lint: $(STAMP)
 exercises: $(STAMP)
 	$(BIN)/backcoach exercises
 
+# Talk to the skill in the terminal (in-process; REDIS_URL keeps your place between runs).
+# make chat ARGS="--user ann --realtime"
+.PHONY: chat
+chat: $(STAMP)
+	$(BIN)/backcoach chat $(ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

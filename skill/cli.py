@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from .chat.main import add_chat_arguments, add_simulate_arguments, chat_command, simulate_command
 from .coach.catalog import Catalog, ContentError, Exercise, Figure, load_catalog
 from .interaction_model import MODEL_DIR, ModelError, check_models, write_models
 
@@ -165,11 +166,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     local.add_argument("--port", type=int, default=None, help="port (default: $PORT or 8080)")
     commands.add_parser("serve", help="serve in production under gunicorn (needs REDIS_URL)")
+    add_chat_arguments(
+        commands.add_parser("chat", help="talk to the skill in the terminal, as to an Echo")
+    )
+    add_simulate_arguments(
+        commands.add_parser("simulate", help="run scripted conversations (YAML scenario files)")
+    )
     args = parser.parse_args(argv)
     if args.command == "run":
         return run_local(args.port)
     if args.command == "serve":
         return serve()
+    if args.command == "chat":
+        return chat_command(args)
+    if args.command == "simulate":
+        return simulate_command(args)
 
     try:
         catalog = load_catalog()

@@ -1,0 +1,111 @@
+"""Alexa-shaped requests: the JSON a real Echo sends to a custom skill's endpoint."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+SKILL_ID = "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"
+DEVICE_ID = "amzn1.ask.device.BACKCOACHCHAT"
+
+
+def now(at: datetime | None = None) -> str:
+    """A request timestamp as Alexa writes it (UTC, whole seconds)."""
+    return (at or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def slot(
+    name: str, value: str | None, resolved: list[tuple[str, str]] | None = None
+) -> dict[str, Any]:
+    """A slot as Alexa sends it; ``resolved`` lists (id, name) entity-resolution matches.
+
+    A slot with a value always carries a resolution: ER_SUCCESS_MATCH with the values,
+    or ER_SUCCESS_NO_MATCH when the words matched no value or synonym of its type.
+    """
+    data: dict[str, Any] = {"name": name, "confirmationStatus": "NONE"}
+    if value is not None:
+        data["value"] = value
+        authority = f"amzn1.er-authority.echo-sdk.{SKILL_ID}.TYPE"
+        if resolved:
+            status = {"code": "ER_SUCCESS_MATCH"}
+            values = [{"value": {"name": n, "id": i}} for i, n in resolved]
+        else:
+            status, values = {"code": "ER_SUCCESS_NO_MATCH"}, []
+        data["resolutions"] = {
+            "resolutionsPerAuthority": [
+                {"authority": authority, "status": status, "values": values}
+            ]
+        }
+    return data
+
+
+def envelope(
+    request: dict[str, Any],
+    *,
+    user_id: str,
+    session_id: str,
+    new: bool,
+    attributes: dict[str, Any] | None,
+    skill_id: str = SKILL_ID,
+    locale: str = "en-US",
+    timestamp: str | None = None,
+) -> dict[str, Any]:
+    """The whole request body: version, session, context and the request itself."""
+    request = {
+        "requestId": f"amzn1.echo-api.request.{uuid.uuid4()}",
+        "timestamp": timestamp or now(),
+        "locale": locale,
+        **request,
+    }
+    application = {"applicationId": skill_id}
+    user = {"userId": user_id}
+    return {
+        "version": "1.0",
+        "session": {
+            "new": new,
+            "sessionId": session_id,
+            "application": application,
+            "attributes": attributes or {},
+            "user": user,
+        },
+        "context": {
+            "System": {
+                "application": application,
+                "user": user,
+                "device": {"deviceId": DEVICE_ID, "supportedInterfaces": {}},
+                "apiEndpoint": "https://api.amazonalexa.com",
+                "apiAccessToken": "token",
+            }
+        },
+        "request": request,
+    }
+
+
+def launch() -> dict[str, Any]:
+    return {"type": "LaunchRequest"}
+
+
+def intent(name: str, **slots: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "IntentRequest",
+        "dialogState": "COMPLETED",
+        "intent": {"name": name, "confirmationStatus": "NONE", "slots": slots},
+    }
+
+
+def session_ended(reason: str = "USER_INITIATED") -> dict[str, Any]:
+    return {"type": "SessionEndedRequest", "reason": reason}
+
+
+def speech(reply: dict[str, Any]) -> str:
+    """The SSML a response says ("" when it says nothing)."""
+    output = reply.get("response", {}).get("outputSpeech") or {}
+    return output.get("ssml", "")
+
+
+def reprompt(reply: dict[str, Any]) -> str:
+    """The SSML of a response's reprompt ("" when there is none)."""
+    prompt = reply.get("response", {}).get("reprompt") or {}
+    output = prompt.get("outputSpeech") or {}
+    return output.get("ssml", "")
