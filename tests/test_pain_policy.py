@@ -122,7 +122,7 @@ def test_first_pain_stops_the_count_offers_gentle_and_advises(
     assert new.pains == 1 and new.gentle and new.pace >= GENTLE_PACE
     assert counts_nothing(plan)
     assert CONSULT in plan.text and "go on gently, or stop" in plan.text
-    assert ("stopped the count" in plan.text) is (phase is Phase.COUNTING)
+    assert "stopped the count" not in plan.text  # the count was heard to the end
     assert not plan.end_session and plan.reprompt
     event = plan.pain_event
     assert event is not None
@@ -352,3 +352,43 @@ def test_the_red_flag_a_slot_resolved_to_is_the_one_named(
     )
     assert "Weakness in your legs" in plan.text
     assert plan.pain_event is not None and plan.pain_event.red_flag == "leg_weakness"
+
+
+def test_pain_that_cuts_a_count_short_redoes_that_set_gently(
+    coach: Coach, fresh: SessionState
+) -> None:
+    counting = in_phase(coach, fresh, Phase.COUNTING)
+    checking, plan = coach.step(counting, ev.PainReported("ouch", mid_count=True))
+    assert "I've stopped the count" in plan.text
+    assert (checking.index, checking.set, checking.done) == (counting.index, 0, counting.done)
+    gently, plan = coach.step(checking, ev.Yes())
+    assert gently.index == counting.index and "Gently now" in plan.text
+
+
+def test_pain_after_a_count_was_heard_goes_on_with_the_next_part(
+    coach: Coach, fresh: SessionState
+) -> None:
+    counting = in_phase(coach, fresh, Phase.COUNTING)
+    checking, _ = coach.step(counting, ev.PainReported("ouch"))
+    assert checking.index == counting.index + 1
+    assert counting.routine[counting.index].exercise_id in checking.done
+    event_exercise = counting.routine[counting.index].exercise_id
+    _, plan = coach.step(counting, ev.PainReported("ouch"))
+    assert plan.pain_event is not None and plan.pain_event.exercise_id == event_exercise
+
+
+@pytest.mark.parametrize("mid_count", [False, True])
+def test_pain_right_after_the_last_count_ends_the_routine_with_advice(
+    coach: Coach, fresh: SessionState, mid_count: bool
+) -> None:
+    last = at_counting(coach, fresh, index=4)
+    while coach.settle(last).phase is not Phase.FINISHED:  # to the last part of the set
+        last, _ = coach.step(last, ev.Next())
+    new, plan = coach.step(last, ev.PainReported("ouch", mid_count=mid_count))
+    if mid_count:  # cut short: the last exercise can still be done gently
+        assert new.phase is Phase.PAIN_CHECK and not plan.end_session
+    else:
+        assert new.phase is Phase.FINISHED and plan.end_session
+        assert CONSULT in plan.text and new.pains == 1
+    again, plan = coach.step(new.evolve(phase=Phase.COUNTING), ev.PainReported("ouch"))
+    assert again.phase is Phase.STOPPED and again.stop_reason is StopReason.PAIN

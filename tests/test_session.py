@@ -62,7 +62,8 @@ def test_whole_default_routine_by_events_alone_with_pain_in_the_middle(
     state, (pain,) = run(coach, state, ev.PainReported("ouch, that hurts", at="t1"))
     assert state.phase is Phase.PAIN_CHECK and pain.pain_event is not None
     state, _ = run(coach, state, ev.Yes())
-    assert state.gentle and state.phase is Phase.POSITIONING and state.index == 1
+    # The pelvic tilts were counted before the report: going on gently starts the next one.
+    assert state.gentle and state.phase is Phase.POSITIONING and state.index == 2
     seen = []
     for _ in range(40):
         if state.phase is Phase.FINISHED:
@@ -74,15 +75,15 @@ def test_whole_default_routine_by_events_alone_with_pain_in_the_middle(
     assert state.phase is Phase.FINISHED
     assert plan.end_session and "whole routine done" in plan.text
     assert state.done == tuple(item.exercise_id for item in default_routine(coach.catalog))
-    assert set(seen) == set(state.done[1:])
+    assert set(seen) == set(state.done[2:])  # the first two were counted before the pain
 
 
 def test_gentle_routine_counts_fewer_reps_and_shorter_holds(
     coach: Coach, fresh: SessionState
 ) -> None:
-    state = at_counting(coach, fresh, index=2)
-    _, (normal,) = run(coach, state, ev.Repeat())
-    state, _ = run(coach, state, ev.PainReported("it hurts"), ev.Yes())
+    _, (normal,) = run(coach, at_counting(coach, fresh, index=2), ev.Repeat())
+    in_position, _ = run(coach, fresh, ev.Start(), ev.Skip(), ev.Skip())
+    state, _ = run(coach, in_position, ev.PainReported("it hurts"), ev.Yes())
     state, (gentle,) = run(coach, state, ev.Ready())
     assert len(holds(gentle)) < len(holds(normal))
     assert max(holds(gentle)) < max(holds(normal))
@@ -270,7 +271,7 @@ def test_pace_scales_movement_time_but_never_a_hold(coach: Coach, catalog: Catal
 
 
 def test_pause_and_resume_keep_the_place(coach: Coach, fresh: SessionState) -> None:
-    state = at_counting(coach, fresh, index=1)
+    state, _ = run(coach, fresh, ev.Start(), ev.Skip())
     paused, (plan,) = run(coach, state, ev.Pause())
     assert paused.phase is Phase.PAUSED and "kept your place" in plan.text
     assert not plan.end_session
@@ -278,7 +279,34 @@ def test_pause_and_resume_keep_the_place(coach: Coach, fresh: SessionState) -> N
     assert again == paused and "paused" in plan.text.lower()
     resumed, (plan,) = run(coach, paused, ev.Resume())
     assert resumed.phase is Phase.POSITIONING and resumed.index == 1
-    assert "Welcome back" in plan.text and "pelvic tilts" in plan.text
+    assert "carry on with pelvic tilts" in plan.text
+
+
+def test_a_count_already_said_is_not_asked_again(coach: Coach, fresh: SessionState) -> None:
+    """Pausing, stopping or walking away after a count keeps the place after it."""
+    counted = at_counting(coach, fresh, index=1)
+    for event in (ev.Pause(), ev.Stop()):
+        state, _ = coach.step(counted, event)
+        assert state.index == 2 and "b04-pelvic-tilts" in state.done
+    left = coach.leave(counted)
+    assert left.phase is Phase.PAUSED and left.index == 2
+
+
+def test_a_count_part_way_through_a_set_resumes_after_it(coach: Coach, catalog: Catalog) -> None:
+    routine = plan_routine(catalog, [ProgramItem(id="a04-pelvic-lift", reps=3, sets=2)])
+    counting, _ = run(coach, coach.new_session(routine), ev.Start(), ev.Ready())
+    paused, _ = coach.step(counting, ev.Pause())
+    assert (paused.index, paused.set) == (0, 1)
+    resumed, plan = coach.step(paused, ev.Resume())
+    assert resumed.set == 1 and "set 2" in plan.text
+
+
+def test_resume_when_not_paused_carries_on(coach: Coach, fresh: SessionState) -> None:
+    """ "Continue" is Alexa's resume: mid-routine it means go on."""
+    state, _ = run(coach, fresh, ev.Resume())
+    assert state.phase is Phase.POSITIONING
+    state, _ = run(coach, state, ev.Resume())
+    assert state.phase is Phase.COUNTING
 
 
 @pytest.mark.parametrize("event", [ev.Yes(), ev.Next(), ev.Ready()])
@@ -291,7 +319,7 @@ def test_yes_next_ready_resume_when_paused(
 
 
 def test_stop_keeps_the_place_and_ends_the_session(coach: Coach, fresh: SessionState) -> None:
-    state = at_counting(coach, fresh, index=2)
+    state, _ = run(coach, fresh, ev.Start(), ev.Skip(), ev.Skip())
     stopped, (plan,) = run(coach, state, ev.Stop())
     assert stopped.phase is Phase.PAUSED and stopped.index == 2
     assert plan.end_session and not plan.reprompt
@@ -350,11 +378,8 @@ ILLEGAL = [
     (Phase.READY, ev.Previous()),
     (Phase.READY, ev.Skip()),
     (Phase.READY, ev.Pause()),
-    (Phase.READY, ev.Resume()),
     (Phase.POSITIONING, ev.Start()),
-    (Phase.POSITIONING, ev.Resume()),
     (Phase.COUNTING, ev.Start()),
-    (Phase.COUNTING, ev.Resume()),
     (Phase.PAUSED, ev.Start()),
     (Phase.PAIN_CHECK, ev.Start()),
     (Phase.PAIN_CHECK, ev.Skip()),
@@ -432,12 +457,16 @@ def test_greet_a_new_person_with_the_safety_line(coach: Coach, fresh: SessionSta
 
 
 def test_greet_offers_to_carry_on_where_they_stopped(coach: Coach, fresh: SessionState) -> None:
-    stored = at_counting(coach, fresh, index=1).evolve(set=0)
+    stored, _ = run(coach, fresh, ev.Start(), ev.Skip())
     state, plan = coach.greet(stored, fresh, returning=True)
-    assert state.phase is Phase.PAUSED and state.paused_from is Phase.COUNTING
+    assert state.phase is Phase.PAUSED and state.paused_from is Phase.POSITIONING
     assert "You were on pelvic tilts" in plan.text and "carry on" in plan.text
     resumed, _ = coach.step(state, ev.Yes())
     assert resumed.index == 1 and resumed.phase is Phase.POSITIONING
+    # Saved straight after a count (no SessionEnded): the place after that count.
+    counted = at_counting(coach, fresh, index=1)
+    state, plan = coach.greet(counted, fresh, returning=True)
+    assert state.index == 2 and "deep abdominal" in plan.text
 
 
 def test_greet_after_a_safety_stop_refuses_and_ends(coach: Coach, fresh: SessionState) -> None:

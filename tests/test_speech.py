@@ -540,6 +540,10 @@ def explore(state: SessionState) -> None:
     """Every side turn from here, and the pain, pause and soreness paths to their ends."""
     for event in side_events(state):
         step(state, event)
+    if COACH.settle(state).phase is Phase.FINISHED:
+        explore_the_end(state)
+        # The paths below go on after this count: give the routine a next exercise.
+        state = state.evolve(routine=(*state.routine, catalog_item("b01-knee-rolls", None)))
 
     paused, _, _ = step(state, ev.Pause())
     assert paused.phase is Phase.PAUSED
@@ -569,6 +573,15 @@ def explore(state: SessionState) -> None:
     assert stopped.phase is Phase.STOPPED
     for event in (ev.Start(), ev.Next(), ev.HowManyLeft(), ev.PainReported("ow", "pain")):
         step(stopped, event)
+
+
+def explore_the_end(state: SessionState) -> None:
+    """After the last count of a routine, pausing or pain ends it; every answer fits."""
+    for event in (ev.Pause(), ev.Stop(), ev.PainReported("ouch", "pain")):
+        after, plan, _ = step(state, event)
+        assert after.phase is Phase.FINISHED and plan.end_session
+    _, plan, _ = step(state, ev.PainReported("sore", "soreness"))
+    assert plan.end_session
 
 
 @pytest.mark.parametrize("gentle", [False, True], ids=["full", "gentle"])

@@ -383,3 +383,30 @@ def test_absurdly_long_words_are_capped_not_crashed(device: Device, store: Redis
     assert "urgent care" in said
     (event,) = store.pain_log(device.user_id)
     assert 0 < len(event["words"]) <= 200
+
+
+def test_pain_cutting_a_count_short_redoes_it_and_after_it_moves_on(device: Device) -> None:
+    device.launch()
+    device.say("StartRoutineIntent")
+    device.say("ReadyIntent")
+    device.interrupt()  # "Alexa, it hurts" while the knee rolls are being counted
+    said = text(device.say("PainIntent"))
+    assert "stopped the count" in said
+    assert "Knee rolls" in text(device.say("AMAZON.YesIntent"))
+    device.say("ReadyIntent")
+    device.say("AMAZON.StopIntent")  # heard to the end: knee rolls are done
+    said = text(device.send(launch())["response"]["outputSpeech"]["ssml"])
+    assert "You were on pelvic tilts" in said
+
+
+def test_a_pain_stop_yesterday_does_not_block_today(device: Device) -> None:
+    from datetime import timedelta
+
+    device.launch()
+    device.say("StartRoutineIntent")
+    device.say("PainIntent")
+    device.say("AMAZON.NoIntent")  # stop for today
+    assert "won't start" in text(device.send(launch())["response"]["outputSpeech"]["ssml"])
+    device.later(timedelta(hours=12))
+    said = text(device.send(launch())["response"]["outputSpeech"]["ssml"])
+    assert "Last time, something hurt" in said and "Say start" in said

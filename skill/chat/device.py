@@ -13,9 +13,11 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from ..speech import speech_seconds
 from .requests import envelope, intent, launch, now, session_ended, speech
 
 HTTP_TIMEOUT_SECONDS = 10.0
@@ -85,6 +87,14 @@ def user_id_for(name: str) -> str:
     return f"amzn1.ask.account.{digest}"
 
 
+def listening_time(ssml: str) -> float:
+    """Seconds an answer takes to say (0 for none, or for speech that is not SSML)."""
+    try:
+        return speech_seconds(ssml) if ssml else 0.0
+    except ET.ParseError:
+        return 0.0
+
+
 class Device:
     """An Echo for one person: sends requests, carries the session between turns."""
 
@@ -98,9 +108,16 @@ class Device:
         self.attributes: dict[str, Any] = {}
         self.last: dict[str, Any] = {}
         self.clock_offset = timedelta()
+        self.listening = timedelta()  # how long the last answer takes to say
+        self.cut_in = False
 
     def send(self, request: dict[str, Any]) -> dict[str, Any]:
         """Send one request in the open session (or a new one) and return the response."""
+        # The person hears the last answer out before speaking, unless they cut in
+        # (say "Alexa, ..." while it is still talking, as during a count).
+        if not self.cut_in:
+            self.clock_offset += self.listening
+        self.cut_in = False
         new = self.session_id is None
         if new:
             self.session_id = f"amzn1.echo-api.session.{uuid.uuid4()}"
@@ -115,6 +132,7 @@ class Device:
             timestamp=now(datetime.now(UTC) + self.clock_offset),
         )
         self.last = self.transport.post(body)
+        self.listening = timedelta(seconds=listening_time(speech(self.last)))
         self.attributes = self.last.get("sessionAttributes") or {}
         ends = self.last.get("response", {}).get("shouldEndSession", True)
         if ends or request["type"] == "SessionEndedRequest":
@@ -131,6 +149,10 @@ class Device:
         """The session ends without a word from the skill (only while one is open)."""
         if self.session_id is not None:
             self.send(session_ended(reason))
+
+    def interrupt(self) -> None:
+        """The next request cuts in while the last answer is still being said."""
+        self.cut_in = True
 
     def later(self, delta: timedelta) -> None:
         """Move this device's clock on (request timestamps), e.g. to the next day."""

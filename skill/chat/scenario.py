@@ -51,6 +51,7 @@ class ScenarioStep(BaseModel):
     silent: StrictBool = False
     new_session: StrictBool = False
     next_day: StrictBool = False
+    interrupt: StrictBool = False  # said while the last answer was still being spoken
     intent: StrictStr | None = None
     expect: Phrases = []
     not_: Phrases = Field(default=[], alias="not")
@@ -283,6 +284,8 @@ def run_scenario(
             conversation.next_day()
         elif spec.new_session:
             conversation.leave()
+        if spec.interrupt:
+            device.interrupt()
         step = conversation.silence() if spec.silent else conversation.hear(spec.say or "")
         outcome.transcript.append((spec, step))
         problems = check_step(spec, step, conversation, catalog or _catalog())

@@ -65,7 +65,9 @@ class Faster:
 
 @dataclass(frozen=True, slots=True)
 class Pause:
-    pass
+    """Pause; ``mid_count`` when said while a count was still being spoken."""
+
+    mid_count: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +88,7 @@ class PainReported:
     reported_as: ReportKind = "pain"
     at: str | None = None
     red_flag: str | None = None  # which red flag, when the intent's slot said so
+    mid_count: bool = False  # said while a count was still being spoken (it was cut short)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +103,11 @@ class HowManyLeft:
 
 @dataclass(frozen=True, slots=True)
 class Stop:
-    """Stop for now; the place is kept so the person can resume later."""
+    """Stop for now; the place is kept so the person can resume later.
+
+    ``mid_count`` when said while a count was still being spoken."""
+
+    mid_count: bool = False
 
 
 @dataclass(frozen=True, slots=True)

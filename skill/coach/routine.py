@@ -37,6 +37,7 @@ class RoutineItem:
     reps: int
     sets: int
     rest_seconds: int
+    extra: bool = False  # a one-off the person asked for by name, not part of their routine
 
     def gentle(self) -> RoutineItem:
         """The gentler version after a pain report: about half the reps (at least one)
@@ -47,18 +48,15 @@ class RoutineItem:
         return replace(self, reps=max(1, self.reps // 2), hold_seconds=hold)
 
     def to_list(self) -> list[object]:
-        return [
-            self.exercise_id,
-            self.variant,
-            self.hold_seconds,
-            self.reps,
-            self.sets,
-            self.rest_seconds,
-        ]
+        figures = [self.exercise_id, self.variant, self.hold_seconds, self.reps, self.sets]
+        return [*figures, self.rest_seconds, *([1] if self.extra else [])]
 
     @classmethod
     def from_list(cls, data: list[object]) -> RoutineItem:
-        exercise_id, variant, hold, reps, sets, rest = data
+        if not isinstance(data, list) or len(data) not in (6, 7):
+            raise ValueError("a routine item is a list of 6 or 7 values")
+        exercise_id, variant, hold, reps, sets, rest = data[:6]
+        extra = len(data) == 7 and data[6] == 1
         if not isinstance(exercise_id, str) or not (variant is None or isinstance(variant, str)):
             raise ValueError("routine item id or variant is not text")
         numbers = (reps, sets, rest) + (() if hold is None else (hold,))
@@ -66,7 +64,7 @@ class RoutineItem:
             raise ValueError("routine item figures must be non-negative whole numbers")
         if reps < 1 or sets < 1:  # type: ignore[operator]
             raise ValueError("routine item needs at least one rep and one set")
-        return cls(exercise_id, variant, hold, reps, sets, rest)  # type: ignore[arg-type]
+        return cls(exercise_id, variant, hold, reps, sets, rest, extra)  # type: ignore[arg-type]
 
 
 def resolve_item(catalog: Catalog, item: ProgramItem) -> RoutineItem:

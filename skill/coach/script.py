@@ -24,6 +24,13 @@ REP_GAP_SECONDS = 2.0
 SPOKEN_CHARS_PER_SECOND = 12
 REP_NUMBER_CHARS = 16
 
+HELP = (
+    "While we exercise you can say ready, next, repeat, go back, skip, slower, faster, "
+    "pause, how many are left, or what's next. If anything hurts, say it hurts. "
+    "You can also ask for any exercise by name, like the bridge or knee rolls, "
+    "or ask how to do one."
+)
+
 POSITION_WORDS = {
     "back": "lying on your back",
     "all_fours": "on your hands and knees",
@@ -102,6 +109,12 @@ def figures_summary(exercise: Exercise, item: RoutineItem) -> str:
     return f"{reps[0].upper()}{reps[1:]}."
 
 
+def new_cautions(exercise: Exercise, variant_id: str | None) -> list[str]:
+    """The cautions not already said in the action (some handouts put them in both)."""
+    action = exercise.action_for(variant_id).lower()
+    return [c for c in exercise.cautions if c.lower().rstrip(".") not in action]
+
+
 def introduce(
     exercise: Exercise,
     item: RoutineItem,
@@ -125,7 +138,7 @@ def introduce(
     segments.append(Say(f"Gently now: {summary[0].lower()}{summary[1:]}" if gentle else summary))
     if item.sets > 1 and set_index > 0:
         segments.append(Say(f"We're on set {set_index + 1}."))
-    segments.extend(Say(caution) for caution in exercise.cautions)
+    segments.extend(Say(caution) for caution in new_cautions(exercise, item.variant))
     segments.append(Say("Say ready when you're in position."))
     return segments
 
@@ -213,7 +226,8 @@ def after_set(
 
 def describe(exercise: Exercise, variant_id: str | None, item: RoutineItem) -> list[Segment]:
     """How an exercise is done, without doing it: for "how do I do knee rolls"."""
-    segments: list[Segment] = [Say(f"{exercise.full_name}, {POSITION_WORDS[exercise.position]}.")]
+    where = "" if exercise.qualifier else f", {POSITION_WORDS[exercise.position]}"
+    segments: list[Segment] = [Say(f"{exercise.full_name}{where}.")]
     variant = exercise.variant(variant_id)
     if variant is not None:
         segments.append(Say(f"The {variant.name}."))
@@ -221,7 +235,7 @@ def describe(exercise: Exercise, variant_id: str | None, item: RoutineItem) -> l
     segments.append(Say(f"Then: {exercise.action_for(variant_id)}"))
     segments.append(Say(figures_summary(exercise, item)))
     segments.extend(Say(tip) for tip in exercise.tips)
-    segments.extend(Say(caution) for caution in exercise.cautions)
+    segments.extend(Say(caution) for caution in new_cautions(exercise, variant_id))
     others = [v for v in exercise.variants if v.id != (variant_id or exercise.default_variant)]
     if others:
         names = " or ".join(f"the {v.name}" for v in others)

@@ -102,6 +102,8 @@ class Coach:
         ``last_pain`` is the newest pain report in the person's history.
         """
         hello = "Welcome back to Back Coach." if returning else "Welcome to Back Coach."
+        if stored is not None:
+            stored = self.settle(stored)
         if stored is None or stored.phase is Phase.READY:
             state = fresh
             first = script.mid_sentence(self.catalog[state.routine[0].exercise_id].name)
@@ -212,7 +214,7 @@ class Coach:
             gentle=state.gentle,
         )
         new = state.evolve(
-            phase=Phase.POSITIONING, rep=0, paused_from=None, last_position=exercise.position
+            phase=Phase.POSITIONING, paused_from=None, last_position=exercise.position
         )
         return new, self._plan(new, speech)
 
@@ -244,9 +246,59 @@ class Coach:
 
     def _finish(self, state: SessionState, lead: list[Segment]) -> Outcome:
         new = state.evolve(phase=Phase.FINISHED, rep=0, paused_from=None)
-        speech = [*lead, Say("That's the whole routine done. Well done!")]
+        done, total = len(set(new.done)), len(new.routine)
+        if done >= total:
+            summary = "That's the whole routine done. Well done!"
+        elif done:
+            summary = (
+                f"That's the end of the routine: you did {done} of {total} exercises. Well done."
+            )
+        else:
+            summary = "That's the end of the routine."
+        speech = [*lead, Say(summary)]
         speech.append(Say("Open Back Coach again tomorrow for your next session."))
         return new, self._plan(new, speech, end=True)
+
+    def settle(self, state: SessionState, mid_count: bool = False) -> SessionState:
+        """The place to come back to after a count.
+
+        A count that was heard to the end is done: the place is the part after it, so
+        nobody is asked to repeat what they have just been through.  A count cut short
+        (``mid_count``: the person spoke while it was still being said) is not done:
+        the place is the start of that part, to be done again (gently, after pain).
+        """
+        if state.phase is not Phase.COUNTING:
+            return state
+        if mid_count:
+            return state.evolve(phase=Phase.POSITIONING)
+        item = self._item(state)
+        end = self._chunk_end(state)
+        if end < script.rep_slots(self._exercise(state), item):
+            return state.evolve(phase=Phase.POSITIONING, rep=end)
+        if state.set + 1 < item.sets:
+            return state.evolve(phase=Phase.POSITIONING, set=state.set + 1, rep=0)
+        done = self._mark_done(state)
+        if state.index + 1 < len(state.routine):
+            return done.evolve(phase=Phase.POSITIONING, index=state.index + 1, set=0, rep=0)
+        return done.evolve(phase=Phase.FINISHED, rep=0)
+
+    def leave(self, state: SessionState, mid_count: bool = False) -> SessionState:
+        """The person walked away (the session ended): keep their place for next time."""
+        settled = self.settle(state, mid_count)
+        if settled.phase in (Phase.POSITIONING, Phase.PAIN_CHECK):
+            return settled.evolve(phase=Phase.PAUSED, paused_from=settled.phase)
+        return settled
+
+    def help(self, state: SessionState) -> list[Say]:
+        """What to say for help, in the current phase."""
+        if state.phase is Phase.PAIN_CHECK:
+            return [
+                Say("Say go on gently to carry on more gently, or stop for today to finish."),
+                Say("If the pain continues, stop the exercises and contact your physician."),
+            ]
+        if state.phase is Phase.STOPPED:
+            return [Say(self._over(state)), Say(self.prompt(state))]
+        return [Say(script.HELP), Say(self.prompt(state))]
 
     def _mark_done(self, state: SessionState) -> SessionState:
         assert state.item is not None
@@ -361,10 +413,19 @@ class Coach:
                 return self._goto_index(
                     state, index, [Say(f"Okay, {script.mid_sentence(exercise.name)}.")]
                 )
-        one_off = resolve_item(self.catalog, ProgramItem(id=exercise.id, variant=event.variant))
-        started = state.phase is Phase.COUNTING or state.set > 0
+        one_off = replace(
+            resolve_item(self.catalog, ProgramItem(id=exercise.id, variant=event.variant)),
+            extra=True,
+        )
+        started = state.phase is Phase.COUNTING or state.set > 0 or state.rep > 0
         at = len(state.routine) if state.phase is Phase.FINISHED else state.index + int(started)
-        routine = (*state.routine[:at], one_off, *state.routine[at:])
+        untouched_extra = (
+            state.phase is Phase.POSITIONING and not started and state.item and state.item.extra
+        )
+        # A one-off asked for and not begun is replaced, not kept: "do the bridge",
+        # then "no, cat cow" leaves one extra exercise, not two.
+        after = at + 1 if untouched_extra else at
+        routine = (*state.routine[:at], one_off, *state.routine[after:])
         lead = [
             Say(f"Okay, {script.mid_sentence(exercise.name)}."),
             Say("It isn't in your routine, so do it only if your physician recommended it."),
@@ -429,7 +490,11 @@ class Coach:
                 event,
                 self._cannot_move(state) if state.phase is Phase.READY else self._over(state),
             )
-        new = state.evolve(phase=Phase.PAUSED, paused_from=state.phase)
+        assert isinstance(event, ev.Pause)
+        settled = self.settle(state, event.mid_count)
+        if settled.phase is Phase.FINISHED:
+            return self._finish(settled, [])
+        new = settled.evolve(phase=Phase.PAUSED, paused_from=settled.phase)
         speech = [Say(f"Paused. I've kept your place: {self._where(new)}."), Say(self.prompt(new))]
         return new, self._plan(new, speech)
 
@@ -443,14 +508,14 @@ class Coach:
     def _resume(self, state: SessionState, event: ev.Event) -> Outcome:
         if state.phase is Phase.PAIN_CHECK:
             return self._go_on_gently(state)
+        if state.phase in (Phase.READY, Phase.POSITIONING, Phase.COUNTING):
+            return self._ready(state, event)  # "continue": carry on
         if state.phase is not Phase.PAUSED:
-            raise self._refuse(state, event, "We're not paused.")
+            raise self._refuse(state, event, self._over(state))
         if state.paused_from is Phase.PAIN_CHECK:
             new = state.evolve(phase=Phase.PAIN_CHECK, paused_from=None)
-            return new, self._plan(
-                new, [Say("Welcome back."), Say(self.safety.first_pain_question)]
-            )
-        return self._introduce(state, [Say(f"Welcome back. You were on {self._where(state)}.")])
+            return new, self._plan(new, [Say(self.safety.first_pain_question)])
+        return self._introduce(state, [Say(f"Let's carry on with {self._where(state)}.")])
 
     def _go_on_gently(self, state: SessionState) -> Outcome:
         gentle = state.evolve(rep=0, gentle=True, pace=max(state.pace, GENTLE_PACE))
@@ -466,7 +531,7 @@ class Coach:
             return f"First is {script.mid_sentence(self._exercise(state).name)}."
         exercise = self._exercise(state)
         if state.phase is not Phase.COUNTING:
-            return f"Next is {self._where(state)}."
+            return f"Now it's {self._where(state)}. After that, {self._after(state)}."
         if state.set + 1 < self._item(state).sets:
             return f"Next is set {state.set + 2} of {script.mid_sentence(exercise.name)}."
         if state.index + 1 < len(state.routine):
@@ -474,6 +539,11 @@ class Coach:
             where = script.POSITION_WORDS[following.position]
             return f"Next is {script.mid_sentence(following.name)}, {where}."
         return "That was the last exercise."
+
+    def _after(self, state: SessionState) -> str:
+        if state.index + 1 >= len(state.routine):
+            return "we're done"
+        return script.mid_sentence(self.catalog[state.routine[state.index + 1].exercise_id].name)
 
     def _how_many_left(self, state: SessionState, event: ev.Event) -> Outcome:
         total = len(state.routine)
@@ -497,8 +567,12 @@ class Coach:
         if state.phase is Phase.PAIN_CHECK:
             return self._stop_after_pain(state)
         if state.phase in (Phase.POSITIONING, Phase.COUNTING, Phase.PAUSED):
-            paused_from = state.paused_from if state.phase is Phase.PAUSED else state.phase
-            new = state.evolve(phase=Phase.PAUSED, paused_from=paused_from)
+            assert isinstance(event, ev.Stop)
+            settled = self.settle(state, event.mid_count)
+            if settled.phase is Phase.FINISHED:
+                return self._finish(settled, [])
+            paused_from = settled.paused_from if settled.phase is Phase.PAUSED else settled.phase
+            new = settled.evolve(phase=Phase.PAUSED, paused_from=paused_from)
             speech = [
                 Say(f"Okay, stopping here. I've saved your place: {self._where(new)}."),
                 Say("Open Back Coach again to carry on. Goodbye!"),
@@ -535,7 +609,9 @@ class Coach:
         assert isinstance(event, ev.PainReported)
         found = classify(event.words, event.reported_as, event.red_flag)
 
+        # The report belongs to the exercise and set being done when it was made.
         current = state.item if state.phase is not Phase.READY else None
+        set_number = state.set + 1 if current else None
 
         def record(new: SessionState, action: PainAction) -> PainEvent:
             return PainEvent(
@@ -544,7 +620,7 @@ class Coach:
                 kind=found.kind,
                 action=action,
                 exercise_id=current.exercise_id if current else None,
-                set_number=state.set + 1 if current else None,
+                set_number=set_number,
                 red_flag=found.red_flag,
             )
 
@@ -565,6 +641,8 @@ class Coach:
                 state, [Say(text)], end=True, pain_event=record(state, "advised")
             )
 
+        interrupted = state.phase is Phase.COUNTING and event.mid_count
+        state = self.settle(state, event.mid_count)
         if found.kind == "soreness":
             return self._soreness(state, record)
 
@@ -575,8 +653,17 @@ class Coach:
                 pains=state.pains + 1,
                 paused_from=None,
             )
-            speech = [*self._stop_count(state), Say(self.safety.second_pain)]
+            speech = [*self._stop_count(interrupted), Say(self.safety.second_pain)]
             return new, self._plan(new, speech, end=True, pain_event=record(new, "stopped"))
+
+        if state.phase is Phase.FINISHED:  # right after the last count: nothing to go on to
+            new = state.evolve(pains=1, gentle=True)
+            speech = [
+                *self._stop_count(interrupted),
+                Say("That was the last exercise."),
+                Say(self.safety.pain_outside_routine),
+            ]
+            return new, self._plan(new, speech, end=True, pain_event=record(new, "advised"))
 
         new = state.evolve(
             phase=Phase.PAIN_CHECK,
@@ -587,20 +674,21 @@ class Coach:
             paused_from=None,
         )
         speech = [
-            *self._stop_count(state),
+            *self._stop_count(interrupted),
             Say(self.safety.first_pain),
             Say(self.safety.first_pain_question),
         ]
         return new, self._plan(new, speech, pain_event=record(new, "gentle_offered"))
 
-    def _stop_count(self, state: SessionState) -> list[Segment]:
-        return [Say(self.safety.stop_count)] if state.phase is Phase.COUNTING else []
+    def _stop_count(self, interrupted: bool) -> list[Segment]:
+        return [Say(self.safety.stop_count)] if interrupted else []
 
     def _soreness(
         self, state: SessionState, record: Callable[[SessionState, PainAction], PainEvent]
     ) -> Outcome:
+        if state.phase is Phase.FINISHED:  # right after the last count
+            speech = [Say(self.safety.soreness_outside_routine)]
+            return state, self._plan(state, speech, end=True, pain_event=record(state, "advised"))
         slower = state.evolve(pace=clamp_pace(state.pace + 1))
-        if state.phase is Phase.COUNTING:
-            slower = slower.evolve(phase=Phase.POSITIONING, rep=0)
         speech = [Say(self.safety.soreness), Say(self.prompt(slower))]
         return slower, self._plan(slower, speech, pain_event=record(slower, "slowed"))

@@ -55,6 +55,7 @@ class SessionState:
     stop_reason: StopReason | None = None
     last_position: Position | None = None  # where the person is lying, sitting or standing
     done: tuple[str, ...] = field(default=())  # exercise ids completed in this routine
+    saved_at: str | None = None  # when the shell last saved it (ISO time); the core never reads it
 
     @property
     def item(self) -> RoutineItem | None:
@@ -77,6 +78,7 @@ class SessionState:
             "sr": self.stop_reason.value if self.stop_reason else None,
             "lp": self.last_position,
             "d": list(self.done),
+            "t": self.saved_at,
         }
         data.update({key: value for key, value in optional.items() if value})
         return data
@@ -109,6 +111,7 @@ class SessionState:
                 stop_reason=StopReason(stop_reason) if stop_reason else None,
                 last_position=last_position,
                 done=tuple(str(d) for d in data.get("d", ())),
+                saved_at=data["t"] if isinstance(data.get("t"), str) else None,
             )
         except (KeyError, TypeError, ValueError) as error:
             raise StateError(f"state does not fit version {STATE_VERSION}: {error}") from None

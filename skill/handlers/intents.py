@@ -20,7 +20,6 @@ from ask_sdk_model.slu.entityresolution import StatusCode
 from ..coach import events as ev
 from ..coach.plan import PainEvent, Plan, ReportKind, Say
 from ..coach.script import mid_sentence, plural
-from ..coach.state import Phase
 from .turn import QUESTION, Services, Turn
 
 log = logging.getLogger("skill.handlers")
@@ -41,7 +40,9 @@ def _pain(kind: ReportKind) -> Callable[[Turn], ev.Event]:
         if body_part:
             words = f"{words} in my {body_part}"
         words = words[:MAX_WORDS]
-        return ev.PainReported(words=words, reported_as=kind, at=turn.at, red_flag=flag)
+        return ev.PainReported(
+            words=words, reported_as=kind, at=turn.at, red_flag=flag, mid_count=turn.mid_count
+        )
 
     return event
 
@@ -84,19 +85,12 @@ EVENT_INTENTS: dict[str, Callable[[Turn], ev.Event]] = {
     "RedFlagIntent": _pain("red_flag"),
     "AMAZON.RepeatIntent": _simple(ev.Repeat()),
     "AMAZON.PreviousIntent": _simple(ev.Previous()),
-    "AMAZON.PauseIntent": _simple(ev.Pause()),
+    "AMAZON.PauseIntent": lambda turn: ev.Pause(mid_count=turn.mid_count),
     "AMAZON.ResumeIntent": _simple(ev.Resume()),
-    "AMAZON.StopIntent": _simple(ev.Stop()),
-    "AMAZON.CancelIntent": _simple(ev.Stop()),
-    "AMAZON.NavigateHomeIntent": _simple(ev.Stop()),
+    "AMAZON.StopIntent": lambda turn: ev.Stop(mid_count=turn.mid_count),
+    "AMAZON.CancelIntent": lambda turn: ev.Stop(mid_count=turn.mid_count),
+    "AMAZON.NavigateHomeIntent": lambda turn: ev.Stop(mid_count=turn.mid_count),
 }
-
-HELP = (
-    "While we exercise you can say ready, next, repeat, go back, skip, slower, faster, "
-    "pause, how many are left, or what's next. If anything hurts, say it hurts. "
-    "You can also ask for any exercise by name, like the bridge or knee rolls, "
-    "or ask how to do one."
-)
 
 
 class _Handler(AbstractRequestHandler):
@@ -151,10 +145,7 @@ class SessionEndedHandler(_Handler):
 
     def answer(self, turn: Turn) -> Response:
         before = turn.state()
-        after = before
-        if before.phase in (Phase.POSITIONING, Phase.COUNTING, Phase.PAIN_CHECK):
-            after = before.evolve(phase=Phase.PAUSED, paused_from=before.phase)
-        turn.save(before, after, None, ending=True)
+        turn.save(before, turn.coach.leave(before, turn.mid_count), None, ending=True)
         return turn.input.response_builder.response
 
 
@@ -244,8 +235,9 @@ class HelpHandler(_Handler):
     intents = ("AMAZON.HelpIntent",)
 
     def answer(self, turn: Turn) -> Response:
-        prompt = turn.coach.prompt(turn.state())
-        return turn.say(Plan((Say(HELP), Say(prompt)), reprompt=(Say(prompt),)))
+        state = turn.state()
+        prompt = Say(turn.coach.prompt(state))
+        return turn.say(Plan(tuple(turn.coach.help(state)), reprompt=(prompt,)))
 
 
 class FallbackHandler(_Handler):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ask_sdk_core.handler_input import HandlerInput
@@ -22,8 +22,8 @@ from ..coach.catalog import Catalog
 from ..coach.plan import PainEvent, Plan, Say
 from ..coach.routine import default_routine
 from ..coach.session import Coach
-from ..coach.state import TERMINAL, Phase, SessionState, StateError
-from ..speech import render
+from ..coach.state import TERMINAL, Phase, SessionState, StateError, StopReason
+from ..speech import render, speech_seconds
 from ..store import RecordTooLargeError, Store, StoreUnavailableError, UserRecord
 from .names import ExerciseNames
 
@@ -31,8 +31,11 @@ log = logging.getLogger("skill.turn")
 
 STATE = "s"  # session attribute: the coach state
 QUESTION = "q"  # session attribute: a question the skill asked ({"kind": ..., "ids": [...]})
+COUNT_UNTIL = "c"  # session attribute: when the last count will have been said (ISO time)
 UNSAVED = "u"  # session attribute: pain events and history not yet written to the store
-MAX_UNSAVED = 20  # of each kind: a session's attributes must stay small
+MAX_UNSAVED = 20
+# A routine finished or stopped for pain this long ago belongs to an earlier day.
+A_NEW_DAY = timedelta(hours=6)  # of each kind: a session's attributes must stay small
 
 
 @dataclass
@@ -84,14 +87,30 @@ class Turn:
         return stored if stored is not None else self.services.fresh_state()
 
     def stored_state(self) -> SessionState | None:
+        """Today's saved state, if any: a routine finished or stopped for pain on an
+        earlier day is over, and the person starts afresh (a red-flag stop stands until
+        the progress expires)."""
         record = self.load()
         if record is None or record.state is None:
             return None
         try:
-            return self.coachable(SessionState.from_dict(record.state))
+            state = self.coachable(SessionState.from_dict(record.state))
         except StateError as error:
             log.warning("request %s: unreadable stored state (%s)", self.request_id, error)
             return None
+        over = state.phase is Phase.FINISHED or state.stop_reason is StopReason.PAIN
+        if over and self.since(state.saved_at) >= A_NEW_DAY:
+            return None
+        return state
+
+    def since(self, stamp: str | None) -> timedelta:
+        """How long ago an ISO time was (a long time, when unknown)."""
+        try:
+            then = datetime.fromisoformat(stamp or "")
+        except ValueError:
+            return timedelta.max
+        now = datetime.fromisoformat(self.at)
+        return now - (then if then.tzinfo else then.replace(tzinfo=UTC))
 
     def coachable(self, state: SessionState) -> SessionState:
         """``state``, if this release's catalog has every exercise of its routine: progress
@@ -121,6 +140,13 @@ class Turn:
         return self.record
 
     @property
+    def mid_count(self) -> bool:
+        """Whether the person spoke while the last count was still being said: Alexa
+        stops talking when woken, so a request before the count's end cut it short."""
+        until = self.attributes.get(COUNT_UNTIL)
+        return isinstance(until, str) and self.since(until) < timedelta(0)
+
+    @property
     def routine_ids(self) -> tuple[str, ...]:
         return tuple(item.exercise_id for item in self.state().routine)
 
@@ -144,6 +170,10 @@ class Turn:
         self._state = after
         self.save(before, after, plan.pain_event, plan.end_session)
         speech, reprompt = render(plan)
+        self.attributes.pop(COUNT_UNTIL, None)
+        if after.phase is Phase.COUNTING:
+            until = datetime.fromisoformat(self.at) + timedelta(seconds=speech_seconds(speech))
+            self.attributes[COUNT_UNTIL] = until.isoformat(timespec="seconds")
         builder = self.input.response_builder.speak(speech)
         if reprompt is not None and not plan.end_session:
             builder.ask(reprompt)
@@ -163,6 +193,7 @@ class Turn:
         ending: bool,
     ) -> None:
         """One write per request: progress, new pain events and history, in one round trip."""
+        after = after.evolve(saved_at=self.at)
         self.attributes[STATE] = after.to_dict()
         unsaved = self.attributes.get(UNSAVED) or {"pain": [], "history": []}
         if pain is not None:

@@ -1,0 +1,27 @@
+"""Every conversation in tests/scenarios/ (see its README), against a real Redis."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from skill.app import create_app
+from skill.chat.device import InProcess
+from skill.chat.scenario import load_scenario, run_scenario
+from skill.store import RedisStore
+
+SCENARIOS = sorted((Path(__file__).parent / "scenarios").glob("*.yaml"))
+
+
+def test_there_are_scenarios_for_every_kind_of_conversation() -> None:
+    assert len(SCENARIOS) >= 25
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_scenario(path: Path, redis_url: str) -> None:
+    scenario = load_scenario(path)
+    app = create_app({"store": RedisStore.from_url(redis_url), "ALEXA_VERIFY_SIGNATURE": "0"})
+    outcome = run_scenario(scenario, InProcess(app.test_client()), path.relative_to(Path.cwd()))
+    if not outcome.passed:
+        pytest.fail(outcome.report(), pytrace=False)
