@@ -12,6 +12,7 @@ from pathlib import Path
 from .chat.main import add_chat_arguments, add_simulate_arguments, chat_command, simulate_command
 from .coach.catalog import Catalog, ContentError, Exercise, Figure, load_catalog
 from .interaction_model import MODEL_DIR, ModelError, check_models, write_models
+from .plan_cli import add_plan_arguments, add_report_arguments, plan_command, report_command
 
 POSITION_TITLES = {
     "back": "On your back",
@@ -172,7 +173,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_simulate_arguments(
         commands.add_parser("simulate", help="run scripted conversations (YAML scenario files)")
     )
+    add_plan_arguments(
+        commands.add_parser("plan", help="store a prescription and give a link code (needs Redis)")
+    )
+    add_report_arguments(
+        commands.add_parser("report", help="adherence and pain reports for a plan's users")
+    )
     args = parser.parse_args(argv)
+    if args.command == "plan":
+        return plan_command(args)
+    if args.command == "report":
+        return report_command(args)
     if args.command == "run":
         return run_local(args.port)
     if args.command == "serve":

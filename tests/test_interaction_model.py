@@ -41,6 +41,9 @@ CUSTOM_INTENTS = {
     "HowManyLeftIntent": {},
     "ProgressIntent": {},
     "DeleteDataIntent": {},
+    "LinkCodeIntent": {"code": "AMAZON.NUMBER"},
+    "HaveCodeIntent": {},
+    "CheckInIntent": {"feeling": "BACK_FEELING"},
 }
 BUILT_INS = {
     "AMAZON.HelpIntent",

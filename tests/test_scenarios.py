@@ -8,7 +8,7 @@ import pytest
 
 from skill.app import create_app
 from skill.chat.device import InProcess
-from skill.chat.scenario import load_scenario, run_scenario
+from skill.chat.scenario import load_scenario, run_scenario, store_prescription
 from skill.store import RedisStore
 
 SCENARIOS = sorted((Path(__file__).parent / "scenarios").glob("*.yaml"))
@@ -22,6 +22,9 @@ def test_there_are_scenarios_for_every_kind_of_conversation() -> None:
 def test_scenario(path: Path, redis_url: str) -> None:
     scenario = load_scenario(path)
     app = create_app({"store": RedisStore.from_url(redis_url), "ALEXA_VERIFY_SIGNATURE": "0"})
-    outcome = run_scenario(scenario, InProcess(app.test_client()), path.relative_to(Path.cwd()))
+    code = store_prescription(scenario, redis_url)
+    outcome = run_scenario(
+        scenario, InProcess(app.test_client()), path.relative_to(Path.cwd()), code=code
+    )
     if not outcome.passed:
         pytest.fail(outcome.report(), pytrace=False)

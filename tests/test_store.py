@@ -634,7 +634,13 @@ def test_the_adapter_loads_saves_and_deletes_through_the_attributes_manager(
     assert envelope.context.system.user.user_id == USER
 
     first = AttributesManager(envelope, persistence_adapter=adapter)
-    assert first.persistent_attributes == {"state": None, "last_pain": None, "last_session": None}
+    assert first.persistent_attributes == {
+        "state": None,
+        "last_pain": None,
+        "last_session": None,
+        "recent": [],
+        "link": None,
+    }
     first.persistent_attributes["state"] = state
     first.persistent_attributes["append_pain"] = [pain_event()]
     first.persistent_attributes["append_history"] = [session_record()]
@@ -648,6 +654,8 @@ def test_the_adapter_loads_saves_and_deletes_through_the_attributes_manager(
         "state": state,
         "last_pain": pain_event(),
         "last_session": session_record(),
+        "recent": [session_record()],
+        "link": None,
     }
 
     later.delete_persistent_attributes()

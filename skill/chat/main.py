@@ -128,7 +128,7 @@ def _login_name() -> str:
 
 
 def simulate_command(args: argparse.Namespace) -> int:
-    from .scenario import ScenarioError, load_scenario, run_scenario
+    from .scenario import ScenarioError, load_scenario, run_scenario, store_prescription
 
     quiet_logging()
     try:
@@ -139,8 +139,16 @@ def simulate_command(args: argparse.Namespace) -> int:
         return 2
     failed = 0
     for path, scenario in scenarios:
+        code = None
+        if scenario.prescription is not None:
+            redis_url = os.environ.get("REDIS_URL")
+            if not redis_url:
+                print(f"FAIL {path}: {scenario.title}\n  links a prescription: set REDIS_URL")
+                failed += 1
+                continue
+            code = store_prescription(scenario, redis_url)
         try:
-            outcome = run_scenario(scenario, transport, path)
+            outcome = run_scenario(scenario, transport, path, code=code)
         except ChatError as error:
             print(f"FAIL {path}: {scenario.title}\n  could not talk to the skill: {error}")
             failed += 1

@@ -97,6 +97,12 @@ class SlotFill:
     value: str | None = None
     resolved: tuple[tuple[str, str], ...] = ()  # (id, value name); empty: no match
 
+    builtin: bool = False  # a built-in type (AMAZON.NUMBER) converted the words: no resolutions
+
+    @property
+    def understood(self) -> bool:
+        return bool(self.resolved) or self.builtin
+
     def to_request(self) -> dict[str, Any]:
         return slot(self.name, self.value, list(self.resolved) or None)
 
@@ -114,7 +120,7 @@ class Understood:
     @property
     def resolved(self) -> bool:
         """Every slot that was filled resolved to a value of its type."""
-        return all(s.resolved for s in self.slots if s.value is not None)
+        return all(s.understood for s in self.slots if s.value is not None)
 
     def to_request(self) -> dict[str, Any]:
         """The IntentRequest Alexa would send."""
@@ -249,7 +255,7 @@ class Nlu:
                 continue
             heard = {k: v for k, v in match.groupdict().items() if v}
             filled = {k: self.resolve(pattern.intent, k, v) for k, v in heard.items()}
-            resolved = all(f.resolved for f in filled.values())
+            resolved = all(f.understood for f in filled.values())
             if pattern.fixed_chars == 0 and not resolved:
                 continue  # "{exercise}" alone: only words that name something
             slots = tuple(filled.get(s.name, s) for s in self._empty_slots(pattern.intent))
@@ -275,6 +281,9 @@ class Nlu:
     def resolve(self, intent_name: str, slot_name: str, words: str) -> SlotFill:
         """The words of a slot against its type's values and synonyms (entity resolution)."""
         slot_type = self.slot_types.get(intent_name, {}).get(slot_name, "")
+        if slot_type == "AMAZON.NUMBER":
+            digits = spoken_digits(words)
+            return SlotFill(slot_name, digits or words, builtin=digits is not None)
         found = self.values.get(slot_type, {}).get(normalise(words))
         return SlotFill(slot_name, words, (found,) if found else ())
 
@@ -290,6 +299,27 @@ class Nlu:
                 request = match.groupdict().get("request") or ""
                 return Invocation(launch=not request, request=request)
         return None
+
+
+DIGIT_WORDS = {
+    "zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4",
+    "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
+}  # fmt: skip
+
+
+def spoken_digits(words: str) -> str | None:
+    """Digits said one by one ("one two three", "123") as Alexa's AMAZON.NUMBER gives
+    them ("123"); None for anything else.  (Alexa also converts "twelve"; codes here are
+    said a digit at a time.)"""
+    digits = ""
+    for token in normalise(words).split():
+        if token.isdigit():
+            digits += token
+        elif token in DIGIT_WORDS:
+            digits += DIGIT_WORDS[token]
+        else:
+            return None
+    return digits or None
 
 
 def _agrees(exact: Understood | None, fitted: Understood) -> bool:

@@ -93,6 +93,9 @@ class Scenario(BaseModel):
     about: StrictStr = ""
     user: StrictStr | None = None
     locale: StrictStr = "en-US"
+    # A prescription (the file format of `backcoach plan create`) stored before the
+    # run; "{code}" in what is said becomes its link code, said digit by digit.
+    prescription: dict[str, Any] | None = None
     steps: list[ScenarioStep] = Field(min_length=1)
 
     @field_validator("locale")
@@ -268,13 +271,37 @@ def _catalog() -> Catalog:
     return load_catalog()
 
 
+DIGIT_NAMES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def store_prescription(scenario: Scenario, redis_url: str) -> str | None:
+    """Store the scenario's prescription in the Redis at ``redis_url``; its link code."""
+    from ..coach.prescription import parse_prescription
+    from ..store import RedisStore
+    from ..store.plans import PlanStore
+
+    if scenario.prescription is None:
+        return None
+    checked = parse_prescription(scenario.prescription, _catalog(), "scenario prescription")
+    store = RedisStore.from_url(redis_url, socket_timeout=5.0, connect_timeout=5.0)
+    try:
+        return PlanStore(store).create(checked.to_dict(), "2026-01-01T00:00:00+00:00")[1]
+    finally:
+        store.close()
+
+
 def run_scenario(
     scenario: Scenario,
     transport: Transport,
     path: Path | None = None,
     catalog: Catalog | None = None,
+    code: str | None = None,
 ) -> Outcome:
-    """Play the scenario against the webhook until the end or the first failing step."""
+    """Play the scenario against the webhook until the end or the first failing step.
+
+    ``code`` is the link code of the scenario's prescription (``store_prescription``).
+    """
+    spoken_code = " ".join(DIGIT_NAMES[int(d)] for d in code) if code else "{code}"
     user_id = user_id_for(scenario.user) if scenario.user else None
     device = Device(transport, user_id, scenario.locale)
     conversation = Conversation(device, nlu_for(scenario.locale))
@@ -286,7 +313,8 @@ def run_scenario(
             conversation.leave()
         if spec.interrupt:
             device.interrupt()
-        step = conversation.silence() if spec.silent else conversation.hear(spec.say or "")
+        words = (spec.say or "").replace("{code}", spoken_code)
+        step = conversation.silence() if spec.silent else conversation.hear(words)
         outcome.transcript.append((spec, step))
         problems = check_step(spec, step, conversation, catalog or _catalog())
         if problems:

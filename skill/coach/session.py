@@ -94,14 +94,16 @@ class Coach:
         *,
         returning: bool,
         last_pain: PainEvent | None = None,
+        streak: int = 0,
     ) -> Outcome:
         """The launch: welcome and safety for a new routine, or an offer to carry on.
 
         ``stored`` is the state kept from an earlier session today (None when there
         is none or it expired); ``fresh`` is today's routine not yet begun.
-        ``last_pain`` is the newest pain report in the person's history.
+        ``last_pain`` is the newest pain report in the person's history; ``streak`` the
+        days in a row with today (said from two on).
         """
-        hello = "Welcome back to Back Coach." if returning else "Welcome to Back Coach."
+        hello = self.hello(returning, streak)
         if stored is not None:
             stored = self.settle(stored)
         if stored is None or stored.phase is Phase.READY:
@@ -130,6 +132,12 @@ class Coach:
         speech.append(Say("Shall we carry on?"))
         plan = self._plan(state, speech)
         return state, replace(plan, reprompt=(Say("Shall we carry on? Say yes or no."),))
+
+    @staticmethod
+    def hello(returning: bool, streak: int = 0) -> str:
+        if returning and streak >= 2:
+            return f"Welcome back, that's {streak} days in a row."
+        return "Welcome back to Back Coach." if returning else "Welcome to Back Coach."
 
     def _remember(self, last_pain: PainEvent | None) -> list[Segment]:
         """A reminder of the last pain report, at the next launch (DESIGN.md §3)."""

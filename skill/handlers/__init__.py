@@ -7,8 +7,9 @@ from ask_sdk_core.skill_builder import CustomSkillBuilder
 
 from ..coach.catalog import Catalog
 from ..coach.session import Coach
-from ..store import Store
+from ..store import RedisStore, Store
 from ..store.adapter import StorePersistenceAdapter
+from ..store.plans import PlanStore
 from .intents import HANDLERS, ErrorHandler, handled_intents
 from .names import ExerciseNames
 from .turn import Services
@@ -17,7 +18,10 @@ __all__ = ["Services", "build_skill", "handled_intents"]
 
 
 def build_skill(catalog: Catalog, store: Store) -> CustomSkill:
-    services = Services(coach=Coach(catalog), store=store, names=ExerciseNames(catalog))
+    plans = PlanStore(store) if isinstance(store, RedisStore) else None
+    services = Services(
+        coach=Coach(catalog), store=store, names=ExerciseNames(catalog), plans=plans
+    )
     builder = CustomSkillBuilder(persistence_adapter=StorePersistenceAdapter(store))
     for handler in HANDLERS:
         builder.add_request_handler(handler(services))

@@ -17,10 +17,15 @@ from ask_sdk_core.utils import get_slot, is_intent_name, is_request_type
 from ask_sdk_model import Response
 from ask_sdk_model.slu.entityresolution import StatusCode
 
+from ..coach import checkin
 from ..coach import events as ev
 from ..coach.plan import PainEvent, Plan, ReportKind, Say
+from ..coach.progress import days_this_week, record_day, streak, streak_with_today
 from ..coach.script import mid_sentence, plural
-from .turn import QUESTION, Services, Turn
+from ..coach.state import Phase
+from ..store import StoreUnavailableError, UserRecord
+from ..store.plans import normalise_code
+from .turn import QUESTION, UNSAVED, Services, Turn
 
 log = logging.getLogger("skill.handlers")
 
@@ -132,8 +137,19 @@ class LaunchHandler(_Handler):
             record.state is not None or record.last_session is not None
         )
         last_pain = PainEvent.from_dict(record.last_pain) if record else None
-        fresh = turn.services.fresh_state()
-        state, plan = turn.coach.greet(stored, fresh, returning=returning, last_pain=last_pain)
+        days = streak_with_today(record.recent, turn.today) if record and record.recent else 0
+        fresh = turn.fresh_state()
+        if stored is not None and stored.phase is Phase.FINISHED and record and record.link:
+            # Done today before the plan was linked: "start" again does the plan.
+            stored = stored.evolve(routine=fresh.routine)
+        starting = stored is None or stored.phase is Phase.READY
+        if starting and checkin.needs_check_in(record and record.last_session, last_pain):
+            hello = turn.coach.hello(returning, days)
+            state, plan = checkin.ask(turn.coach, fresh, hello)
+            return turn.answer(fresh, state, plan, question={"kind": "checkin"})
+        state, plan = turn.coach.greet(
+            stored, fresh, returning=returning, last_pain=last_pain, streak=days
+        )
         return turn.answer(stored or fresh, state, plan)
 
 
@@ -278,20 +294,136 @@ class YesNoHandler(_Handler):
 
 
 class ProgressHandler(_Handler):
-    """ "How am I doing?": what the history says."""
+    """ "How am I doing?": days this week, the streak and the last pain report."""
 
     intents = ("ProgressIntent",)
 
     def answer(self, turn: Turn) -> Response:
         prompt = turn.coach.prompt(turn.state())
         record = turn.load()
-        if record is None or record.last_session is None:
-            text = "I don't have any finished sessions for you yet."
+        speech = [Say(text) for text in progress_report(turn, record)]
+        return turn.say(Plan((*speech, Say(prompt)), reprompt=(Say(prompt),)))
+
+
+def progress_report(turn: Turn, record: UserRecord | None) -> list[str]:
+    if record is None:
+        return ["Sorry, I can't look at your history just now."]
+    # Records still waiting in the session (the store was down) count too.
+    history = [*record.recent, *(turn.attributes.get(UNSAVED) or {}).get("history", [])]
+    if not history:
+        return ["I don't have any sessions for you yet."]
+    week = days_this_week(history, turn.today)
+    days = streak(history, turn.today)
+    texts = [f"This week, you've exercised on {plural(week, 'day')}."]
+    if days >= 2:
+        texts.append(f"That's {days} days in a row.")
+    elif days == 1:
+        texts.append("Your streak is 1 day.")
+    else:
+        texts.append("You haven't exercised today or yesterday.")
+    last_pain = PainEvent.from_dict(record.last_pain)
+    if last_pain is None:
+        texts.append("You haven't reported any pain.")
+    else:
+        when = record_day({"at": last_pain.at})
+        on = f"on {when:%B} {when.day}" if when else "last time"
+        catalog = turn.coach.catalog
+        during = (
+            f", during {mid_sentence(catalog[last_pain.exercise_id].name)}"
+            if last_pain.exercise_id in catalog
+            else ""
+        )
+        kind = {"soreness": "soreness", "red_flag": "a symptom that needs a doctor"}.get(
+            last_pain.kind, "pain"
+        )
+        texts.append(f"Your last report was {kind}, {on}{during}.")
+    return texts
+
+
+class LinkCodeHandler(_Handler):
+    """ "My code is one two three four five six": link the physician's plan."""
+
+    intents = ("LinkCodeIntent",)
+    ASK = "What's your six-digit code? Say it one digit at a time."
+
+    def answer(self, turn: Turn) -> Response:
+        spoken = _slot_value(turn.input, "code")
+        asked = (turn.attributes.get(QUESTION) or {}).get("kind") == "code"
+        code = normalise_code(spoken)
+        if code is None:
+            if not spoken and not asked:
+                return self.ask(turn, "")
+            return self.ask(turn, "That didn't sound like six digits.")
+        plans = turn.services.plans
+        if plans is None or turn.user_id is None:
+            return self.reply(turn, "Sorry, I can't link a plan just now. Please try later.")
+        try:
+            result = plans.link(turn.user_id, code, turn.at)
+        except StoreUnavailableError as error:
+            log.warning("request %s: store unavailable for link (%s)", turn.request_id, error)
+            return self.reply(turn, "Sorry, I couldn't check that code just now. Please try later.")
+        if result.status == "limited":
+            return self.reply(turn, "Too many tries: please try again in an hour.")
+        if result.status != "linked" or result.plan is None:
+            text = "I couldn't find that code. Check it with your physician, or say it again."
+            plan = Plan((Say(text),), reprompt=(Say(self.ASK),))
+            return turn.say(plan, question={"kind": "code"})
+        log.info("request %s: linked a plan", turn.request_id)
+        before = turn.state()
+        link = {"exercises": result.plan["exercises"]}
+        linked = turn.services.fresh_state(link)
+        count = plural(len(linked.routine), "exercise")
+        speech = [Say(f"Your physician's plan is linked: {count}.")]
+        if result.plan.get("note"):
+            speech.append(Say(f"Your physician's note: {result.plan['note']}"))
+        after = before
+        if before.phase in (Phase.READY, Phase.FINISHED):
+            after = linked
         else:
-            last = record.last_session
-            done = len(last.get("done") or [])
-            text = f"Last time, you did {plural(done, 'exercise')} of {last.get('total', done)}."
+            speech.append(Say("Your plan starts with your next routine."))
+        prompt = turn.coach.prompt(after)
+        speech.append(Say(prompt))
+        return turn.answer(before, after, Plan(tuple(speech), reprompt=(Say(prompt),)))
+
+    @staticmethod
+    def ask(turn: Turn, lead: str) -> Response:
+        ask = LinkCodeHandler.ASK
+        speech = (Say(lead), Say(ask)) if lead else (Say(ask),)
+        return turn.say(Plan(speech, reprompt=(Say(ask),)), question={"kind": "code"})
+
+    @staticmethod
+    def reply(turn: Turn, text: str) -> Response:
+        prompt = turn.coach.prompt(turn.state())
         return turn.say(Plan((Say(text), Say(prompt)), reprompt=(Say(prompt),)))
+
+
+class HaveCodeHandler(_Handler):
+    """ "I have a code from my physician": ask for it."""
+
+    intents = ("HaveCodeIntent",)
+
+    def answer(self, turn: Turn) -> Response:
+        return LinkCodeHandler.ask(turn, "")
+
+
+class CheckInHandler(_Handler):
+    """The answer to "How is your back today: better, the same, or worse?"."""
+
+    intents = ("CheckInIntent",)
+
+    def answer(self, turn: Turn) -> Response:
+        feeling = _resolved_id(turn.input, "feeling")
+        asked = (turn.attributes.get(QUESTION) or {}).get("kind") == "checkin"
+        if not asked:
+            if feeling == "worse":  # "it's worse" out of the blue is a pain report
+                return turn.event(_pain("pain")(turn))
+            return FallbackHandler.fallback(turn)
+        if feeling not in checkin.FEELINGS:
+            plan = Plan((Say(checkin.QUESTION),), reprompt=(Say(checkin.QUESTION),))
+            return turn.say(plan, question={"kind": "checkin"})
+        before = turn.state()
+        after, plan = checkin.answer(turn.coach, before, feeling)  # type: ignore[arg-type]
+        return turn.answer(before, after, plan)
 
 
 class DeleteDataHandler(_Handler):
@@ -357,6 +489,9 @@ HANDLERS: tuple[type[_Handler], ...] = (
     FallbackHandler,
     YesNoHandler,
     ProgressHandler,
+    LinkCodeHandler,
+    HaveCodeHandler,
+    CheckInHandler,
     DeleteDataHandler,
     UnknownIntentHandler,  # last: it answers any intent the others did not take
 )

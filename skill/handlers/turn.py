@@ -11,20 +11,22 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
 
 from ..coach import events as ev
-from ..coach.catalog import Catalog
+from ..coach.catalog import Catalog, ContentError
 from ..coach.plan import PainEvent, Plan, Say
+from ..coach.prescription import linked_routine
 from ..coach.routine import default_routine
 from ..coach.session import Coach
 from ..coach.state import TERMINAL, Phase, SessionState, StateError, StopReason
 from ..speech import render, speech_seconds
 from ..store import RecordTooLargeError, Store, StoreUnavailableError, UserRecord
+from ..store.plans import PlanStore
 from .names import ExerciseNames
 
 log = logging.getLogger("skill.turn")
@@ -45,9 +47,17 @@ class Services:
     coach: Coach
     store: Store
     names: ExerciseNames
+    plans: PlanStore | None = None  # None without Redis: no codes to link
 
-    def fresh_state(self) -> SessionState:
-        return self.coach.new_session(default_routine(self.coach.catalog))
+    def fresh_state(self, link: dict[str, Any] | None = None) -> SessionState:
+        """A routine not yet begun: the linked plan's, in its order, else the default."""
+        catalog = self.coach.catalog
+        try:
+            routine = linked_routine(catalog, link)
+        except ContentError as error:
+            log.warning("ignoring a linked plan that no longer validates (%s)", error)
+            routine = ()
+        return self.coach.new_session(routine or default_routine(catalog))
 
 
 class Turn:
@@ -82,9 +92,18 @@ class Turn:
                 return self.coachable(SessionState.from_dict(self.attributes[STATE]))
             except StateError as error:
                 log.warning("request %s: unreadable session state (%s)", self.request_id, error)
-                return self.services.fresh_state()
+                return self.fresh_state()
         stored = self.stored_state()
-        return stored if stored is not None else self.services.fresh_state()
+        return stored if stored is not None else self.fresh_state()
+
+    def fresh_state(self) -> SessionState:
+        record = self.load()
+        return self.services.fresh_state(record.link if record else None)
+
+    @property
+    def today(self) -> date:
+        """The request's date in UTC (streaks count UTC days)."""
+        return datetime.fromisoformat(self.at).date()
 
     def stored_state(self) -> SessionState | None:
         """Today's saved state, if any: a routine finished or stopped for pain on an
@@ -136,6 +155,8 @@ class Turn:
                 state=stored.get("state"),
                 last_pain=stored.get("last_pain"),
                 last_session=stored.get("last_session"),
+                recent=tuple(stored.get("recent") or ()),
+                link=stored.get("link"),
             )
         return self.record
 

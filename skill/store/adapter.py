@@ -30,6 +30,8 @@ class StorePersistenceAdapter(AbstractPersistenceAdapter):
             "state": record.state,
             "last_pain": record.last_pain,
             "last_session": record.last_session,
+            "recent": list(record.recent),
+            "link": record.link,
         }
 
     def save_attributes(

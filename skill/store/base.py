@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from .keys import user_key
 
 __all__ = ["Store", "StoreUnavailableError", "UserRecord", "user_key"]
 
+RECENT_HISTORY = 60  # history records read at a session's start: about two months
 DEFAULT_PROGRESS_TTL = 86_400  # seconds: routine progress expires after a day (DESIGN.md §4)
 
 
@@ -26,6 +27,9 @@ class UserRecord:
     state: dict[str, Any] | None  # the SessionState.to_dict() saved last; None if none or expired
     last_pain: dict[str, Any] | None  # newest pain event appended, or None
     last_session: dict[str, Any] | None  # newest history record appended, or None
+    # The newest history records (oldest first, at most RECENT_HISTORY), for streaks.
+    recent: tuple[dict[str, Any], ...] = field(default=(), compare=False)
+    link: dict[str, Any] | None = field(default=None, compare=False)  # the linked plan
 
 
 @runtime_checkable

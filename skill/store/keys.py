@@ -27,12 +27,31 @@ class UserKeys:
     progress: str  # string: the coach state as JSON, with an expiry
     pain: str  # list: pain events as JSON, append-only, no expiry
     history: str  # list: completed-session records as JSON, append-only, no expiry
+    plan: str  # string: the linked prescription as JSON (plan id and exercises), no expiry
+    code_tries: str  # counter: link-code attempts in the current hour
 
     @property
     def all(self) -> tuple[str, str, str]:
+        """The keys every session writes."""
         return (self.progress, self.pain, self.history)
+
+    @property
+    def every(self) -> tuple[str, ...]:
+        """Every key this person can have: what "delete my data" removes."""
+        return (*self.all, self.plan, self.code_tries)
 
 
 def keys_for(user_id: str, salt: str = "") -> UserKeys:
-    tag = f"{PREFIX}:{{{user_key(user_id, salt)}}}"
-    return UserKeys(progress=f"{tag}:progress", pain=f"{tag}:pain", history=f"{tag}:history")
+    return keys_for_user_key(user_key(user_id, salt))
+
+
+def keys_for_user_key(hashed: str) -> UserKeys:
+    """The keys of the person whose (already hashed) user key this is."""
+    tag = f"{PREFIX}:{{{hashed}}}"
+    return UserKeys(
+        progress=f"{tag}:progress",
+        pain=f"{tag}:pain",
+        history=f"{tag}:history",
+        plan=f"{tag}:plan",
+        code_tries=f"{tag}:codetries",
+    )

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .base import DEFAULT_PROGRESS_TTL, UserRecord
+from .base import DEFAULT_PROGRESS_TTL, RECENT_HISTORY, UserRecord
 from .codec import decode, decode_all, encode, encode_records
 from .keys import user_key
 
@@ -41,10 +41,12 @@ class MemoryStore:
             records = self._history.get(key)
             last_pain = pains[-1] if pains else None
             last_session = records[-1] if records else None
+            recent = list(records[-RECENT_HISTORY:]) if records else []
         return UserRecord(
             state=decode(progress, "progress"),
             last_pain=decode(last_pain, "pain event"),
             last_session=decode(last_session, "history record"),
+            recent=tuple(decode_all(recent, "history record")),
         )
 
     def save(

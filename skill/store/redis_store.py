@@ -28,9 +28,9 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.maint_notifications import MaintNotificationsConfig
 from redis.retry import Retry
 
-from .base import DEFAULT_PROGRESS_TTL, StoreUnavailableError, UserRecord
+from .base import DEFAULT_PROGRESS_TTL, RECENT_HISTORY, StoreUnavailableError, UserRecord
 from .codec import decode, decode_all, encode, encode_records
-from .keys import UserKeys, keys_for
+from .keys import PREFIX, UserKeys, keys_for, user_key
 
 log = logging.getLogger(__name__)
 
@@ -129,17 +129,25 @@ class RedisStore:
     def keys(self, user_id: str) -> UserKeys:
         return keys_for(user_id, self._salt)
 
+    def hashed(self, user_id: str) -> str:
+        """The person's user key: what their keys carry, and what a plan's set holds."""
+        return user_key(user_id, self._salt)
+
     def load(self, user_id: str) -> UserRecord:
         keys = self.keys(user_id)
         with _unavailable_on_error("load"), self.client.pipeline(transaction=False) as pipe:
             pipe.get(keys.progress)
             pipe.lindex(keys.pain, -1)
-            pipe.lindex(keys.history, -1)
-            progress, last_pain, last_session = pipe.execute()
+            pipe.lrange(keys.history, -RECENT_HISTORY, -1)
+            pipe.get(keys.plan)
+            progress, last_pain, recent, link = pipe.execute()
+        history = decode_all(recent, "history record")
         return UserRecord(
             state=decode(progress, "progress"),
             last_pain=decode(last_pain, "pain event"),
-            last_session=decode(last_session, "history record"),
+            last_session=decode(recent[-1], "history record") if recent else None,
+            recent=tuple(history),
+            link=decode(link, "plan link"),
         )
 
     def save(
@@ -179,8 +187,14 @@ class RedisStore:
         return decode_all(entries, "history record")
 
     def delete_user(self, user_id: str) -> None:
+        keys = self.keys(user_id)
+        hashed = self.hashed(user_id)
         with _unavailable_on_error("delete"):
-            self.client.delete(*self.keys(user_id).all)
+            link = decode(self.client.get(keys.plan), "plan link")
+            self.client.delete(*keys.every)
+            if link and link.get("plan"):
+                # The plan's set of linked people (another slot in a cluster).
+                self.client.srem(f"{PREFIX}:plan:{link['plan']}:users", hashed)
 
     def ping(self) -> bool:
         try:

@@ -1,0 +1,173 @@
+"""Prescriptions ("plans") in Redis, the six-digit codes that link them, and the links.
+
+Keys (DESIGN.md §4; a plan is not a person's, so it has no user hash tag):
+
+- ``backcoach:plan:<plan id>``         string: the plan as JSON, no expiry
+- ``backcoach:plan:<plan id>:users``   set: the user keys linked to the plan
+- ``backcoach:plan:code:<code>``       string: the plan id, SET NX with a 7-day expiry
+- ``backcoach:plans``                  sorted set: plan ids by creation time
+- ``backcoach:{<user key>}:plan``      string: the person's link (plan id and exercises)
+- ``backcoach:{<user key>}:codetries`` counter: code attempts this hour (INCR + EXPIRE)
+
+The link copies the plan's exercises, so a session's start reads it in the same
+pipeline as the rest of the person's record (two round trips per new session).
+The patient label stays in the plan: never in a person's keys, never in a log.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from .codec import decode, decode_all, encode
+from .keys import PREFIX, keys_for_user_key
+from .redis_store import RedisStore, _unavailable_on_error
+
+CODE_TTL = 7 * 86_400  # seconds: a link code is valid for seven days
+CODE_DIGITS = 6
+TRIES_PER_HOUR = 5
+TRIES_WINDOW = 3_600  # seconds
+PLANS = f"{PREFIX}:plans"
+
+
+def plan_key(plan_id: str) -> str:
+    return f"{PREFIX}:plan:{plan_id}"
+
+
+def users_key(plan_id: str) -> str:
+    return f"{PREFIX}:plan:{plan_id}:users"
+
+
+def code_key(code: str) -> str:
+    return f"{PREFIX}:plan:code:{code}"
+
+
+def normalise_code(spoken: str | None) -> str | None:
+    """Six digits from "123456", "123 456" or "one two three four five six", else None."""
+    if not spoken:
+        return None
+    words = {
+        "zero": "0", "oh": "0", "o": "0", "one": "1", "two": "2", "three": "3",
+        "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
+    }  # fmt: skip
+    digits = ""
+    for token in spoken.lower().replace("-", " ").split():
+        if token.isdigit():
+            digits += token
+        elif token in words:
+            digits += words[token]
+        else:
+            return None
+    return digits if len(digits) == CODE_DIGITS else None
+
+
+@dataclass(frozen=True, slots=True)
+class LinkResult:
+    status: str  # "linked", "unknown" (wrong or expired code) or "limited" (too many tries)
+    plan: dict[str, Any] | None = None
+
+
+class PlanStore:
+    """Plans, codes and links over a RedisStore's client and salt."""
+
+    def __init__(
+        self,
+        store: RedisStore,
+        *,
+        code_ttl: int = CODE_TTL,
+        tries_per_hour: int = TRIES_PER_HOUR,
+    ) -> None:
+        self.store = store
+        self.code_ttl = code_ttl
+        self.tries_per_hour = tries_per_hour
+
+    @property
+    def client(self) -> Any:
+        return self.store.client
+
+    # -- the clinician's side (the CLI) ------------------------------------------
+
+    def create(self, prescription: dict[str, Any], created_at: str) -> tuple[str, str]:
+        """Store a plan and a fresh link code for it: (plan id, code)."""
+        plan_id = secrets.token_hex(8)
+        plan = {"id": plan_id, "created_at": created_at, **prescription}
+        with _unavailable_on_error("plan create"):
+            self.client.set(plan_key(plan_id), encode(plan))
+            self.client.zadd(PLANS, {plan_id: time.time()})
+            code = self.new_code(plan_id)
+        return plan_id, code
+
+    def new_code(self, plan_id: str) -> str:
+        """A six-digit code unique among live codes (SET NX), valid for ``code_ttl``."""
+        for _ in range(100):
+            code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+            if self.client.set(code_key(code), plan_id, nx=True, ex=self.code_ttl):
+                return code
+        raise RuntimeError("could not find a free link code; too many live codes")
+
+    def plan(self, plan_id: str) -> dict[str, Any] | None:
+        with _unavailable_on_error("plan read"):
+            return decode(self.client.get(plan_key(plan_id)), "plan")
+
+    def plan_for_code(self, code: str) -> dict[str, Any] | None:
+        with _unavailable_on_error("code read"):
+            plan_id = self.client.get(code_key(code))
+        return self.plan(plan_id) if plan_id else None
+
+    def codes(self, plan_id: str) -> list[tuple[str, int]]:
+        """The live codes of a plan and their seconds left (a scan: CLI use only)."""
+        found = []
+        with _unavailable_on_error("code scan"):
+            for key in self.client.scan_iter(match=code_key("*"), count=500):
+                if self.client.get(key) == plan_id:
+                    found.append((key.rsplit(":", 1)[-1], int(self.client.ttl(key))))
+        return sorted(found)
+
+    def plans(self) -> list[dict[str, Any]]:
+        with _unavailable_on_error("plan list"):
+            ids = self.client.zrange(PLANS, 0, -1)
+            texts = [self.client.get(plan_key(i)) for i in ids]
+        return decode_all([t for t in texts if t is not None], "plan")
+
+    def linked_users(self, plan_id: str) -> list[str]:
+        with _unavailable_on_error("plan users read"):
+            return sorted(self.client.smembers(users_key(plan_id)))
+
+    def user_records(self, hashed: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """(history, pain log) of a linked person, by their user key."""
+        keys = keys_for_user_key(hashed)
+        with _unavailable_on_error("report read"), self.client.pipeline(False) as pipe:
+            pipe.lrange(keys.history, 0, -1)
+            pipe.lrange(keys.pain, 0, -1)
+            history, pains = pipe.execute()
+        return decode_all(history, "history record"), decode_all(pains, "pain event")
+
+    # -- the person's side (the skill) --------------------------------------------
+
+    def link(self, user_id: str, code: str, at: str) -> LinkResult:
+        """Link the person to the plan of ``code``, within the tries limit."""
+        keys = self.store.keys(user_id)
+        hashed = self.store.hashed(user_id)
+        with _unavailable_on_error("link"):
+            with self.client.pipeline(transaction=False) as pipe:
+                pipe.incr(keys.code_tries)
+                pipe.expire(keys.code_tries, TRIES_WINDOW, nx=True)
+                pipe.get(code_key(code))
+                tries, _, plan_id = pipe.execute()
+            if int(tries) > self.tries_per_hour:
+                return LinkResult("limited")
+            plan = decode(self.client.get(plan_key(plan_id)), "plan") if plan_id else None
+            if plan is None:
+                return LinkResult("unknown")
+            old = decode(self.client.get(keys.plan), "plan link")
+            link = {"plan": plan["id"], "at": at, "exercises": plan["exercises"]}
+            with self.client.pipeline(transaction=True) as pipe:
+                pipe.set(keys.plan, encode(link))
+                pipe.delete(keys.code_tries)
+                pipe.execute()
+            if old and old.get("plan") not in (None, plan["id"]):
+                self.client.srem(users_key(str(old["plan"])), hashed)
+            self.client.sadd(users_key(plan["id"]), hashed)
+        return LinkResult("linked", plan)

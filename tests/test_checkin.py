@@ -1,0 +1,65 @@
+"""The check-in after a pain report, in the coach core."""
+
+from __future__ import annotations
+
+import pytest
+
+from skill.coach import checkin
+from skill.coach.pacing import GENTLE_PACE
+from skill.coach.plan import PainEvent, Say
+from skill.coach.session import Coach
+from skill.coach.state import Phase, SessionState
+
+
+def pain(kind: str) -> PainEvent:
+    return PainEvent(
+        at="2026-11-24T10:00:00+00:00",
+        words="it hurts",
+        kind=kind,  # type: ignore[arg-type]
+        action="gentle_offered",
+        exercise_id="b01-knee-rolls",
+        set_number=1,
+    )
+
+
+@pytest.mark.parametrize(
+    ("last_session", "last_pain", "asks"),
+    [
+        ({"pains": 1}, pain("pain"), True),
+        ({"pains": 2}, pain("pain"), True),
+        ({"pains": 0}, pain("pain"), False),  # the pain was in an earlier routine
+        ({"pains": 1}, pain("red_flag"), False),  # red flags have their own advice
+        ({"pains": 1}, pain("soreness"), False),
+        (None, pain("pain"), False),
+        ({"pains": 1}, None, False),
+    ],
+)
+def test_who_is_asked(last_session: dict | None, last_pain: PainEvent | None, asks: bool) -> None:
+    assert checkin.needs_check_in(last_session, last_pain) is asks
+
+
+def words(plan_speech: tuple) -> str:
+    return " ".join(s.text for s in plan_speech if isinstance(s, Say))
+
+
+def test_worse_offers_gentle_or_rest_and_starts_nothing(coach: Coach, fresh: SessionState) -> None:
+    state, plan = checkin.answer(coach, fresh, "worse")
+    assert state.phase is Phase.READY and state.gentle and state.pace >= GENTLE_PACE
+    said = words(plan.speech)
+    assert "contact your physician" in said and "stop to rest today" in said
+    assert not plan.end_session
+
+
+@pytest.mark.parametrize("feeling", ["better", "same"])
+def test_better_or_the_same_is_the_usual_routine(
+    coach: Coach, fresh: SessionState, feeling: str
+) -> None:
+    state, plan = checkin.answer(coach, fresh, feeling)  # type: ignore[arg-type]
+    assert state == fresh
+    assert "Today's routine has 5 exercises" in words(plan.speech)
+
+
+def test_the_question_is_asked_with_a_reprompt(coach: Coach, fresh: SessionState) -> None:
+    state, plan = checkin.ask(coach, fresh, "Welcome back to Back Coach.")
+    assert state == fresh and checkin.QUESTION in words(plan.speech)
+    assert words(plan.reprompt) == checkin.QUESTION
