@@ -25,7 +25,7 @@ redis-server:
 	}
 	@command -v redis-server >/dev/null 2>&1
 
-test: $(STAMP) redis-server
+test: $(STAMP) redis-server wrk
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
 
@@ -48,3 +48,19 @@ chat: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info
+
+# The load test installs wrk (Debian package) if missing; the suite runs a short bench too.
+.PHONY: bench wrk
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+		echo "installing wrk (Debian package)"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk >/dev/null; \
+	}
+	@command -v wrk >/dev/null 2>&1
+
+# DESIGN.md §8: the skill and a hello-world ASK SDK skill under gunicorn on loopback,
+# driven by wrk, against a throwaway redis-server (a few minutes; BENCH_ARGS=--quick
+# for under one, BENCH_ARGS="--json bench.json" to keep the figures).
+bench: $(STAMP) redis-server wrk
+	$(BIN)/backcoach bench $(BENCH_ARGS)

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from .bench.main import add_bench_arguments, bench_main
 from .chat.main import add_chat_arguments, add_simulate_arguments, chat_command, simulate_command
 from .coach.catalog import Catalog, ContentError, Exercise, Figure, load_catalog
 from .interaction_model import MODEL_DIR, ModelError, check_models, write_models
@@ -173,6 +174,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_simulate_arguments(
         commands.add_parser("simulate", help="run scripted conversations (YAML scenario files)")
     )
+    add_bench_arguments(
+        commands.add_parser("bench", help="measure the skill under load against a hello world")
+    )
     add_plan_arguments(
         commands.add_parser("plan", help="store a prescription and give a link code (needs Redis)")
     )
@@ -184,6 +188,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return plan_command(args)
     if args.command == "report":
         return report_command(args)
+    if args.command == "bench":
+        return bench_main(args)
     if args.command == "run":
         return run_local(args.port)
     if args.command == "serve":

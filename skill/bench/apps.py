@@ -1,0 +1,111 @@
+"""What the bench's gunicorn servers load (``skill.bench.apps:skill()`` and
+``skill.bench.apps:reference()``), configured from the environment:
+
+- ``REDIS_URL`` and ``ALEXA_SKILL_ID`` as in production;
+- ``BACKCOACH_BENCH_VERIFY``: ``1`` for Amazon request verification on;
+- ``BACKCOACH_BENCH_PKI``: a directory with ``chain.pem`` (what the certificate URL
+  serves) and ``root.pem`` (the only trust root), written by the bench.
+
+The reference is the minimal ASK SDK skill the skill is measured against: one handler
+that says "Hello" to a launch or any intent, no storage, behind a Flask route doing
+what the skill's route does (body, JSON parse, verification when on, SDK deserialize,
+invoke, serialize).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from ask_sdk_core.dispatch_components import AbstractRequestHandler
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.serialize import DefaultSerializer
+from ask_sdk_core.skill import CustomSkill
+from ask_sdk_core.skill_builder import CustomSkillBuilder
+from ask_sdk_core.utils import is_request_type
+from ask_sdk_model import RequestEnvelope
+from ask_sdk_model import Response as AlexaResponse
+from flask import Flask, Response, request
+
+from ..verify import Verifier, make_verifier
+
+VERIFY_ENV = "BACKCOACH_BENCH_VERIFY"
+PKI_ENV = "BACKCOACH_BENCH_PKI"
+
+
+def _verification() -> dict[str, Any]:
+    """create_app's verification settings for this server, from the environment."""
+    if os.environ.get(VERIFY_ENV) != "1":
+        return {"ALEXA_VERIFY_SIGNATURE": "0"}
+    folder = Path(os.environ[PKI_ENV])
+    chain = (folder / "chain.pem").read_bytes()
+    return {
+        "ALEXA_VERIFY_SIGNATURE": "1",
+        "cert_loader": lambda _url: chain,
+        "trust_roots": [(folder / "root.pem").read_bytes()],
+    }
+
+
+def skill() -> Flask:
+    """The skill exactly as production builds it, with the bench's certificates."""
+    from ..app import create_app
+
+    return create_app(_verification())
+
+
+class HelloHandler(AbstractRequestHandler):
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_request_type("LaunchRequest")(handler_input) or is_request_type("IntentRequest")(
+            handler_input
+        )
+
+    def handle(self, handler_input: HandlerInput) -> AlexaResponse:
+        return handler_input.response_builder.speak("Hello").set_should_end_session(False).response
+
+
+def hello_skill() -> CustomSkill:
+    builder = CustomSkillBuilder()
+    builder.add_request_handler(HelloHandler())
+    return builder.create()
+
+
+def create_reference_app(verifier: Verifier | None = None) -> Flask:
+    hello = hello_skill()
+    serializer = DefaultSerializer()
+    app = Flask("reference")
+
+    @app.post("/alexa")
+    def alexa() -> Response:
+        if request.mimetype != "application/json":
+            return Response('{"error":"expected application/json"}', status=415)
+        body = request.get_data(cache=False)
+        payload = json.loads(body)
+        if verifier is not None:
+            verifier.verify(request.headers, body, payload)
+        envelope = serializer.deserialize(body.decode("utf-8"), RequestEnvelope)
+        response = hello.invoke(request_envelope=envelope, context=None)
+        return Response(
+            json.dumps(serializer.serialize(response), separators=(",", ":")),
+            mimetype="application/json",
+        )
+
+    @app.get("/healthz")
+    def healthz() -> Response:
+        return Response('{"status":"ok"}', mimetype="application/json")
+
+    return app
+
+
+def reference() -> Flask:
+    config = _verification()
+    verifier = None
+    if config["ALEXA_VERIFY_SIGNATURE"] == "1":
+        verifier = make_verifier(
+            True,
+            os.environ.get("ALEXA_SKILL_ID") or None,
+            cert_loader=config["cert_loader"],
+            trust_roots=config["trust_roots"],
+        )
+    return create_reference_app(verifier)

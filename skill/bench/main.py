@@ -1,0 +1,62 @@
+"""``backcoach bench``: its arguments and entry point (the work is imported lazily)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--quick", action="store_true", help="one short round (under a minute) instead of three"
+    )
+    parser.add_argument(
+        "--json", type=Path, default=None, metavar="FILE", help="also write the results as JSON"
+    )
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=None,
+        help="seconds per measurement (default 5, or 2 with --quick; 1 for a smoke test)",
+    )
+    parser.add_argument("--rounds", type=int, default=None, help="rounds (default 3, quick 1)")
+    parser.add_argument("--users", type=int, default=1000, help="distinct users (default 1000)")
+    parser.add_argument(
+        "--workers", type=int, default=None, help="gunicorn workers per server (default: cores)"
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="instead: where a request's CPU time goes, in process, skill and reference",
+    )
+
+
+def bench_main(args: argparse.Namespace) -> int:
+    from .processes import BenchProcessError
+    from .runner import BenchError
+    from .workload import WorkloadError
+    from .wrk import WrkError
+
+    try:
+        if args.profile:
+            from .profile import profile
+
+            print(profile(users=args.users))
+            return 0
+        from .runner import bench_command
+
+        return bench_command(
+            quick=args.quick,
+            json_path=args.json,
+            seconds=args.seconds,
+            rounds=args.rounds,
+            users=args.users,
+            workers=args.workers,
+        )
+    except (BenchError, BenchProcessError, WorkloadError, WrkError, OSError) as error:
+        print(f"backcoach bench: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("backcoach bench: interrupted; servers stopped", file=sys.stderr)
+        return 130

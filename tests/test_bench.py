@@ -1,0 +1,121 @@
+"""``backcoach bench`` end to end, as short as it goes: real redis-server, four gunicorn
+servers, wrk, signed requests; the JSON has every figure and the children are gone.
+
+No timing is asserted (DESIGN.md §8 figures are for ``make bench`` on a quiet machine).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+RUN_TIMEOUT = 240  # seconds: a slow CI machine; the run itself takes about half a minute
+TAG = "BACKCOACH_BENCH_TEST_TAG"
+
+
+def bench(args: list[str], tag: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "skill.cli", "bench", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, TAG: tag},
+    )
+
+
+def tagged_processes(tag: str) -> list[int]:
+    """Processes still carrying ``tag`` in their environment (the bench's children)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+        except OSError:
+            continue
+        if f"{TAG}={tag}".encode() in environ.split(b"\0"):
+            found.append(int(entry.name))
+    return found
+
+
+def wait_until_gone(tag: str, seconds: float = 20.0) -> list[int]:
+    deadline = time.monotonic() + seconds
+    while (left := tagged_processes(tag)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return left
+
+
+def positive_per_concurrency(value: object) -> bool:
+    return (
+        isinstance(value, dict)
+        and set(value) >= {"c16", "c64"}
+        and all(isinstance(value[c], int | float) and value[c] > 0 for c in ("c16", "c64"))
+    )
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="the bench's process checks need /proc")
+def test_quick_bench_writes_every_figure_and_cleans_up(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    tag = uuid.uuid4().hex
+    process = bench(["--quick", "--seconds", "1", "--json", str(out)], tag)
+    try:
+        stdout, stderr = process.communicate(timeout=RUN_TIMEOUT)
+    finally:
+        process.kill()
+    assert process.returncode == 0, f"{stdout}\n{stderr}"
+    assert "ratio skill/reference" in stdout and "Redis round trips" in stdout
+
+    data = json.loads(out.read_text())
+    for key in ("rps", "p50_ms", "p90_ms", "p99_ms", "cpu_us_per_request"):
+        assert positive_per_concurrency(data[key]), key
+        assert positive_per_concurrency(data["reference"][key]), key
+        assert positive_per_concurrency(data["verify_on"][key]), key
+    for block in (data, data["verify_on"]):
+        for key in ("ratio_c16", "ratio_c64", "cpu_ratio"):
+            assert isinstance(block[key], float) and block[key] > 0, key
+    for key in ("redis_roundtrips_per_request", "redis_bytes_per_user", "verify_us"):
+        assert isinstance(data[key], int | float) and data[key] > 0, key
+    trips = data["redis_roundtrips"]
+    assert trips["launch"] > 0 and trips["mid_session"] > 0 and trips["method"]
+    assert data["status_errors"] == 0  # every request was answered 200
+    machine = data["machine"]
+    assert isinstance(machine["cores"], int) and machine["cores"] >= 1
+    assert machine["cpu"] and machine["python"].count(".") == 2
+    assert datetime.fromisoformat(data["date"]).tzinfo is not None
+    assert data["settings"]["users"] >= 1000
+    assert len(data["runs"]) == 8  # skill and reference, verification off and on, c16 and c64
+    assert {run["target"] for run in data["runs"]} == {"skill", "reference"}
+    assert all(run["requests"] > 0 for run in data["runs"])
+
+    assert wait_until_gone(tag) == []  # redis-server, gunicorn masters and workers
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="the bench's process checks need /proc")
+def test_bench_stops_every_child_when_terminated() -> None:
+    tag = uuid.uuid4().hex
+    process = bench(["--quick", "--seconds", "1"], tag)
+    watchdog = threading.Timer(RUN_TIMEOUT, process.kill)  # a hung bench ends the read loop
+    watchdog.start()
+    try:
+        assert process.stderr is not None
+        for line in process.stderr:  # ends at EOF if the bench dies early
+            if "warming up" in line:
+                break
+        assert tagged_processes(tag), "the servers should be running by now"
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=60)
+    finally:
+        watchdog.cancel()
+        process.kill()
+    assert process.returncode != 0
+    assert wait_until_gone(tag) == []
