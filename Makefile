@@ -47,7 +47,7 @@ chat: $(STAMP)
 	$(BIN)/backcoach chat $(ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info
+	rm -rf $(VENV) .venv-audit .pytest_cache .ruff_cache build *.egg-info
 
 # The load test installs wrk (Debian package) if missing; the suite runs a short bench too.
 .PHONY: bench wrk
@@ -64,3 +64,12 @@ wrk:
 # for under one, BENCH_ARGS="--json bench.json" to keep the figures).
 bench: $(STAMP) redis-server wrk
 	$(BIN)/backcoach bench $(BENCH_ARGS)
+
+# Known vulnerabilities in the pinned dependencies (pip-audit, its own venv so it does
+# not mix with the project's). Needs PyPI's per-release JSON API or OSV: not part of
+# make test, because the build machines here cannot reach either.
+.PHONY: audit
+audit: $(STAMP)
+	@[ -x .venv-audit/bin/pip-audit ] || { $(PYTHON) -m venv .venv-audit && \
+		.venv-audit/bin/pip install --quiet 'pip-audit>=2.7,<3'; }
+	.venv-audit/bin/pip-audit --strict --progress-spinner off $(AUDIT_ARGS) .
