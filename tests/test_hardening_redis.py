@@ -311,7 +311,7 @@ def test_concurrent_pain_reports_for_one_user_lose_nothing(
     assert {e["action"] for e in log} == {"gentle_offered"}
     stored = store.load(user).state
     SessionState.from_dict(stored)
-    assert stored in [reply["sessionAttributes"]["s"] for reply in replies]
+    assert stored in [json.loads(reply["sessionAttributes"]["s"]) for reply in replies]
 
 
 def test_concurrent_stops_and_launches_leave_one_whole_state(
@@ -322,8 +322,10 @@ def test_concurrent_stops_and_launches_leave_one_whole_state(
     for index in range(5):
         for pace in (0, 1, 2):
             attributes = copy.deepcopy(counting)
-            attributes["s"].update(i=index, p=pace, d=[r[0] for r in counting["s"]["r"][:index]])
-            SessionState.from_dict(attributes["s"])
+            state = json.loads(attributes["s"])
+            state.update(i=index, p=pace, d=[r[0] for r in state["r"][:index]])
+            SessionState.from_dict(state)
+            attributes["s"] = json.dumps(state)
             variants.append(attributes)
 
     def stop(n: int) -> dict:
@@ -349,7 +351,11 @@ def test_concurrent_stops_and_launches_leave_one_whole_state(
 
     stored = store.load(user).state
     state = SessionState.from_dict(stored)
-    written = [reply["sessionAttributes"]["s"] for reply in replies if reply["sessionAttributes"]]
+    written = [
+        json.loads(reply["sessionAttributes"]["s"])
+        for reply in replies
+        if reply["sessionAttributes"]
+    ]
     assert stored in written  # one request's whole state, not a mixture
     assert state.phase.value in ("paused", "ready")
     assert len(store.history(user)) == 40  # every stop's "paused" record, none lost

@@ -303,18 +303,40 @@ def test_corrupt_session_attributes_do_not_stop_the_pain_policy(
     into an error answer."""
     state = copy.deepcopy(counting)
     if attributes.get("s") == "newer":
-        attributes = {"s": {**state["s"], "v": 99}}
+        attributes = {"s": json.dumps({**json.loads(state["s"]), "v": 99})}
     state.update(attributes)
     said = assert_spoken(post(client, json.dumps(mid_session(intent("PainIntent"), state))))
     assert "went wrong" not in said, name
     assert "contact your physician" in said, name
 
 
+def test_a_state_object_from_an_earlier_release_resumes_like_the_json_text(
+    client: FlaskClient, counting: dict
+) -> None:
+    """The skill writes the state as JSON text; sessions open across the deploy that
+    changed it send back the object an earlier release wrote, and must go on alike."""
+    assert isinstance(counting["s"], str)
+    as_object = {**counting, "s": json.loads(counting["s"])}
+    replies = [
+        post(client, json.dumps(mid_session(intent("NextIntent"), attributes)))
+        for attributes in (counting, as_object)
+    ]
+    said = [assert_spoken(reply) for reply in replies]
+    assert said[0] == said[1]
+    assert "Exercise 1 of 5" not in said[1]  # not a fresh routine
+    states = [json.loads(reply.get_json()["sessionAttributes"]["s"]) for reply in replies]
+    assert {k: v for k, v in states[0].items() if k != "t"} == {
+        k: v for k, v in states[1].items() if k != "t"
+    }
+
+
 def test_a_state_naming_an_exercise_not_in_the_catalog_starts_afresh(
     client: FlaskClient, counting: dict
 ) -> None:
     state = copy.deepcopy(counting)
-    state["s"]["r"][0][0] = "zz-an-exercise-a-content-update-removed"
+    coach_state = json.loads(state["s"])
+    coach_state["r"][0][0] = "zz-an-exercise-a-content-update-removed"
+    state["s"] = json.dumps(coach_state)
     said = assert_spoken(post(client, json.dumps(mid_session(intent("NextIntent"), state))))
     assert "went wrong" not in said and "Exercise 1 of 5" in said
 
@@ -416,12 +438,16 @@ def corrupt_state(draw: st.DrawFn, real: dict) -> Any:
 def mutated(draw: st.DrawFn, bases: list[dict]) -> dict:
     body = copy.deepcopy(draw(st.sampled_from(bases)))
     real_state = body["session"]["attributes"].get("s")
+    if isinstance(real_state, str):
+        real_state = json.loads(real_state)
     for _ in range(draw(st.integers(1, 3))):
         op = draw(st.sampled_from(["delete", "replace", "state", "slot", "attribute"]))
         session = body.get("session")
         attributes = session.get("attributes") if isinstance(session, dict) else None
         if op == "state" and isinstance(real_state, dict) and isinstance(attributes, dict):
-            attributes["s"] = draw(corrupt_state(real_state))
+            corrupted = draw(corrupt_state(real_state))
+            # as the skill writes it (JSON text), or as an object (an earlier release)
+            attributes["s"] = json.dumps(corrupted) if draw(st.booleans()) else corrupted
             continue
         if op == "attribute" and isinstance(attributes, dict):
             attributes[draw(st.sampled_from(["u", "q", "s", "x"]))] = draw(JUNK)

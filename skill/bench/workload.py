@@ -30,6 +30,7 @@ from typing import Any
 
 from ..chat.requests import envelope, intent, launch, now, slot
 from ..coach.catalog import Catalog, load_catalog
+from ..handlers.turn import session_state
 from ..store import MemoryStore, Store
 
 # Percent of requests of each kind: a session is a launch, a start, a run of "ready" and
@@ -108,7 +109,8 @@ class _Recorder:
 
     @property
     def phase(self) -> str:
-        return str(self.attributes.get("s", {}).get("ph", ""))
+        state = self.attributes.get("s")
+        return session_state(state).phase.value if state else ""
 
     def send(self, kind: str, request: dict[str, Any], *, new: bool = False) -> None:
         if new:

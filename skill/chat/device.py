@@ -164,5 +164,6 @@ class Device:
 
     @property
     def state(self) -> dict[str, Any]:
-        """The coach state the skill keeps in the session attributes."""
-        return self.attributes.get("s", {})
+        """The coach state the skill keeps in the session attributes (JSON text)."""
+        value = self.attributes.get("s")
+        return json.loads(value) if isinstance(value, str) else value or {}

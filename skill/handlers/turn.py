@@ -9,6 +9,7 @@ keeps unsaved events there until a later write succeeds.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -31,7 +32,7 @@ from .names import ExerciseNames
 
 log = logging.getLogger("skill.turn")
 
-STATE = "s"  # session attribute: the coach state
+STATE = "s"  # session attribute: the coach state, as compact JSON text
 QUESTION = "q"  # session attribute: a question the skill asked ({"kind": ..., "ids": [...]})
 COUNT_UNTIL = "c"  # session attribute: when the last count will have been said (ISO time)
 UNSAVED = "u"  # session attribute: pain events and history not yet written to the store
@@ -89,7 +90,7 @@ class Turn:
     def _read_state(self) -> SessionState:
         if STATE in self.attributes:
             try:
-                return self.coachable(SessionState.from_dict(self.attributes[STATE]))
+                return self.coachable(session_state(self.attributes[STATE]))
             except StateError as error:
                 log.warning("request %s: unreadable session state (%s)", self.request_id, error)
                 return self.fresh_state()
@@ -214,8 +215,8 @@ class Turn:
         ending: bool,
     ) -> None:
         """One write per request: progress, new pain events and history, in one round trip."""
-        after = after.evolve(saved_at=self.at)
-        self.attributes[STATE] = after.to_dict()
+        state = after.evolve(saved_at=self.at).to_dict()
+        self.attributes[STATE] = json.dumps(state, separators=(",", ":"))
         unsaved = self.attributes.get(UNSAVED) or {"pain": [], "history": []}
         if pain is not None:
             unsaved["pain"].append(pain.to_dict())
@@ -226,7 +227,7 @@ class Turn:
             return
         manager = self.input.attributes_manager
         manager.persistent_attributes = {
-            "state": after.to_dict(),
+            "state": state,
             "append_pain": unsaved["pain"],
             "append_history": unsaved["history"],
         }
@@ -249,6 +250,15 @@ class Turn:
             self.attributes[UNSAVED] = {k: v[-MAX_UNSAVED:] for k, v in unsaved.items()}
             return
         self.attributes.pop(UNSAVED, None)
+
+
+def session_state(value: Any) -> SessionState:
+    """The state from the session attribute: its compact JSON text (a string, which the
+    SDK's per-request deep copy of the attributes does not have to walk), or the
+    object an earlier release wrote there (sessions open across a deploy)."""
+    if isinstance(value, str):
+        return SessionState.from_json(value)
+    return SessionState.from_dict(value)
 
 
 def drop_malformed(attributes: dict[str, Any], catalog: Catalog) -> None:

@@ -10,6 +10,7 @@ chained.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from xml.sax.saxutils import escape
 
 from ..coach.plan import Hold, Pause, Plan, Say, Segment
@@ -103,15 +104,22 @@ def render_segments(segments: tuple[Segment, ...], rate_percent: int) -> str:
     return f"<speak>{body}</speak>"
 
 
+@lru_cache(maxsize=1024)
+def _check_once(ssml: str) -> None:
+    """check_ssml, once per distinct SSML: a routine renders the same few hundred
+    strings for every person, and parsing each again cost a tenth of a request."""
+    check_ssml(ssml)
+
+
 def render(plan: Plan) -> tuple[str, str | None]:
     """SSML for a plan's speech and its reprompt (None when the session ends).
 
     Raises :class:`~skill.speech.limits.SpeechLimitError` if Alexa would refuse it.
     """
     speech = render_segments(plan.speech, plan.rate_percent)
-    check_ssml(speech)
+    _check_once(speech)
     reprompt = None
     if plan.reprompt:
         reprompt = render_segments(plan.reprompt, plan.rate_percent)
-        check_ssml(reprompt)
+        _check_once(reprompt)
     return speech, reprompt

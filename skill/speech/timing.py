@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from functools import lru_cache
 
 from .limits import break_seconds, prosody_rate
 
@@ -20,6 +21,7 @@ _WORD = re.compile(r"[A-Za-z']+|\d+")
 _VOWEL_GROUPS = re.compile(r"[aeiouy]+")
 
 
+@lru_cache(maxsize=4096)
 def syllables(word: str) -> int:
     if word.isdigit():
         return sum(syllables(w) for w in number_words(int(word)).split())
@@ -37,8 +39,10 @@ def text_seconds(text: str, rate_percent: float = 100) -> float:
     return (spoken + pauses) / (rate_percent / 100)
 
 
+@lru_cache(maxsize=1024)
 def speech_seconds(ssml: str) -> float:
-    """Estimated seconds Alexa takes to say an SSML string."""
+    """Estimated seconds Alexa takes to say an SSML string (cached: the same counts are
+    said to everyone)."""
     return _element_seconds(ET.fromstring(ssml), 100.0)
 
 

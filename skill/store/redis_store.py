@@ -162,6 +162,14 @@ class RedisStore:
         progress = None if state is None else encode(state)
         pains = encode_records(pain_events)
         records = encode_records(history)
+        if not pains and not records:
+            # Most requests: one command, atomic by itself (no MULTI/EXEC to pay for).
+            with _unavailable_on_error("save"):
+                if progress is None:
+                    self.client.delete(keys.progress)
+                else:
+                    self.client.set(keys.progress, progress, ex=self._progress_ttl)
+            return
         # MULTI/EXEC in the same single round trip: the progress and the events it
         # accounts for land together or not at all.  The hash tag keeps all three keys
         # in one slot, which a cluster transaction requires.
