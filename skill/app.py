@@ -12,11 +12,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from ask_sdk_core.exceptions import AskSdkException
-from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import RequestEnvelope
 from flask import Flask, Response, request
 
 from .coach.catalog import Catalog, load_catalog
+from .envelope import EnvelopeSerializer
 from .handlers import build_skill
 from .settings import Settings
 from .store import Store, open_store
@@ -79,7 +79,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         trust_roots=settings.extras.get("trust_roots"),
     )
     skill = build_skill(catalog, store)
-    serializer = DefaultSerializer()
+    serializer = EnvelopeSerializer()
     log.info(
         "Back Coach ready: %s; verification %s",
         store.description,
@@ -109,7 +109,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             log.warning("refused request: %s", refused)
             return _refuse(400, "request could not be verified")
         try:
-            envelope = serializer.deserialize(body.decode("utf-8"), RequestEnvelope)
+            envelope = serializer.deserialize_payload(payload, RequestEnvelope)
         except (AskSdkException, ValueError, TypeError, AttributeError, KeyError) as error:
             log.warning("refused request: unreadable envelope (%s)", type(error).__name__)
             return _refuse(400, "not an Alexa request")

@@ -75,6 +75,12 @@ def test_a_long_routine_still_fits_the_storage_budget(coach: Coach) -> None:
         ('{"v":1,"r":[["x",null,null,0,1,0]],"ph":"ready","i":0,"s":0,"k":0,"p":1}', "not fit"),
         ('{"v":1,"r":[["x",null,null,"5",1,0]],"ph":"ready","i":0,"s":0,"k":0,"p":1}', "not fit"),
         ('{"v":1,"r":[["x",null]],"ph":"ready","i":0,"s":0,"k":0,"p":1}', "not fit"),
+        ('{"v":1,"r":[["x",null,null,true,1,0]],"ph":"ready","i":0,"s":0,"k":0,"p":1}', "not fit"),
+        ('{"v":1,"r":[["x",null,false,1,1,0]],"ph":"ready","i":0,"s":0,"k":0,"p":1}', "not fit"),
+        ('{"v":1,"r":[["x",null,null,1,1,-5]],"ph":"ready","i":0,"s":0,"k":0,"p":1}', "not fit"),
+        ('{"v":1,"r":[["x",null,null,1,2.0,0]],"ph":"ready","i":0,"s":0,"k":0,"p":1}', "not fit"),
+        ('{"v":1,"r":[["x",3,null,1,1,0]],"ph":"ready","i":0,"s":0,"k":0,"p":1}', "not fit"),
+        ('{"v":1,"r":[{"id":"x"}],"ph":"ready","i":0,"s":0,"k":0,"p":1}', "not fit"),
         ('{"v":1,"r":[[1,null,null,1,1,0]],"ph":"ready","i":0,"s":0,"k":0,"p":1}', "not fit"),
         (
             '{"v":1,"r":[["x",null,null,1,1,0]],"ph":"ready","i":0,"s":0,"k":0,"p":1,"lp":"moon"}',

@@ -53,15 +53,17 @@ class RoutineItem:
 
     @classmethod
     def from_list(cls, data: list[object]) -> RoutineItem:
-        if not isinstance(data, list) or len(data) not in (6, 7):
+        # Plain loops and exact type checks: every request reads a routine (bool is
+        # not a figure, and ``type(n) is int`` refuses it too).
+        if type(data) is not list or len(data) not in (6, 7):
             raise ValueError("a routine item is a list of 6 or 7 values")
         exercise_id, variant, hold, reps, sets, rest = data[:6]
         extra = len(data) == 7 and data[6] == 1
-        if not isinstance(exercise_id, str) or not (variant is None or isinstance(variant, str)):
+        if type(exercise_id) is not str or not (variant is None or type(variant) is str):
             raise ValueError("routine item id or variant is not text")
-        numbers = (reps, sets, rest) + (() if hold is None else (hold,))
-        if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in numbers):
-            raise ValueError("routine item figures must be non-negative whole numbers")
+        for number in (reps, sets, rest) if hold is None else (reps, sets, rest, hold):
+            if type(number) is not int or number < 0:
+                raise ValueError("routine item figures must be non-negative whole numbers")
         if reps < 1 or sets < 1:  # type: ignore[operator]
             raise ValueError("routine item needs at least one rep and one set")
         return cls(exercise_id, variant, hold, reps, sets, rest, extra)  # type: ignore[arg-type]
