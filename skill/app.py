@@ -96,7 +96,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             return _refuse(415, "expected application/json")
         body = request.get_data(cache=False)
         try:
-            payload = json.loads(body)
+            # UTF-8 only, as Alexa sends: json.loads(bytes) would also take UTF-16 or a BOM.
+            payload = json.loads(body.decode("utf-8"))
         except (ValueError, UnicodeDecodeError, RecursionError):
             return _refuse(400, "body is not JSON")
         if not isinstance(payload, dict) or not isinstance(payload.get("request"), dict):
