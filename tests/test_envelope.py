@@ -6,7 +6,8 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from enum import Enum
 from functools import cache
 from typing import Any, ClassVar
@@ -14,17 +15,19 @@ from typing import Any, ClassVar
 import pytest
 from ask_sdk_core.exceptions import AskSdkException, SerializationException
 from ask_sdk_core.serialize import DefaultSerializer
-from ask_sdk_model import IntentRequest, LaunchRequest, RequestEnvelope, SessionEndedRequest
+from ask_sdk_model import IntentRequest, LaunchRequest, RequestEnvelope, SessionEndedRequest, Slot
 from ask_sdk_model.interfaces.viewport.apl_viewport_state import APLViewportState
 from ask_sdk_model.slu.entityresolution import StatusCode
 from ask_sdk_model.slu.entityresolution.resolution import Resolution
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from skill.app import create_app
 from skill.bench.workload import Workload, record_conversations
 from skill.chat.requests import envelope, intent, launch, session_ended, slot
 from skill.envelope import EnvelopeSerializer
 from skill.interaction_model import MODEL_DIR
+from skill.store import MemoryStore
 
 # What the webhook catches around deserializing: the fast path may raise nothing else.
 ROUTE_CATCHES = (AskSdkException, ValueError, TypeError, AttributeError, KeyError)
@@ -535,6 +538,7 @@ def test_mutated_requests_read_or_raise_the_same(payload: Any) -> None:
     else:
         assert fast == sdk
         assert_same(fast, sdk)
+        assert json.dumps(FAST.serialize(fast)) == json.dumps(SDK.serialize(sdk))
 
 
 @pytest.mark.parametrize(
@@ -666,6 +670,48 @@ def test_round_trip_serializes_the_same(payload: dict[str, Any]) -> None:
     sdk = SDK.serialize(sdk_read(payload))
     assert fast == sdk
     assert json.dumps(fast) == json.dumps(sdk)  # the same keys in the same order
+
+
+def test_the_skills_responses_serialize_the_same() -> None:
+    """Every answer of the recorded conversations: the same JSON, key for key."""
+    app = create_app({"store": MemoryStore(), "ALEXA_VERIFY_SIGNATURE": "0"})
+    skill = app.extensions["backcoach"]["skill"]
+    kinds = set()
+    for body in recorded_bodies():
+        response = skill.invoke(request_envelope=FAST.deserialize_payload(body), context=None)
+        fast, sdk = FAST.serialize(response), SDK.serialize(response)
+        assert json.dumps(fast) == json.dumps(sdk)
+        kinds.add(response.response.reprompt is None)
+    assert kinds == {True, False}  # answers with and without a reprompt
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        "text",
+        7,
+        2.5,
+        True,
+        b"raw",
+        Decimal("3"),
+        Decimal("3.5"),
+        datetime(2026, 11, 30, 13, 45, 32, tzinfo=UTC),
+        date(2026, 11, 30),
+        StatusCode.ER_SUCCESS_MATCH,
+        [StatusCode.ER_SUCCESS_NO_MATCH, None, {"a": [1, "b"]}],
+        (1, "two", None),
+        {"nested": {"slot": Slot(name="x", value="y")}, "none": None},
+        Slot(name="exercise", value=None),
+    ],
+    ids=repr,
+)
+def test_values_of_every_kind_serialize_the_same(value: Any) -> None:
+    fast, sdk = FAST.serialize(value), SDK.serialize(value)
+    assert fast == sdk
+    assert type(fast) is type(sdk)
+    if isinstance(fast, dict):
+        assert list(fast) == list(sdk)
 
 
 # -- the per-request work is done once -----------------------------------------------------
