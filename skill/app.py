@@ -20,6 +20,7 @@ from .envelope import EnvelopeSerializer
 from .handlers import build_skill
 from .settings import Settings
 from .store import Store, open_store
+from .timezone import TimeZones, default_loader
 from .verify import VerificationError, Verifier, make_verifier
 
 log = logging.getLogger("skill.app")
@@ -60,9 +61,24 @@ def _refuse(status: int, message: str) -> Response:
     return Response(body, status=status, mimetype="application/json")
 
 
+def _time_zones(settings: Settings) -> TimeZones:
+    """How devices are asked their time zone: ``time_zone_loader`` when injected, else
+    the Alexa Settings API over urllib (``alexa_api_hosts`` and ``time_zone_timeout``
+    override the allowed hosts and the timeout, for tests against a local server)."""
+    extras = settings.extras
+    loader = extras.get("time_zone_loader")
+    if loader is None:
+        timeout = extras.get("time_zone_timeout")
+        loader = default_loader(
+            extras.get("alexa_api_hosts"), None if timeout is None else float(timeout)
+        )
+    return TimeZones(loader)
+
+
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """The Flask app.  ``config`` overrides the environment; tests inject ``store``,
-    ``catalog`` and ``verifier`` (or, for verification, a certificate loader and roots)."""
+    ``catalog`` and ``verifier`` (or, for verification, a certificate loader and roots),
+    and ``time_zone_loader`` (or ``alexa_api_hosts`` and ``time_zone_timeout``)."""
     settings = Settings.load(config)
     logging.basicConfig(level=settings.log_level)
     catalog: Catalog = settings.extras.get("catalog") or load_catalog()
@@ -78,7 +94,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         cert_loader=settings.extras.get("cert_loader"),
         trust_roots=settings.extras.get("trust_roots"),
     )
-    skill = build_skill(catalog, store)
+    skill = build_skill(catalog, store, _time_zones(settings))
     serializer = EnvelopeSerializer()
     log.info(
         "Back Coach ready: %s; verification %s",

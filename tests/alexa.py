@@ -40,8 +40,10 @@ __all__ = [
 class Device(ChatDevice):
     """An Echo talking to a Flask test client for one user."""
 
-    def __init__(self, client: Any, user_id: str | None = None) -> None:
-        super().__init__(InProcess(client), user_id)
+    def __init__(self, client: Any, user_id: str | None = None, **context: Any) -> None:
+        """``context``: ``device_id``, ``api_endpoint`` and ``api_access_token``, as a
+        real Echo sends them (no Alexa API by default)."""
+        super().__init__(InProcess(client), user_id, **context)
 
     @property
     def client(self) -> Any:

@@ -35,6 +35,7 @@ from skill.store import (
     Store,
     StorePersistenceAdapter,
     StoreUnavailableError,
+    TimeZoneUpdate,
     UserRecord,
     keys_for,
     open_store,
@@ -376,6 +377,37 @@ def test_delete_user_removes_every_key_of_that_user_and_no_other(
     assert store.load(OTHER_USER).state == state
 
 
+# --- the device's time zone ---------------------------------------------------------------
+
+
+def test_a_time_zone_is_saved_with_the_progress_for_30_days_and_read_in_the_load(
+    redis_url: str, store: RedisStore, raw: redis.Redis, state: dict
+):
+    assert store.load(USER).time_zone is None
+    trips = RoundTrips()
+    counted = RedisStore.from_url(redis_url, connection_class=trips.connection_class)
+    assert counted.ping()
+    # No records to append: still one round trip (a MULTI/EXEC of both SETs).
+    saved = trips.measure(lambda: counted.save(USER, state, time_zone=TimeZoneUpdate("Asia/Tokyo")))
+    assert saved == 1
+    assert raw.get(keys_for(USER).time_zone) == "Asia/Tokyo"
+    assert 29 * 86_400 < raw.ttl(keys_for(USER).time_zone) <= 30 * 86_400
+    record: list[UserRecord] = []
+    assert trips.measure(lambda: record.append(counted.load(USER))) == 1
+    assert record[0].time_zone == "Asia/Tokyo" and record[0].state == state
+    counted.close()
+
+    store.save(USER, state)  # a save without one keeps it
+    assert store.load(USER).time_zone == "Asia/Tokyo"
+    store.save(USER, state, time_zone=TimeZoneUpdate("", ttl=86_400))  # unknown, for a day
+    assert store.load(USER).time_zone == ""
+    assert 0 < raw.ttl(keys_for(USER).time_zone) <= 86_400
+
+    store.delete_user(USER)
+    assert raw.exists(keys_for(USER).time_zone) == 0
+    assert keys_for(USER).time_zone in keys_for(USER).every
+
+
 # --- Redis down, hung, failing ------------------------------------------------------------
 
 
@@ -640,12 +672,19 @@ def test_the_adapter_loads_saves_and_deletes_through_the_attributes_manager(
         "last_session": None,
         "recent": [],
         "link": None,
+        "time_zone": None,
     }
     first.persistent_attributes["state"] = state
     first.persistent_attributes["append_pain"] = [pain_event()]
     first.persistent_attributes["append_history"] = [session_record()]
+    first.persistent_attributes["set_time_zone"] = TimeZoneUpdate("Europe/Berlin")
     first.save_persistent_attributes()
+    assert "set_time_zone" not in first.persistent_attributes
+    raw.delete(keys_for(USER).time_zone)
     first.save_persistent_attributes()  # a second save must not append the records again
+    assert raw.get(keys_for(USER).time_zone) is None  # nor write the time zone again
+    first.persistent_attributes["set_time_zone"] = TimeZoneUpdate("Europe/Berlin")
+    first.save_persistent_attributes()
 
     assert store.pain_log(USER) == [pain_event()]
     assert store.history(USER) == [session_record()]
@@ -656,6 +695,7 @@ def test_the_adapter_loads_saves_and_deletes_through_the_attributes_manager(
         "last_session": session_record(),
         "recent": [session_record()],
         "link": None,
+        "time_zone": "Europe/Berlin",
     }
 
     later.delete_persistent_attributes()
@@ -759,3 +799,20 @@ def wait_until(condition: Any, deadline: float = 10.0) -> None:
         if time.monotonic() > end:
             raise AssertionError("condition not reached")
         time.sleep(0.005)
+
+
+def test_memory_store_keeps_the_time_zone_like_redis(state: dict):
+    clock = FakeClock()
+    store = MemoryStore(clock=clock)
+    store.save(USER, state, time_zone=TimeZoneUpdate("Asia/Tokyo"))
+    assert store.load(USER).time_zone == "Asia/Tokyo"
+    assert store.load(OTHER_USER).time_zone is None
+    store.save(USER, state)
+    clock.now += 30 * 86_400 - 1
+    assert store.load(USER).time_zone == "Asia/Tokyo"
+    clock.now += 1
+    assert store.load(USER).time_zone is None  # expired after 30 days: asked again
+    store.save(USER, state, time_zone=TimeZoneUpdate("", ttl=86_400))
+    assert store.load(USER).time_zone == ""
+    store.delete_user(USER)
+    assert store.load(USER).time_zone is None

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from ..speech import speech_seconds
-from .requests import envelope, intent, launch, now, session_ended, speech
+from .requests import DEVICE_ID, envelope, intent, launch, now, session_ended, speech
 
 HTTP_TIMEOUT_SECONDS = 10.0
 
@@ -99,11 +99,22 @@ class Device:
     """An Echo for one person: sends requests, carries the session between turns."""
 
     def __init__(
-        self, transport: Transport, user_id: str | None = None, locale: str = "en-US"
+        self,
+        transport: Transport,
+        user_id: str | None = None,
+        locale: str = "en-US",
+        *,
+        device_id: str = DEVICE_ID,
+        api_endpoint: str | None = None,
+        api_access_token: str | None = None,
     ) -> None:
         self.transport = transport
         self.user_id = user_id or f"amzn1.ask.account.{uuid.uuid4().hex.upper()}"
         self.locale = locale
+        # What a real Echo's context carries for the Alexa APIs (none by default).
+        self.device_id = device_id
+        self.api_endpoint = api_endpoint
+        self.api_access_token = api_access_token
         self.session_id: str | None = None
         self.attributes: dict[str, Any] = {}
         self.last: dict[str, Any] = {}
@@ -130,6 +141,9 @@ class Device:
             attributes=self.attributes,
             locale=self.locale,
             timestamp=now(datetime.now(UTC) + self.clock_offset),
+            device_id=self.device_id,
+            api_endpoint=self.api_endpoint,
+            api_access_token=self.api_access_token,
         )
         self.last = self.transport.post(body)
         self.listening = timedelta(seconds=listening_time(speech(self.last)))

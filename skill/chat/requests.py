@@ -50,8 +50,15 @@ def envelope(
     skill_id: str = SKILL_ID,
     locale: str = "en-US",
     timestamp: str | None = None,
+    device_id: str = DEVICE_ID,
+    api_endpoint: str | None = None,
+    api_access_token: str | None = None,
 ) -> dict[str, Any]:
-    """The whole request body: version, session, context and the request itself."""
+    """The whole request body: version, session, context and the request itself.
+
+    Without ``api_endpoint`` the context has no ``apiEndpoint`` nor ``apiAccessToken``
+    (the skill then asks no Alexa API: days count in UTC); a real Echo sends both.
+    """
     request = {
         "requestId": f"amzn1.echo-api.request.{uuid.uuid4()}",
         "timestamp": timestamp or now(),
@@ -60,6 +67,14 @@ def envelope(
     }
     application = {"applicationId": skill_id}
     user = {"userId": user_id}
+    system: dict[str, Any] = {
+        "application": application,
+        "user": user,
+        "device": {"deviceId": device_id, "supportedInterfaces": {}},
+    }
+    if api_endpoint is not None:
+        system["apiEndpoint"] = api_endpoint
+        system["apiAccessToken"] = api_access_token or ""
     return {
         "version": "1.0",
         "session": {
@@ -69,15 +84,7 @@ def envelope(
             "attributes": attributes or {},
             "user": user,
         },
-        "context": {
-            "System": {
-                "application": application,
-                "user": user,
-                "device": {"deviceId": DEVICE_ID, "supportedInterfaces": {}},
-                "apiEndpoint": "https://api.amazonalexa.com",
-                "apiAccessToken": "token",
-            }
-        },
+        "context": {"System": system},
         "request": request,
     }
 

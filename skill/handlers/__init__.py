@@ -10,6 +10,7 @@ from ..coach.session import Coach
 from ..store import RedisStore, Store
 from ..store.adapter import StorePersistenceAdapter
 from ..store.plans import PlanStore
+from ..timezone import TimeZones, fetch_time_zone
 from .intents import HANDLERS, ErrorHandler, handled_intents
 from .names import ExerciseNames
 from .turn import Services
@@ -17,10 +18,16 @@ from .turn import Services
 __all__ = ["Services", "build_skill", "handled_intents"]
 
 
-def build_skill(catalog: Catalog, store: Store) -> CustomSkill:
+def build_skill(catalog: Catalog, store: Store, time_zones: TimeZones | None = None) -> CustomSkill:
+    """The skill; ``time_zones`` asks devices their time zone (the Alexa Settings API
+    over urllib unless given)."""
     plans = PlanStore(store) if isinstance(store, RedisStore) else None
     services = Services(
-        coach=Coach(catalog), store=store, names=ExerciseNames(catalog), plans=plans
+        coach=Coach(catalog),
+        store=store,
+        names=ExerciseNames(catalog),
+        plans=plans,
+        time_zones=time_zones or TimeZones(fetch_time_zone),
     )
     builder = CustomSkillBuilder(persistence_adapter=StorePersistenceAdapter(store))
     for handler in HANDLERS:

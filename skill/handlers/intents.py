@@ -137,7 +137,11 @@ class LaunchHandler(_Handler):
             record.state is not None or record.last_session is not None
         )
         last_pain = PainEvent.from_dict(record.last_pain) if record else None
-        days = streak_with_today(record.recent, turn.today) if record and record.recent else 0
+        days = (
+            streak_with_today(record.recent, turn.today, turn.zone)
+            if record and record.recent
+            else 0
+        )
         fresh = turn.fresh_state()
         if stored is not None and stored.phase is Phase.FINISHED and record and record.link:
             # Done today before the plan was linked: "start" again does the plan.
@@ -312,8 +316,8 @@ def progress_report(turn: Turn, record: UserRecord | None) -> list[str]:
     history = [*record.recent, *(turn.attributes.get(UNSAVED) or {}).get("history", [])]
     if not history:
         return ["I don't have any sessions for you yet."]
-    week = days_this_week(history, turn.today)
-    days = streak(history, turn.today)
+    week = days_this_week(history, turn.today, turn.zone)
+    days = streak(history, turn.today, turn.zone)
     texts = [f"This week, you've exercised on {plural(week, 'day')}."]
     if days >= 2:
         texts.append(f"That's {days} days in a row.")
@@ -325,7 +329,7 @@ def progress_report(turn: Turn, record: UserRecord | None) -> list[str]:
     if last_pain is None:
         texts.append("You haven't reported any pain.")
     else:
-        when = record_day({"at": last_pain.at})
+        when = record_day({"at": last_pain.at}, turn.zone)
         on = f"on {when:%B} {when.day}" if when else "last time"
         catalog = turn.coach.catalog
         during = (

@@ -14,6 +14,7 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
@@ -22,12 +23,15 @@ from ..coach import events as ev
 from ..coach.catalog import Catalog, ContentError
 from ..coach.plan import PainEvent, Plan, Say
 from ..coach.prescription import linked_routine
+from ..coach.progress import local_date
 from ..coach.routine import default_routine
 from ..coach.session import Coach
 from ..coach.state import TERMINAL, Phase, SessionState, StateError, StopReason
 from ..speech import render, speech_seconds
-from ..store import RecordTooLargeError, Store, StoreUnavailableError, UserRecord
+from ..store import RecordTooLargeError, Store, StoreUnavailableError, TimeZoneUpdate, UserRecord
+from ..store.base import TIME_ZONE_TTL, UNKNOWN_TIME_ZONE_TTL
 from ..store.plans import PlanStore
+from ..timezone import TimeZones, zone_named
 from .names import ExerciseNames
 
 log = logging.getLogger("skill.turn")
@@ -36,6 +40,7 @@ STATE = "s"  # session attribute: the coach state, as compact JSON text
 QUESTION = "q"  # session attribute: a question the skill asked ({"kind": ..., "ids": [...]})
 COUNT_UNTIL = "c"  # session attribute: when the last count will have been said (ISO time)
 UNSAVED = "u"  # session attribute: pain events and history not yet written to the store
+TIME_ZONE = "z"  # session attribute: the device's time zone name ("" when unknown: UTC)
 MAX_UNSAVED = 20
 # A routine finished or stopped for pain this long ago belongs to an earlier day.
 A_NEW_DAY = timedelta(hours=6)  # of each kind: a session's attributes must stay small
@@ -49,6 +54,7 @@ class Services:
     store: Store
     names: ExerciseNames
     plans: PlanStore | None = None  # None without Redis: no codes to link
+    time_zones: TimeZones | None = None  # None: days in UTC, no lookups
 
     def fresh_state(self, link: dict[str, Any] | None = None) -> SessionState:
         """A routine not yet begun: the linked plan's, in its order, else the default."""
@@ -73,11 +79,15 @@ class Turn:
         stamp = envelope.request.timestamp
         self.at = (stamp or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
         self.user_id = envelope.context.system.user.user_id if envelope.context else None
+        self.new_session = bool(envelope.session and envelope.session.new)
         attributes = handler_input.attributes_manager.session_attributes
         self.attributes: dict[str, Any] = attributes if attributes is not None else {}
         drop_malformed(self.attributes, self.coach.catalog)
         self.record: UserRecord | None = None
         self._state: SessionState | None = None
+        self._zone: ZoneInfo | None = None
+        self._zone_read = False
+        self.zone_update: TimeZoneUpdate | None = None  # a newly looked-up zone, to save
 
     # -- state in -----------------------------------------------------------------
 
@@ -103,8 +113,50 @@ class Turn:
 
     @property
     def today(self) -> date:
-        """The request's date in UTC (streaks count UTC days)."""
-        return datetime.fromisoformat(self.at).date()
+        """The request's date in the device's time zone (UTC when unknown)."""
+        return local_date(datetime.fromisoformat(self.at), self.zone)
+
+    @property
+    def zone(self) -> ZoneInfo | None:
+        """The device's time zone, None for UTC: carried in the session attributes; at a
+        session's start read with the person's record, or looked up when not stored."""
+        if not self._zone_read:
+            self._zone = self._read_zone()
+            self._zone_read = True
+        return self._zone
+
+    def _read_zone(self) -> ZoneInfo | None:
+        name = self.attributes.get(TIME_ZONE)
+        if isinstance(name, str):
+            return zone_named(name)
+        if not self.new_session:
+            return None  # never looked up mid-session: a session begun by an older release
+        name = self._stored_or_looked_up_zone()
+        if name is None:
+            return None
+        self.attributes[TIME_ZONE] = name
+        return zone_named(name)
+
+    def _stored_or_looked_up_zone(self) -> str | None:
+        """The zone name stored for the person ("" for unknown), else asked of the Alexa
+        Settings API (and saved with this request's write); None when neither is
+        possible (the store is down, or the request has no Alexa API: chat, simulate)."""
+        record = self.load()
+        if record is None:
+            return None
+        if record.time_zone is not None and (
+            record.time_zone == "" or zone_named(record.time_zone) is not None
+        ):
+            return record.time_zone
+        system = self.input.request_envelope.context.system
+        if self.services.time_zones is None or not system.api_endpoint:
+            return None
+        device = system.device.device_id if system.device else None
+        name = self.services.time_zones.look_up(
+            system.api_endpoint, system.api_access_token, device
+        )
+        self.zone_update = TimeZoneUpdate(name, TIME_ZONE_TTL if name else UNKNOWN_TIME_ZONE_TTL)
+        return name
 
     def stored_state(self) -> SessionState | None:
         """Today's saved state, if any: a routine finished or stopped for pain on an
@@ -158,6 +210,7 @@ class Turn:
                 last_session=stored.get("last_session"),
                 recent=tuple(stored.get("recent") or ()),
                 link=stored.get("link"),
+                time_zone=stored.get("time_zone"),
             )
         return self.record
 
@@ -225,11 +278,14 @@ class Turn:
             unsaved["history"].append(record)
         if self.user_id is None:
             return
+        if self.new_session:
+            _ = self.zone  # a session's start looks the zone up: saved with this write
         manager = self.input.attributes_manager
         manager.persistent_attributes = {
             "state": state,
             "append_pain": unsaved["pain"],
             "append_history": unsaved["history"],
+            "set_time_zone": self.zone_update,
         }
         try:
             manager.save_persistent_attributes()
@@ -238,6 +294,7 @@ class Turn:
                 "request %s: dropped a record too large to store (%s)", self.request_id, error
             )
             self.attributes.pop(UNSAVED, None)
+            self.zone_update = None
             return
         except StoreUnavailableError as error:
             log.warning(
@@ -250,6 +307,7 @@ class Turn:
             self.attributes[UNSAVED] = {k: v[-MAX_UNSAVED:] for k, v in unsaved.items()}
             return
         self.attributes.pop(UNSAVED, None)
+        self.zone_update = None
 
 
 def session_state(value: Any) -> SessionState:

@@ -8,7 +8,13 @@ from __future__ import annotations
 import logging
 
 from .adapter import StorePersistenceAdapter
-from .base import DEFAULT_PROGRESS_TTL, Store, StoreUnavailableError, UserRecord
+from .base import (
+    DEFAULT_PROGRESS_TTL,
+    Store,
+    StoreUnavailableError,
+    TimeZoneUpdate,
+    UserRecord,
+)
 from .codec import MAX_RECORD_BYTES, RecordTooLargeError
 from .keys import UserKeys, keys_for, user_key
 from .memory_store import MemoryStore
@@ -23,6 +29,7 @@ __all__ = [
     "Store",
     "StorePersistenceAdapter",
     "StoreUnavailableError",
+    "TimeZoneUpdate",
     "UserKeys",
     "UserRecord",
     "keys_for",

@@ -2,9 +2,12 @@
 
 Persistent attributes, as the handlers see them:
 
-- read: ``{"state": ..., "last_pain": ..., "last_session": ...}`` from one load;
+- read: ``{"state": ..., "last_pain": ..., "last_session": ..., "recent": ...,
+  "link": ..., "time_zone": ...}`` from one load;
 - written: ``"state"`` (the whole progress, or None to clear it), plus the optional
-  ``"append_pain"`` and ``"append_history"`` lists of new records to append.
+  ``"append_pain"`` and ``"append_history"`` lists of new records to append and the
+  optional ``"set_time_zone"`` (a ``TimeZoneUpdate``: a newly looked-up time zone),
+  all in the one round trip of the save.
 """
 
 from __future__ import annotations
@@ -15,9 +18,10 @@ from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_core.exceptions import PersistenceException
 from ask_sdk_model import RequestEnvelope
 
-from .base import Store
+from .base import Store, TimeZoneUpdate
 
-APPEND_KEYS = ("append_pain", "append_history")
+# Written once: dropped after a save, so a second save in the same request skips them.
+ONCE_KEYS = ("append_pain", "append_history", "set_time_zone")
 
 
 class StorePersistenceAdapter(AbstractPersistenceAdapter):
@@ -32,19 +36,22 @@ class StorePersistenceAdapter(AbstractPersistenceAdapter):
             "last_session": record.last_session,
             "recent": list(record.recent),
             "link": record.link,
+            "time_zone": record.time_zone,
         }
 
     def save_attributes(
         self, request_envelope: RequestEnvelope, attributes: dict[str, Any]
     ) -> None:
+        time_zone = attributes.get("set_time_zone")
         self.store.save(
             _user_id(request_envelope),
             attributes.get("state"),
             attributes.get("append_pain") or (),
             attributes.get("append_history") or (),
+            time_zone if isinstance(time_zone, TimeZoneUpdate) else None,
         )
-        # Appended now, so a second save in the same request cannot log them twice.
-        for key in APPEND_KEYS:
+        # Written now, so a second save in the same request cannot log them twice.
+        for key in ONCE_KEYS:
             attributes.pop(key, None)
 
     def delete_attributes(self, request_envelope: RequestEnvelope) -> None:

@@ -8,10 +8,12 @@ from typing import Any, Protocol, runtime_checkable
 
 from .keys import user_key
 
-__all__ = ["Store", "StoreUnavailableError", "UserRecord", "user_key"]
+__all__ = ["Store", "StoreUnavailableError", "TimeZoneUpdate", "UserRecord", "user_key"]
 
 RECENT_HISTORY = 60  # history records read at a session's start: about two months
 DEFAULT_PROGRESS_TTL = 86_400  # seconds: routine progress expires after a day (DESIGN.md §4)
+TIME_ZONE_TTL = 30 * 86_400  # seconds: the device's time zone is asked again after 30 days
+UNKNOWN_TIME_ZONE_TTL = 86_400  # seconds: after a failed lookup, UTC is used for a day
 
 
 class StoreUnavailableError(Exception):
@@ -30,6 +32,17 @@ class UserRecord:
     # The newest history records (oldest first, at most RECENT_HISTORY), for streaks.
     recent: tuple[dict[str, Any], ...] = field(default=(), compare=False)
     link: dict[str, Any] | None = field(default=None, compare=False)  # the linked plan
+    # The device's IANA time zone as last looked up: None when never looked up (or
+    # expired), "" when the lookup failed (UTC until it expires).
+    time_zone: str | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class TimeZoneUpdate:
+    """A time zone to store with a save: the name ("" for unknown) and its expiry."""
+
+    name: str
+    ttl: int = TIME_ZONE_TTL
 
 
 @runtime_checkable
@@ -46,9 +59,11 @@ class Store(Protocol):
         state: dict[str, Any] | None,
         pain_events: Sequence[dict[str, Any]] = (),
         history: Sequence[dict[str, Any]] = (),
+        time_zone: TimeZoneUpdate | None = None,
     ) -> None:
-        """In one round trip: replace the progress (or delete it when state is None)
-        and append the pain events and history records."""
+        """In one round trip: replace the progress (or delete it when state is None),
+        append the pain events and history records, and store a newly looked-up time
+        zone (with its expiry)."""
         ...
 
     def pain_log(self, user_id: str) -> list[dict[str, Any]]: ...

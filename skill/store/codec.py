@@ -59,3 +59,13 @@ def decode(text: str | bytes | None, what: str) -> dict[str, Any] | None:
 
 def decode_all(texts: Iterable[str | bytes], what: str) -> list[dict[str, Any]]:
     return [value for text in texts if (value := decode(text, what)) is not None]
+
+
+def decode_text(value: str | bytes | None) -> str | None:
+    """A stored plain string (not JSON), as text; None when absent or not UTF-8."""
+    if isinstance(value, bytes):
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    return value

@@ -29,6 +29,7 @@ class UserKeys:
     history: str  # list: completed-session records as JSON, append-only, no expiry
     plan: str  # string: the linked prescription as JSON (plan id and exercises), no expiry
     code_tries: str  # counter: link-code attempts in the current hour
+    time_zone: str  # string: the device's IANA time zone ("" when unknown), 30-day expiry
 
     @property
     def all(self) -> tuple[str, str, str]:
@@ -38,7 +39,7 @@ class UserKeys:
     @property
     def every(self) -> tuple[str, ...]:
         """Every key this person can have: what "delete my data" removes."""
-        return (*self.all, self.plan, self.code_tries)
+        return (*self.all, self.plan, self.code_tries, self.time_zone)
 
 
 def keys_for(user_id: str, salt: str = "") -> UserKeys:
@@ -54,4 +55,5 @@ def keys_for_user_key(hashed: str) -> UserKeys:
         history=f"{tag}:history",
         plan=f"{tag}:plan",
         code_tries=f"{tag}:codetries",
+        time_zone=f"{tag}:tz",
     )

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .base import DEFAULT_PROGRESS_TTL, RECENT_HISTORY, UserRecord
+from .base import DEFAULT_PROGRESS_TTL, RECENT_HISTORY, TimeZoneUpdate, UserRecord
 from .codec import decode, decode_all, encode, encode_records
 from .keys import user_key
 
@@ -32,6 +32,7 @@ class MemoryStore:
         self._progress: dict[str, tuple[str, float]] = {}  # key -> (JSON, expires at)
         self._pain: dict[str, list[str]] = {}
         self._history: dict[str, list[str]] = {}
+        self._time_zone: dict[str, tuple[str, float]] = {}  # key -> (name, expires at)
 
     def load(self, user_id: str) -> UserRecord:
         key = user_key(user_id)
@@ -42,11 +43,13 @@ class MemoryStore:
             last_pain = pains[-1] if pains else None
             last_session = records[-1] if records else None
             recent = list(records[-RECENT_HISTORY:]) if records else []
+            time_zone = self._live(self._time_zone, key)
         return UserRecord(
             state=decode(progress, "progress"),
             last_pain=decode(last_pain, "pain event"),
             last_session=decode(last_session, "history record"),
             recent=tuple(decode_all(recent, "history record")),
+            time_zone=time_zone,
         )
 
     def save(
@@ -55,6 +58,7 @@ class MemoryStore:
         state: dict[str, Any] | None,
         pain_events: Sequence[dict[str, Any]] = (),
         history: Sequence[dict[str, Any]] = (),
+        time_zone: TimeZoneUpdate | None = None,
     ) -> None:
         key = user_key(user_id)
         progress = None if state is None else encode(state)
@@ -69,6 +73,8 @@ class MemoryStore:
                 self._pain.setdefault(key, []).extend(pains)
             if records:
                 self._history.setdefault(key, []).extend(records)
+            if time_zone is not None:
+                self._time_zone[key] = (time_zone.name, self._clock() + time_zone.ttl)
 
     def pain_log(self, user_id: str) -> list[dict[str, Any]]:
         with self._lock:
@@ -86,6 +92,7 @@ class MemoryStore:
             self._progress.pop(key, None)
             self._pain.pop(key, None)
             self._history.pop(key, None)
+            self._time_zone.pop(key, None)
 
     def ping(self) -> bool:
         return True
@@ -94,11 +101,15 @@ class MemoryStore:
         pass
 
     def _live_progress(self, key: str) -> str | None:
-        entry = self._progress.get(key)
+        return self._live(self._progress, key)
+
+    def _live(self, values: dict[str, tuple[str, float]], key: str) -> str | None:
+        """A value with an expiry, or None (and forgotten) once it has expired."""
+        entry = values.get(key)
         if entry is None:
             return None
         value, expires_at = entry
         if self._clock() >= expires_at:
-            del self._progress[key]
+            del values[key]
             return None
         return value

@@ -28,8 +28,14 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.maint_notifications import MaintNotificationsConfig
 from redis.retry import Retry
 
-from .base import DEFAULT_PROGRESS_TTL, RECENT_HISTORY, StoreUnavailableError, UserRecord
-from .codec import decode, decode_all, encode, encode_records
+from .base import (
+    DEFAULT_PROGRESS_TTL,
+    RECENT_HISTORY,
+    StoreUnavailableError,
+    TimeZoneUpdate,
+    UserRecord,
+)
+from .codec import decode, decode_all, decode_text, encode, encode_records
 from .keys import PREFIX, UserKeys, keys_for, user_key
 
 log = logging.getLogger(__name__)
@@ -140,7 +146,8 @@ class RedisStore:
             pipe.lindex(keys.pain, -1)
             pipe.lrange(keys.history, -RECENT_HISTORY, -1)
             pipe.get(keys.plan)
-            progress, last_pain, recent, link = pipe.execute()
+            pipe.get(keys.time_zone)
+            progress, last_pain, recent, link, time_zone = pipe.execute()
         history = decode_all(recent, "history record")
         return UserRecord(
             state=decode(progress, "progress"),
@@ -148,6 +155,7 @@ class RedisStore:
             last_session=decode(recent[-1], "history record") if recent else None,
             recent=tuple(history),
             link=decode(link, "plan link"),
+            time_zone=decode_text(time_zone),
         )
 
     def save(
@@ -156,13 +164,14 @@ class RedisStore:
         state: dict[str, Any] | None,
         pain_events: Sequence[dict[str, Any]] = (),
         history: Sequence[dict[str, Any]] = (),
+        time_zone: TimeZoneUpdate | None = None,
     ) -> None:
         keys = self.keys(user_id)
         # Encode first: a value that cannot be stored fails before anything is written.
         progress = None if state is None else encode(state)
         pains = encode_records(pain_events)
         records = encode_records(history)
-        if not pains and not records:
+        if not pains and not records and time_zone is None:
             # Most requests: one command, atomic by itself (no MULTI/EXEC to pay for).
             with _unavailable_on_error("save"):
                 if progress is None:
@@ -171,8 +180,9 @@ class RedisStore:
                     self.client.set(keys.progress, progress, ex=self._progress_ttl)
             return
         # MULTI/EXEC in the same single round trip: the progress and the events it
-        # accounts for land together or not at all.  The hash tag keeps all three keys
-        # in one slot, which a cluster transaction requires.
+        # accounts for (and a newly looked-up time zone) land together or not at all.
+        # The hash tag keeps the person's keys in one slot, which a cluster transaction
+        # requires.
         with _unavailable_on_error("save"), self.client.pipeline(transaction=True) as pipe:
             if progress is None:
                 pipe.delete(keys.progress)
@@ -182,6 +192,8 @@ class RedisStore:
                 pipe.rpush(keys.pain, *pains)
             if records:
                 pipe.rpush(keys.history, *records)
+            if time_zone is not None:
+                pipe.set(keys.time_zone, time_zone.name, ex=time_zone.ttl)
             pipe.execute()
 
     def pain_log(self, user_id: str) -> list[dict[str, Any]]:
