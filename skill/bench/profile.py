@@ -68,10 +68,10 @@ class TimedStore:
         finally:
             self.nanoseconds += clock() - start
 
-    def save(self, user_id: str, state: Any, pain_events: Any = (), history: Any = ()) -> None:
+    def save(self, user_id: str, state: Any, *args: Any, **kwargs: Any) -> None:
         start = clock()
         try:
-            self.store.save(user_id, state, pain_events, history)
+            self.store.save(user_id, state, *args, **kwargs)
         finally:
             self.nanoseconds += clock() - start
 
