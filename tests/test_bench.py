@@ -119,3 +119,18 @@ def test_bench_stops_every_child_when_terminated() -> None:
         process.kill()
     assert process.returncode != 0
     assert wait_until_gone(tag) == []
+
+
+def test_profile_measures_answered_requests_stage_by_stage() -> None:
+    """``bench --profile`` refuses to profile requests the skill answers with an error
+    (it once timed the error path for every request, unnoticed)."""
+    process = bench(["--profile", "--users", "20"], uuid.uuid4().hex)
+    try:
+        stdout, stderr = process.communicate(timeout=RUN_TIMEOUT)
+    finally:
+        process.kill()
+    assert process.returncode == 0, f"{stdout}\n{stderr}"
+    assert "whole WSGI request" in stdout and "in-process throughput ratio" in stdout
+    for stage in ("deserialize", "skill.invoke", "Redis calls"):
+        assert stage in stdout, stage
+    assert "went wrong" not in stderr

@@ -36,7 +36,7 @@ from ..store import RedisStore, Store, UserRecord
 from ..verify import make_verifier
 from .apps import create_reference_app, hello_skill
 from .processes import RedisServer
-from .workload import Workload, quiet_logs, record_conversations
+from .workload import ERROR_WORDS, Workload, WorkloadError, quiet_logs, record_conversations
 
 STAGES = ("parse", "verify", "deserialize", "invoke", "redis", "serialize", "dump", "flask")
 STAGE_NAMES = {
@@ -102,6 +102,15 @@ def environ(body: bytes) -> dict[str, Any]:
 def _start_response(status: str, _headers: Any, _exc_info: Any = None) -> None:
     if not status.startswith("200"):
         raise RuntimeError(f"the app answered {status}")
+
+
+def check_answers(app: Callable[..., Iterable[bytes]], bodies: Sequence[bytes]) -> None:
+    """Every body gets a proper answer, not the skill's spoken error: a profile of
+    failing requests would measure the error path."""
+    for body in bodies:
+        reply = b"".join(app(environ(body), _start_response)).decode("utf-8")
+        if ERROR_WORDS in reply:
+            raise WorkloadError(f"the skill answered a request with an error: {reply[:300]}")
 
 
 def whole_requests(app: Callable[..., Iterable[bytes]], bodies: Sequence[bytes]) -> float:
@@ -190,6 +199,7 @@ def profile(users: int = 1000, passes: int = 2, limit: int = 25) -> str:
                 reference = create_reference_app(None)
                 skill = app.extensions["backcoach"]["skill"]
                 bodies = [workload.render(item) for item in workload.items] * passes
+                check_answers(app, bodies[: len(bodies) // 2])  # and warm up
                 whole_requests(app, bodies[: len(bodies) // 4])  # warm
                 whole_requests(reference, bodies[: len(bodies) // 4])
                 hello = hello_skill()
