@@ -16,9 +16,10 @@ from typing import Any
 
 from .coach.catalog import Catalog, ContentError, load_catalog
 from .coach.prescription import load_prescription
-from .coach.progress import adherence, record_day
+from .coach.progress import adherence, local_date, record_day
 from .store import RedisStore, StoreUnavailableError
 from .store.plans import PlanStore
+from .timezone import zone_named
 
 ACTIONS = {
     "gentle_offered": "offered a gentler routine",
@@ -141,7 +142,7 @@ def report_command(args: argparse.Namespace) -> int:
         if plan is None:
             print(f"backcoach: no live plan for code {args.code}", file=sys.stderr)
             return 1
-        report = build_report(plan, plans, catalog, datetime.now(UTC).date())
+        report = build_report(plan, plans, catalog, datetime.now(UTC))
     except StoreUnavailableError as error:
         print(f"backcoach: {error}", file=sys.stderr)
         return 2
@@ -154,15 +155,19 @@ def report_command(args: argparse.Namespace) -> int:
 
 
 def build_report(
-    plan: dict[str, Any], plans: PlanStore, catalog: Catalog, today: Any
+    plan: dict[str, Any], plans: PlanStore, catalog: Catalog, now: datetime
 ) -> dict[str, Any]:
+    """Each linked person's adherence and pain events, in days of their Echo's time
+    zone (UTC when the skill has not learnt it)."""
     people = []
     for number, hashed in enumerate(plans.linked_users(plan["id"]), 1):
-        history, pains = plans.user_records(hashed)
+        history, pains, zone_name = plans.user_records(hashed)
+        zone = zone_named(zone_name)
+        today = local_date(now, zone)
         events = []
         for event in pains:
             exercise = event.get("exercise")
-            day = record_day(event)
+            day = record_day(event, zone)
             events.append(
                 {
                     "date": day.isoformat() if day else None,
@@ -179,20 +184,22 @@ def build_report(
         people.append(
             {
                 "person": number,
-                "adherence": adherence(history, today).to_dict(),
+                "time_zone": zone_name if zone is not None else "UTC",
+                "today": today.isoformat(),
+                "adherence": adherence(history, today, zone).to_dict(),
                 "pain_events": events,
             }
         )
     return {
         "plan": plan["id"],
         "patient": plan.get("patient"),
-        "date": today.isoformat(),
+        "date": now.astimezone(UTC).date().isoformat(),
         "linked": people,
     }
 
 
 def report_text(report: dict[str, Any]) -> str:
-    lines = [f"Report for plan {report['plan']} on {report['date']} (days in UTC)"]
+    lines = [f"Report for plan {report['plan']} on {report['date']} (UTC)"]
     if report.get("patient"):
         lines.append(f"Patient: {report['patient']}")
     if not report["linked"]:
@@ -200,7 +207,10 @@ def report_text(report: dict[str, Any]) -> str:
     for person in report["linked"]:
         a = person["adherence"]
         s = a["sessions"]
-        lines.append(f"Linked device {person['person']}:")
+        lines.append(
+            f"Linked device {person['person']} (days in {person['time_zone']}, "
+            f"today {person['today']}):"
+        )
         lines.append(
             f"  sessions: {s['finished']} finished, {s['stopped']} stopped, {s['paused']} paused"
         )

@@ -361,6 +361,36 @@ def test_report_text_and_json(redis_url: str, client: FlaskClient, code: str) ->
     assert device.user_id not in as_json.stdout
 
 
+def test_report_counts_each_persons_days_in_their_time_zone(
+    redis_url: str, store: RedisStore, plans: PlanStore, code: str
+) -> None:
+    """Sessions at 5 pm in Los Angeles are on that day there, the next day in UTC."""
+    west, unknown = "amzn1.ask.account.REPORTWEST", "amzn1.ask.account.REPORTUTC"
+    for user in (west, unknown):
+        assert plans.link(user, code, "2026-11-20T12:00:00+00:00").status == "linked"
+        store.save(
+            user,
+            None,
+            pain_events=[{"at": "2026-11-21T01:00:00+00:00", "kind": "pain", "action": "noted"}],
+            history=[
+                {"at": f"2026-11-{day}T01:00:00+00:00", "outcome": "finished", "done": ["x"]}
+                for day in (21, 22)
+            ],
+            time_zone=None,
+        )
+    redis.Redis.from_url(redis_url).set(store.keys(west).time_zone, "America/Los_Angeles")
+
+    report = json.loads(backcoach("report", code, "--json", redis_url=redis_url).stdout)
+    zones = {person["time_zone"]: person for person in report["linked"]}
+    assert set(zones) == {"America/Los_Angeles", "UTC"}
+    assert zones["America/Los_Angeles"]["adherence"]["last_exercised"] == "2026-11-21"
+    assert zones["UTC"]["adherence"]["last_exercised"] == "2026-11-22"
+    assert zones["America/Los_Angeles"]["pain_events"][0]["date"] == "2026-11-20"
+    assert zones["UTC"]["pain_events"][0]["date"] == "2026-11-21"
+    shown = backcoach("report", code, redis_url=redis_url).stdout
+    assert "(days in America/Los_Angeles, today " in shown and "(days in UTC, today " in shown
+
+
 def test_delete_removes_the_link_and_the_history(
     client: FlaskClient, code: str, plans: PlanStore, raw: redis.Redis
 ) -> None:

@@ -135,14 +135,17 @@ class PlanStore:
         with _unavailable_on_error("plan users read"):
             return sorted(self.client.smembers(users_key(plan_id)))
 
-    def user_records(self, hashed: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """(history, pain log) of a linked person, by their user key."""
+    def user_records(
+        self, hashed: str
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str | None]:
+        """(history, pain log, time zone name or None) of a linked person, by their user key."""
         keys = keys_for_user_key(hashed)
         with _unavailable_on_error("report read"), self.client.pipeline(False) as pipe:
             pipe.lrange(keys.history, 0, -1)
             pipe.lrange(keys.pain, 0, -1)
-            history, pains = pipe.execute()
-        return decode_all(history, "history record"), decode_all(pains, "pain event")
+            pipe.get(keys.time_zone)
+            history, pains, zone = pipe.execute()
+        return decode_all(history, "history record"), decode_all(pains, "pain event"), zone or None
 
     # -- the person's side (the skill) --------------------------------------------
 
