@@ -1,6 +1,7 @@
-"""A private PKI for the verification tests, made with ``cryptography``: a root CA, an
-intermediate and a leaf for echo-api.amazon.com shaped like Amazon's real signing
-certificate (EKU serverAuth, SAN DNS name), and Alexa-style signatures of a body.
+"""A private PKI for the verification tests: certificates built by the bench's
+``skill.bench.pki.issue`` from keys made once per run (a root CA, an intermediate and
+a leaf for echo-api.amazon.com shaped like Amazon's real signing certificate), and
+Alexa-style signatures of a body.
 
 ``AMAZON_CHAIN_2026`` is Amazon's real chain as served in 2026 (leaf
 CN=echo-api.amazon.com, valid 2026-07-28 to 2027-02-10, issued by Amazon RSA 2048 M01
@@ -14,18 +15,15 @@ from __future__ import annotations
 import base64
 import functools
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-SIGNING_NAME = "echo-api.amazon.com"
+from skill.bench.pki import Issued, Pki, PrivateKey, issue
+from skill.verify import SIGNING_NAME
+
 CERT_URL = "https://s3.amazonaws.com/echo.api/echo-api-cert-test.pem"
-
-PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 
 
 @functools.cache
@@ -34,80 +32,12 @@ def rsa_key(name: str) -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
-@dataclass(frozen=True)
-class Issued:
-    cert: x509.Certificate
-    key: PrivateKey
-
-    @property
-    def pem(self) -> bytes:
-        return self.cert.public_bytes(serialization.Encoding.PEM)
-
-
-def _name(common_name: str) -> x509.Name:
-    return x509.Name(
-        [
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Back Coach Test PKI"),
-            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-        ]
-    )
-
-
-def _certificate(
-    subject: str,
-    key: PrivateKey,
-    issuer: Issued | None,
-    *,
-    ca: bool,
-    san: Sequence[str] = (),
-    not_before: datetime | None = None,
-    not_after: datetime | None = None,
-) -> Issued:
-    now = datetime.now(UTC)
-    signer_key = issuer.key if issuer else key
-    public = key.public_key()
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(_name(subject))
-        .issuer_name(issuer.cert.subject if issuer else _name(subject))
-        .public_key(public)
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(not_before or now - timedelta(days=1))
-        .not_valid_after(not_after or now + timedelta(days=30 if not ca else 3650))
-        .add_extension(x509.BasicConstraints(ca=ca, path_length=0 if ca and issuer else None), True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), False)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=not ca,
-                content_commitment=False,
-                key_encipherment=not ca and isinstance(key, rsa.RSAPrivateKey),
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=ca,
-                crl_sign=ca,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            True,
-        )
-    )
-    if issuer:
-        builder = builder.add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()), False
-        )
-    if not ca:
-        builder = builder.add_extension(
-            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False
-        ).add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in san]), False)
-    return Issued(builder.sign(signer_key, hashes.SHA256()), key)
-
-
 def root(name: str = "Test Root CA", key: str = "root") -> Issued:
-    return _certificate(name, rsa_key(key), None, ca=True)
+    return issue(name, rsa_key(key), None, ca=True)
 
 
 def intermediate(issuer: Issued, key: str = "intermediate") -> Issued:
-    return _certificate("Test Intermediate CA", rsa_key(key), issuer, ca=True)
+    return issue("Test Intermediate CA", rsa_key(key), issuer, ca=True)
 
 
 def leaf(
@@ -118,7 +48,7 @@ def leaf(
     not_before: datetime | None = None,
     not_after: datetime | None = None,
 ) -> Issued:
-    return _certificate(
+    return issue(
         SIGNING_NAME,
         key or rsa_key("leaf"),
         issuer,
@@ -127,22 +57,6 @@ def leaf(
         not_before=not_before,
         not_after=not_after,
     )
-
-
-@dataclass(frozen=True)
-class Pki:
-    """Root -> intermediate -> leaf: what Amazon serves is ``chain`` (leaf first)."""
-
-    root: Issued
-    intermediate: Issued
-    leaf: Issued
-
-    @property
-    def chain(self) -> bytes:
-        return self.leaf.pem + self.intermediate.pem
-
-    def with_leaf(self, issued: Issued) -> Pki:
-        return Pki(self.root, self.intermediate, issued)
 
 
 def pki() -> Pki:

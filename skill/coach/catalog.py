@@ -269,18 +269,23 @@ def _load_yaml(path: Path) -> object:
         raise ContentError(f"{path}: not valid YAML: {error}") from None
 
 
-def _validate(model: type[_M], path: Path, relative: str) -> _M:
-    data = _load_yaml(path)
+def validate_fields(model: type[_M], data: object, where: str) -> _M:
+    """``data`` (parsed YAML) as ``model``, or one ContentError naming ``where`` and the
+    first field at fault (and how many more problems there are)."""
     if not isinstance(data, dict):
-        raise ContentError(f"{relative}: expected a mapping of fields, found {type(data).__name__}")
+        raise ContentError(f"{where}: expected a mapping of fields, found {type(data).__name__}")
     try:
-        item = model.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as error:
         first = error.errors()[0]
         field = ".".join(str(part) for part in first["loc"]) or "(file)"
         more = len(error.errors()) - 1
         extra = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-        raise ContentError(f"{relative}: field '{field}': {first['msg']}{extra}") from None
+        raise ContentError(f"{where}: field '{field}': {first['msg']}{extra}") from None
+
+
+def _validate(model: type[_M], path: Path, relative: str) -> _M:
+    item = validate_fields(model, _load_yaml(path), relative)
     item_id = getattr(item, "id", path.stem)
     if item_id != path.stem:
         raise ContentError(

@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, field_validator
 
-from .catalog import Catalog, ContentError, ProgramItem, _load_yaml, _Strict
+from .catalog import Catalog, ContentError, ProgramItem, _load_yaml, _Strict, validate_fields
 from .routine import RoutineItem, resolve_item
 
 
@@ -48,17 +48,7 @@ def check_against(prescription: Prescription, catalog: Catalog, where: str) -> P
 
 
 def parse_prescription(data: object, catalog: Catalog, where: str) -> Prescription:
-    if not isinstance(data, Mapping):
-        raise ContentError(f"{where}: expected a mapping of fields, found {type(data).__name__}")
-    try:
-        prescription = Prescription.model_validate(data)
-    except ValidationError as error:
-        first = error.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or "(file)"
-        more = len(error.errors()) - 1
-        extra = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-        raise ContentError(f"{where}: field '{field}': {first['msg']}{extra}") from None
-    return check_against(prescription, catalog, where)
+    return check_against(validate_fields(Prescription, data, where), catalog, where)
 
 
 def load_prescription(path: Path, catalog: Catalog) -> Prescription:
