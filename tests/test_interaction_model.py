@@ -44,6 +44,7 @@ CUSTOM_INTENTS = {
     "LinkCodeIntent": {"code": "AMAZON.NUMBER"},
     "HaveCodeIntent": {},
     "CheckInIntent": {"feeling": "BACK_FEELING"},
+    "HoldTimeIntent": {},
 }
 BUILT_INS = {
     "AMAZON.HelpIntent",
@@ -57,6 +58,7 @@ BUILT_INS = {
     "AMAZON.PreviousIntent",
     "AMAZON.PauseIntent",
     "AMAZON.ResumeIntent",
+    "AMAZON.StartOverIntent",
 }
 BUILT_IN_PHRASES = {
     "stop",

@@ -112,7 +112,7 @@ def test_no_user_id_slot_text_or_pain_words_in_logs_at_info(
         said = words(other.say("RedFlagIntent", symptom=slot("symptom", SYMPTOM)))
     finally:
         redis_server.start()
-    assert "urgent care" in said
+    assert "emergency room" in said
 
     # An exception inside the skill whose message carries what was said.
     def broken(*_args: object) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,12 +21,13 @@ from ask_sdk_model import Response
 
 from ..coach import events as ev
 from ..coach.catalog import Catalog, ContentError
+from ..coach.pacing import GENTLE_PACE
 from ..coach.plan import PainEvent, Plan, Say
 from ..coach.prescription import linked_routine
-from ..coach.progress import local_date
+from ..coach.progress import local_date, record_day
 from ..coach.routine import default_routine
 from ..coach.session import Coach
-from ..coach.state import TERMINAL, Phase, SessionState, StateError, StopReason
+from ..coach.state import TERMINAL, Phase, SessionState, StateError
 from ..speech import render, speech_seconds
 from ..store import RecordTooLargeError, Store, StoreUnavailableError, TimeZoneUpdate, UserRecord
 from ..store.base import TIME_ZONE_TTL, UNKNOWN_TIME_ZONE_TTL
@@ -41,9 +42,7 @@ QUESTION = "q"  # session attribute: a question the skill asked ({"kind": ..., "
 COUNT_UNTIL = "c"  # session attribute: when the last count will have been said (ISO time)
 UNSAVED = "u"  # session attribute: pain events and history not yet written to the store
 TIME_ZONE = "z"  # session attribute: the device's time zone name ("" when unknown: UTC)
-MAX_UNSAVED = 20
-# A routine finished or stopped for pain this long ago belongs to an earlier day.
-A_NEW_DAY = timedelta(hours=6)  # of each kind: a session's attributes must stay small
+MAX_UNSAVED = 20  # of each kind: a session's attributes must stay small
 
 
 @dataclass
@@ -55,6 +54,16 @@ class Services:
     names: ExerciseNames
     plans: PlanStore | None = None  # None without Redis: no codes to link
     time_zones: TimeZones | None = None  # None: days in UTC, no lookups
+    coaches: dict[str, Coach] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        catalog = self.coach.catalog
+        self.coaches = {locale: Coach(catalog, locale) for locale in catalog.safety.locales}
+
+    def coach_for(self, locale: str | None) -> Coach:
+        """The coach that speaks a locale's words (its emergency number); the general
+        one for a locale the content has no words for."""
+        return self.coaches.get(locale or "", self.coach)
 
     def fresh_state(self, link: dict[str, Any] | None = None) -> SessionState:
         """A routine not yet begun: the linked plan's, in its order, else the default."""
@@ -73,8 +82,8 @@ class Turn:
     def __init__(self, handler_input: HandlerInput, services: Services) -> None:
         self.input = handler_input
         self.services = services
-        self.coach = services.coach
         envelope = handler_input.request_envelope
+        self.coach = services.coach_for(getattr(envelope.request, "locale", None))
         self.request_id = envelope.request.request_id or "-"
         stamp = envelope.request.timestamp
         self.at = (stamp or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
@@ -108,8 +117,29 @@ class Turn:
         return stored if stored is not None else self.fresh_state()
 
     def fresh_state(self) -> SessionState:
+        """A routine not yet begun, gentle when the person reported pain earlier today."""
         record = self.load()
-        return self.services.fresh_state(record.link if record else None)
+        fresh = self.services.fresh_state(record.link if record else None)
+        return with_todays_pains(fresh, self.pains_today())
+
+    def pains_today(self) -> int:
+        """The person's pain reports today (their local day), as far as the store shows
+        them: today's saved progress counts them, and the newest pain report is one."""
+        record = self.load()
+        if record is None:
+            return 0
+        count = 0
+        if record.state is not None and self.is_today(record.state.get("t")):
+            pains = record.state.get("n", 0)
+            count = pains if isinstance(pains, int) and not isinstance(pains, bool) else 0
+        last = PainEvent.from_dict(record.last_pain)
+        if last is not None and last.kind == "pain" and self.is_today(last.at):
+            count = max(count, 1)
+        return count
+
+    def is_today(self, stamp: object) -> bool:
+        """Whether an ISO time falls on the request's day, in the device's time zone."""
+        return isinstance(stamp, str) and record_day({"at": stamp}, self.zone) == self.today
 
     @property
     def today(self) -> date:
@@ -159,9 +189,10 @@ class Turn:
         return name
 
     def stored_state(self) -> SessionState | None:
-        """Today's saved state, if any: a routine finished or stopped for pain on an
-        earlier day is over, and the person starts afresh (a red-flag stop stands until
-        the progress expires)."""
+        """The saved state, if any.  A routine finished or stopped (for pain or a red
+        flag) on an earlier day is over, and the person starts afresh: a safety stop
+        holds for the rest of the day it was made.  A routine paused on an earlier day
+        resumes, counting only today's pain reports."""
         record = self.load()
         if record is None or record.state is None:
             return None
@@ -170,10 +201,11 @@ class Turn:
         except StateError as error:
             log.warning("request %s: unreadable stored state (%s)", self.request_id, error)
             return None
-        over = state.phase is Phase.FINISHED or state.stop_reason is StopReason.PAIN
-        if over and self.since(state.saved_at) >= A_NEW_DAY:
+        if self.is_today(state.saved_at):
+            return state
+        if state.phase in TERMINAL:
             return None
-        return state
+        return with_todays_pains(state.evolve(pains=0), self.pains_today())
 
     def since(self, stamp: str | None) -> timedelta:
         """How long ago an ISO time was (a long time, when unknown)."""
@@ -308,6 +340,14 @@ class Turn:
             return
         self.attributes.pop(UNSAVED, None)
         self.zone_update = None
+
+
+def with_todays_pains(state: SessionState, pains: int) -> SessionState:
+    """A state that counts today's earlier pain reports: a second report today is
+    persisting pain, and the routine stays gentle."""
+    if pains <= state.pains:
+        return state
+    return state.evolve(pains=pains, gentle=True, pace=max(state.pace, GENTLE_PACE))
 
 
 def session_state(value: Any) -> SessionState:
