@@ -4,13 +4,21 @@ Within a session the coach state travels in the session attributes (Alexa sends
 them back signed), so a mid-session request reads nothing from the store and
 writes once at the end.  A new session reads the store once to resume.  A store
 outage never stops an answer: the turn goes on from the session attributes and
-keeps unsaved events there until a later write succeeds.
+keeps unsaved events there until a later write succeeds; at a session's end the
+store keeps them in its local journal instead.
+
+Every pain event and history record carries an id (the request id and its index),
+so the store keeps it once however often it is sent.  Progress is compare-and-set on
+the version the session last read or wrote, and pain reports are counted per person
+and day: when another device got there first, the save says so and the turn answers
+again from what the person really did (``reconciled``).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -28,10 +36,18 @@ from ..coach.routine import default_routine
 from ..coach.session import Coach
 from ..coach.state import TERMINAL, Phase, SessionState, StateError, StopReason
 from ..speech import render, speech_seconds
-from ..store import RecordTooLargeError, Store, StoreUnavailableError, TimeZoneUpdate, UserRecord
+from ..store import (
+    RecordTooLargeError,
+    SaveResult,
+    Store,
+    StoreUnavailableError,
+    TimeZoneUpdate,
+    UserRecord,
+)
 from ..store.base import TIME_ZONE_TTL, UNKNOWN_TIME_ZONE_TTL
 from ..store.plans import PlanStore
 from ..timezone import TimeZones, zone_named
+from . import storage_text
 from .names import ExerciseNames
 
 log = logging.getLogger("skill.turn")
@@ -41,7 +57,10 @@ QUESTION = "q"  # session attribute: a question the skill asked ({"kind": ..., "
 COUNT_UNTIL = "c"  # session attribute: when the last count will have been said (ISO time)
 UNSAVED = "u"  # session attribute: pain events and history not yet written to the store
 TIME_ZONE = "z"  # session attribute: the device's time zone name ("" when unknown: UTC)
-MAX_UNSAVED = 20
+VERSION = "v"  # session attribute: the progress version last read or written
+STARTED = "t"  # session attribute: when the session began (a later deletion blocks it)
+MAX_UNSAVED = 20  # unsaved events of each kind a session may carry
+MAX_UNSAVED_BYTES = 16 * 1024  # and their size, as JSON
 # A routine finished or stopped for pain this long ago belongs to an earlier day.
 A_NEW_DAY = timedelta(hours=6)  # of each kind: a session's attributes must stay small
 
@@ -80,9 +99,14 @@ class Turn:
         self.at = (stamp or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
         self.user_id = envelope.context.system.user.user_id if envelope.context else None
         self.new_session = bool(envelope.session and envelope.session.new)
+        self.session_id = envelope.session.session_id if envelope.session else None
         attributes = handler_input.attributes_manager.session_attributes
         self.attributes: dict[str, Any] = attributes if attributes is not None else {}
         drop_malformed(self.attributes, self.coach.catalog)
+        if self.new_session and STARTED not in self.attributes:
+            self.attributes[STARTED] = self.at
+        # How to answer the request's coach event from another state (see reconciled).
+        self._respond: Callable[[SessionState], tuple[SessionState, Plan]] | None = None
         self.record: UserRecord | None = None
         self._state: SessionState | None = None
         self._zone: ZoneInfo | None = None
@@ -109,7 +133,16 @@ class Turn:
 
     def fresh_state(self) -> SessionState:
         record = self.load()
-        return self.services.fresh_state(record.link if record else None)
+        return self.with_pains_today(self.services.fresh_state(record.link if record else None))
+
+    def with_pains_today(self, state: SessionState) -> SessionState:
+        """``state`` counting the person's pain reports today on every device (read at
+        the session's start), so a first report here after one elsewhere persists."""
+        record = self.record
+        if record is None or not record.pain_days:
+            return state
+        today = record.pain_days.get(self.today.isoformat(), 0)
+        return state.evolve(pains=today) if today > state.pains else state
 
     @property
     def today(self) -> date:
@@ -173,7 +206,7 @@ class Turn:
         over = state.phase is Phase.FINISHED or state.stop_reason is StopReason.PAIN
         if over and self.since(state.saved_at) >= A_NEW_DAY:
             return None
-        return state
+        return self.with_pains_today(state)
 
     def since(self, stamp: str | None) -> timedelta:
         """How long ago an ISO time was (a long time, when unknown)."""
@@ -211,7 +244,11 @@ class Turn:
                 recent=tuple(stored.get("recent") or ()),
                 link=stored.get("link"),
                 time_zone=stored.get("time_zone"),
+                version=stored.get("version") or 0,
+                pain_days=stored.get("pain_days") or {},
             )
+            # The version this session's progress is based on: set once, at its start.
+            self.attributes.setdefault(VERSION, self.record.version)
         return self.record
 
     @property
@@ -229,10 +266,16 @@ class Turn:
 
     def event(self, event: ev.Event, lead: tuple[Say, ...] = ()) -> Response:
         """Apply a coach event and answer with its plan."""
+
+        def respond(before: SessionState) -> tuple[SessionState, Plan]:
+            after, plan = self.coach.respond(before, event)
+            if lead:
+                plan = replace(plan, speech=lead + plan.speech)
+            return after, plan
+
+        self._respond = respond
         before = self.state()
-        after, plan = self.coach.respond(before, event)
-        if lead:
-            plan = replace(plan, speech=lead + plan.speech)
+        after, plan = respond(before)
         return self.answer(before, after, plan)
 
     def answer(
@@ -243,7 +286,9 @@ class Turn:
         if question is not None:
             self.attributes[QUESTION] = question
         self._state = after
-        self.save(before, after, plan.pain_event, plan.end_session)
+        saved = self.save(before, after, plan.pain_event, plan.end_session)
+        if saved is not None:
+            after, plan = self.reconciled(before, after, plan, saved)
         speech, reprompt = render(plan)
         self.attributes.pop(COUNT_UNTIL, None)
         if after.phase is Phase.COUNTING:
@@ -266,26 +311,44 @@ class Turn:
         after: SessionState,
         pain: PainEvent | None,
         ending: bool,
-    ) -> None:
-        """One write per request: progress, new pain events and history, in one round trip."""
+        amend: tuple[tuple[dict[str, Any], dict[str, Any]], ...] = (),
+    ) -> SaveResult | None:
+        """One write per request: progress, new pain events and history, in one round
+        trip.  None when nothing reached the store (no user, or it is down mid-session)."""
         state = after.evolve(saved_at=self.at).to_dict()
         self.attributes[STATE] = json.dumps(state, separators=(",", ":"))
         unsaved = self.attributes.get(UNSAVED) or {"pain": [], "history": []}
         if pain is not None:
-            unsaved["pain"].append(pain.to_dict())
+            unsaved["pain"].append(self.identified(pain.to_dict(), 0))
         record = history_record(before, after, ending, self.at)
         if record is not None:
-            unsaved["history"].append(record)
+            unsaved["history"].append(self.identified(record, 1))
         if self.user_id is None:
-            return
+            return None
         if self.new_session:
             _ = self.zone  # a session's start looks the zone up: saved with this write
+        version = self.attributes.get(VERSION)
+        started = self.attributes.get(STARTED)
+        stopped = after.phase is Phase.STOPPED
         manager = self.input.attributes_manager
         manager.persistent_attributes = {
             "state": state,
             "append_pain": unsaved["pain"],
             "append_history": unsaved["history"],
             "set_time_zone": self.zone_update,
+            "save_options": {
+                "version": version if type(version) is int else None,
+                "started": started if isinstance(started, str) else None,
+                "at": self.at,
+                "today": self.today.isoformat(),
+                # A safety stop wins over newer progress; a red flag locks it.
+                "force": stopped and after.stop_reason in (StopReason.PAIN, StopReason.RED_FLAG),
+                "lock": stopped and after.stop_reason is StopReason.RED_FLAG,
+                # No later request will carry them: journaled if the store is down.
+                "final": ending or not fits_in_session(unsaved),
+                "amend": amend,
+                "writer": self.session_id,
+            },
         }
         try:
             manager.save_persistent_attributes()
@@ -295,7 +358,7 @@ class Turn:
             )
             self.attributes.pop(UNSAVED, None)
             self.zone_update = None
-            return
+            return None
         except StoreUnavailableError as error:
             log.warning(
                 "request %s: store unavailable on write (%s); keeping %d unsaved events",
@@ -303,11 +366,88 @@ class Turn:
                 error,
                 len(unsaved["pain"]) + len(unsaved["history"]),
             )
-            # Kept in the session for a later write, within the session's size budget.
+            # Kept in the session for a later write (within its size budget, else
+            # journaled above; only a journal that failed too gets here over budget).
             self.attributes[UNSAVED] = {k: v[-MAX_UNSAVED:] for k, v in unsaved.items()}
-            return
+            return None
         self.attributes.pop(UNSAVED, None)
         self.zone_update = None
+        saved = manager.persistent_attributes.get("saved")
+        if not isinstance(saved, SaveResult) or saved.status == "journaled":
+            return None
+        if saved.status == "deleted":
+            # Deleted (on another device) since this session began: from now on this
+            # session is a new person's.
+            log.info("request %s: the person's data was deleted; nothing saved", self.request_id)
+            for key in (STATE, VERSION, QUESTION):
+                self.attributes.pop(key, None)
+            self.attributes[STARTED] = self.at
+            return None
+        self.attributes[VERSION] = saved.version
+        return saved
+
+    def identified(self, record: dict[str, Any], index: int) -> dict[str, Any]:
+        """The record with its exactly-once id: this request's id and its index in it."""
+        if self.request_id == "-":
+            return record  # no request id (never from Alexa): stored without one
+        return {**record, "id": f"{self.request_id}:{index}"}
+
+    def reconciled(
+        self, before: SessionState, after: SessionState, plan: Plan, saved: SaveResult
+    ) -> tuple[SessionState, Plan]:
+        """The answer, again, when the save shows another device got there first: a pain
+        report after one elsewhere today persists; progress newer than this session's
+        is where the person really is.  A second round trip only in that race."""
+        pain = plan.pain_event
+        current = self._adoptable(saved.current) if saved.status == "conflict" else None
+        persisting = pain is not None and pain.kind == "pain" and saved.pains_today > after.pains
+        if self._respond is not None and pain is not None and (persisting or current is not None):
+            start = current or before
+            if pain.kind == "pain":
+                start = start.evolve(pains=max(start.pains, saved.pains_today - 1))
+            again, plan = self._respond(start)
+            self._state = again
+            redone = plan.pain_event
+            amend: tuple[tuple[dict[str, Any], dict[str, Any]], ...] = ()
+            if redone is not None and redone != pain:
+                first, now = pain.to_dict(), redone.to_dict()
+                amend = ((self.identified(first, 0), self.identified(now, 0)),)
+            self.save(start, again, redone, plan.end_session, amend)
+            return again, plan
+        if current is None:
+            return after, plan
+        return self.moved_on(current, plan.end_session)
+
+    def _adoptable(self, current: dict[str, Any] | None) -> SessionState | None:
+        if current is None:
+            return None
+        try:
+            return self.coachable(SessionState.from_dict(current))
+        except StateError as error:
+            log.warning("request %s: unreadable newer progress (%s)", self.request_id, error)
+            return None
+
+    def moved_on(self, current: SessionState, ending: bool) -> tuple[SessionState, Plan]:
+        """Where the person got to on another device, said instead of this answer."""
+        state, plan = self.coach.greet(current, current, returning=True)
+        lead = Say(storage_text.TEXT.moved_on)
+        if ending and not plan.end_session:
+            plan = Plan((lead, Say(storage_text.TEXT.kept_there)), end_session=True)
+        else:
+            plan = replace(plan, speech=(lead, *plan.speech[1:]))  # instead of the hello
+        self._state = state
+        saved = state.evolve(saved_at=self.at).to_dict()
+        self.attributes[STATE] = json.dumps(saved, separators=(",", ":"))
+        return state, plan
+
+
+def fits_in_session(unsaved: dict[str, list[dict[str, Any]]]) -> bool:
+    """Whether unsaved events stay within what a session may carry (MAX_UNSAVED of
+    each kind, MAX_UNSAVED_BYTES in all)."""
+    if any(len(unsaved.get(kind) or ()) > MAX_UNSAVED for kind in ("pain", "history")):
+        return False
+    size = len(json.dumps(unsaved, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+    return size <= MAX_UNSAVED_BYTES
 
 
 def session_state(value: Any) -> SessionState:
@@ -339,8 +479,18 @@ def drop_malformed(attributes: dict[str, Any], catalog: Catalog) -> None:
             and all(isinstance(record, dict) for record in unsaved[kind])
             for kind in ("pain", "history")
         )
+        and fits_in_session(unsaved)
     ):
+        # Only a forged request or a bug can send these (this module never carries
+        # more): refused, not stored.  The log says how much, never what.
+        log.warning("dropped malformed or over-long unsaved events from the session")
         del attributes[UNSAVED]
+    version = attributes.get(VERSION)
+    if version is not None and (type(version) is not int or version < 0):
+        del attributes[VERSION]
+    started = attributes.get(STARTED)
+    if started is not None and not (isinstance(started, str) and len(started) <= 40):
+        del attributes[STARTED]
 
 
 def history_record(
