@@ -28,6 +28,7 @@ from .base import (
 )
 from .codec import decode, decode_all, encode, encode_record
 from .keys import user_key
+from .redis_store import fingerprint
 
 
 class MemoryStore:
@@ -47,8 +48,8 @@ class MemoryStore:
         self._pain: dict[str, list[str]] = {}
         self._history: dict[str, list[str]] = {}
         self._time_zone: dict[str, tuple[str, float]] = {}  # key -> (name, expires at)
-        # key -> (version, at, lock, the writing session's id)
-        self._version: dict[str, tuple[int, str, bool, str]] = {}
+        # key -> (version, at, lock, the writing session's id, the progress's fingerprint)
+        self._version: dict[str, tuple[int, str, bool, str, str]] = {}
         self._seen: dict[str, OrderedDict[str, None]] = {}
         self._pain_days: dict[str, dict[str, int]] = {}
         self._deleted: dict[str, tuple[str, float]] = {}  # key -> (when, expires at)
@@ -63,7 +64,7 @@ class MemoryStore:
             last_session = records[-1] if records else None
             recent = list(records[-RECENT_HISTORY:]) if records else []
             time_zone = self._live(self._time_zone, key)
-            version = self._version.get(key, (0, "", False, ""))[0]
+            version = self._version.get(key, (0, "", False, "", ""))[0]
             days = dict(self._pain_days.get(key, {}))
         return UserRecord(
             state=decode(progress, "progress"),
@@ -102,9 +103,14 @@ class MemoryStore:
             deleted = self._live(self._deleted, key)
             if deleted is not None and started and started <= deleted:
                 return SaveResult("deleted")
-            current, stored_at, locked, by = self._version.get(key, (0, "", False, ""))
-            locked = locked and self._live_progress(key) is not None
-            if force:
+            current, stored_at, locked, by, print_ = self._version.get(key, (0, "", False, "", ""))
+            alive = self._live_progress(key) is not None
+            locked = locked and alive
+            mark = fingerprint(progress)
+            same = bool(mark) and mark == print_ and alive
+            if same:  # the same progress: no new version
+                allowed = False
+            elif force:
                 allowed = True
             elif locked:
                 allowed = False
@@ -114,10 +120,12 @@ class MemoryStore:
                 # Only a newer version wins, and not the session's own (a write that
                 # timed out but landed).
                 allowed = version >= current or bool(writer and by == writer)
-            status = "saved" if allowed else "conflict"
+            status = "conflict" if not (allowed or same) else "saved"
+            if same and progress is not None:
+                self._progress[key] = (progress, self._clock() + self._progress_ttl)
             if allowed:
                 current += 1
-                self._version[key] = (current, at or "", lock, writer or "")
+                self._version[key] = (current, at or "", lock, writer or "", mark)
                 if progress is None:
                     self._progress.pop(key, None)
                 else:

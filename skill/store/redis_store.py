@@ -72,7 +72,7 @@ REPLAY_INTERVAL = 5.0  # seconds between journal replay attempts while it has ro
 # ARGV: 1 expected version ("" unknown), 2 force, 3 session start, 4 at, 5 today,
 # 6 "set"/"del", 7 progress JSON, 8 progress TTL, 9 lock, 10 set zone, 11 zone,
 # 12 zone TTL, 13 oldest pain day kept, 14 ids kept, 15 the writing session's id
-# ("" unknown), then the counted lists: pain
+# ("" unknown), 16 the progress's fingerprint, then the counted lists: pain
 # events (id, kind, JSON), history records (id, JSON), amendments (old, new JSON).
 SAVE_SCRIPT = """
 local deleted = redis.call('GET', KEYS[8])
@@ -85,8 +85,14 @@ local stored_at = redis.call('HGET', KEYS[2], 'at') or ''
 local locked = redis.call('HGET', KEYS[2], 'lock') == '1'
   and redis.call('EXISTS', KEYS[1]) == 1
 local own = ARGV[15] ~= '' and redis.call('HGET', KEYS[2], 'by') == ARGV[15]
+local same = ARGV[16] ~= '' and ARGV[6] == 'set'
+  and redis.call('HGET', KEYS[2], 'fp') == ARGV[16] and redis.call('EXISTS', KEYS[1]) == 1
 local allowed
-if ARGV[2] == '1' then
+if same then
+  allowed = false
+  -- The same progress (a second device's launch, a repeat): no new version.
+  redis.call('SET', KEYS[1], ARGV[7], 'EX', ARGV[8])
+elseif ARGV[2] == '1' then
   allowed = true
 elseif locked then
   allowed = false
@@ -105,11 +111,12 @@ if allowed then
   else
     redis.call('DEL', KEYS[1])
   end
-  redis.call('HSET', KEYS[2], 'v', version, 'at', ARGV[4], 'lock', ARGV[9], 'by', ARGV[15])
-else
+  redis.call('HSET', KEYS[2], 'v', version, 'at', ARGV[4], 'lock', ARGV[9], 'by', ARGV[15],
+    'fp', ARGV[16])
+elseif not same then
   status = 'conflict'
 end
-local i = 16
+local i = 17
 local function remember(id)
   if id == '' then return true end
   local seq = redis.call('HINCRBY', KEYS[2], 'seq', 1)
@@ -497,6 +504,17 @@ class RedisStore:
 
 
 SCRIPT_SHA = hashlib.sha1(SAVE_SCRIPT.encode("utf-8")).hexdigest()
+SAVED_AT = "t"  # the progress's field for when it was saved: not part of what it says
+
+
+def fingerprint(progress: str | None) -> str:
+    """What the progress says, without when it was saved: the same fingerprint is
+    the same progress (so a second device's launch is not news to the first)."""
+    if progress is None:
+        return ""
+    value = decode(progress, "progress") or {}
+    value.pop(SAVED_AT, None)
+    return hashlib.sha1(encode(value).encode("utf-8")).hexdigest()
 
 
 def save_args(
@@ -538,6 +556,7 @@ def save_args(
         cutoff,
         str(SEEN_IDS),
         writer or "",
+        fingerprint(progress),
         str(len(pains)),
         *(part for event in pains for part in event),
         str(len(history)),
