@@ -495,6 +495,7 @@ def contract(store: Store) -> list[Any]:
     sore = {"at": "2026-11-02T10:01:00+00:00", "kind": "soreness", "id": "r2:0"}
     at, day = "2026-11-02T10:02:00+00:00", "2026-11-02"
     seen: list[Any] = []
+    versions: list[int] = []
     for n, (options, pains) in enumerate(
         [
             ({"version": 0, "started": "2026-11-02T09:00:00+00:00"}, [pain]),
@@ -506,11 +507,16 @@ def contract(store: Store) -> list[Any]:
         ]
     ):
         state = {"ph": "ready", "i": [0, 1, 2, 3, 4, 3][n], "t": f"2026-11-02T10:0{n}:00+00:00"}
+        if options.get("version"):
+            options["version"] = versions[options["version"] - 1]  # the n-th write's
         result = store.save(user, state, pains, (), None, at=at, today=day, **options)
-        seen.append((result.status, result.version, result.pains_today, result.current))
+        if result.status == "saved" and result.version not in versions:
+            versions.append(result.version)
+        seen.append((result.status, len(versions), result.pains_today, result.current))
+    assert versions == sorted(versions)  # versions only grow
     store.delete_user(user, "2026-11-02T11:00:00+00:00")
     stale = store.save(
-        user, {"i": 9}, [pain], (), None, version=4, started="2026-11-02T09:00:00+00:00"
+        user, {"i": 9}, [pain], (), None, version=versions[-1], started="2026-11-02T09:00:00+00:00"
     )
     fresh = store.save(
         user, {"i": 0}, [pain], (), None, version=0, started="2026-11-02T11:30:00+00:00", today=day
@@ -537,3 +543,75 @@ def test_the_embedded_store_keeps_the_redis_contract(server: RedisServer, raw: r
 
 def pain_only() -> dict[str, Any]:
     return {"at": "2026-11-02T10:00:00+00:00", "kind": "pain", "id": "r1:0"}
+
+
+# --- the budget: one round trip mid-session, two at a launch; SQLite only on failure ------
+
+
+def test_round_trips_stay_one_and_two_and_the_hot_path_never_opens_the_journal(
+    server: RedisServer, raw: redis.Redis, journal_path: Path
+) -> None:
+    from .test_store import RoundTrips
+
+    trips = RoundTrips()
+    store = RedisStore.from_url(
+        server.url, journal=Journal(journal_path), connection_class=trips.connection_class
+    )
+    assert store.ping()  # the connection and its handshake, before counting
+    device = Device(create_app({"ALEXA_VERIFY_SIGNATURE": "0", "store": store}).test_client())
+    assert trips.measure(device.launch) == 2  # the first save EVALs the script: still one
+    assert trips.measure(lambda: device.say("StartRoutineIntent")) == 1
+    assert trips.measure(lambda: device.say("ReadyIntent")) == 1
+    assert trips.measure(lambda: device.say("PainIntent")) == 1  # events: the same script
+    assert trips.measure(lambda: device.say("AMAZON.StopIntent")) == 1
+    assert trips.measure(device.launch) == 2
+    assert not journal_path.exists()  # nothing failed: SQLite never opened
+    store.close()
+
+
+def test_a_replay_does_not_overwrite_newer_progress(
+    server: RedisServer, raw: redis.Redis, journal_path: Path
+) -> None:
+    journaled = RedisStore.from_url(server.url, journal=Journal(journal_path), replay_interval=3600)
+    kitchen = Device(create_app({"ALEXA_VERIFY_SIGNATURE": "0", "store": journaled}).test_client())
+    counting(kitchen)
+    server.kill()
+    try:
+        kitchen.say("AMAZON.StopIntent")  # paused at knee rolls: journaled
+    finally:
+        server.start()
+    assert rows(journal_path) == 1
+    other = RedisStore.from_url(server.url)  # another worker, without this journal
+    bedroom = Device(create_app({"ALEXA_VERIFY_SIGNATURE": "0", "store": other}).test_client())
+    bedroom.user_id = kitchen.user_id
+    bedroom.launch()
+    bedroom.say("StartRoutineIntent")
+    bedroom.say("SkipIntent")
+    newer = progress(raw, kitchen.user_id)
+    assert newer is not None and newer["i"] == 1
+
+    assert journaled.replay() == 1
+
+    assert rows(journal_path) == 0
+    assert progress(raw, kitchen.user_id) == newer  # the bedroom's place stands
+    assert [r["outcome"] for r in history(raw, kitchen.user_id)] == ["paused"]  # kept
+    journaled.close()
+    other.close()
+
+
+def test_delete_while_redis_is_down_is_journaled_and_done_when_it_is_back(
+    server: RedisServer, raw: redis.Redis, app: Flask, journal_path: Path
+) -> None:
+    device = Device(app.test_client())
+    counting(device)
+    device.say("PainIntent")
+    assert pain_log(raw, device.user_id)
+    device.say("DeleteDataIntent")
+    server.out_of_memory()  # refuses the deletion (its marker is a write)
+    try:
+        assert "deleted everything" in words(device.say("AMAZON.YesIntent"))
+        assert rows(journal_path) == 1
+    finally:
+        server.memory_back()
+    wait_for(lambda: rows(journal_path) == 0, "the journal's replay")
+    assert raw.keys("*") == [keys_for(device.user_id).deleted]

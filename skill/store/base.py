@@ -51,7 +51,8 @@ class UserRecord:
     # The device's IANA time zone as last looked up: None when never looked up (or
     # expired), "" when the lookup failed (UTC until it expires).
     time_zone: str | None = field(default=None, compare=False)
-    # The progress version (compare-and-set; 0 when never written) and the person's
+    # The progress version (compare-and-set; 0 when never written; Redis's clock in
+    # milliseconds at the write, or one more than the last, so it only grows) and the person's
     # pain reports (kind "pain") per local day ("YYYY-MM-DD" -> count), across devices.
     version: int = field(default=0, compare=False)
     pain_days: dict[str, int] = field(default_factory=dict, compare=False)

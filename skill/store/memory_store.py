@@ -124,7 +124,7 @@ class MemoryStore:
             if same and progress is not None:
                 self._progress[key] = (progress, self._clock() + self._progress_ttl)
             if allowed:
-                current += 1
+                current = max(current + 1, int(time.time() * 1000))  # as Redis: its clock
                 self._version[key] = (current, at or "", lock, writer or "", mark)
                 if progress is None:
                     self._progress.pop(key, None)

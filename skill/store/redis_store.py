@@ -99,20 +99,24 @@ elseif locked then
 elseif ARGV[1] == '' then
   allowed = ARGV[4] == '' or ARGV[4] >= stored_at
 else
-  -- Newer than what the session knew: another device's.  Older (Redis lost it: a
-  -- restart without persistence, a failover): the session's own is the newest.
-  -- Or newer but the session's own: a write that timed out and landed anyway.
+  -- Newer than what the session knew: another device's (unless the session's own:
+  -- a write that timed out and landed anyway).  Older: Redis lost it (a restart
+  -- without persistence); the session's own is the newest.
   allowed = tonumber(ARGV[1]) >= version or own
 end
 if allowed then
-  version = version + 1
+  -- Versions are Redis's clock in milliseconds (or one more than the last): a Redis
+  -- that lost its data (a restart without persistence) gives later writes higher
+  -- versions than any session from before, so an old session or replay cannot win.
+  local now = redis.call('TIME')
+  version = math.max(version + 1, tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000))
   if ARGV[6] == 'set' then
     redis.call('SET', KEYS[1], ARGV[7], 'EX', ARGV[8])
   else
     redis.call('DEL', KEYS[1])
   end
-  redis.call('HSET', KEYS[2], 'v', version, 'at', ARGV[4], 'lock', ARGV[9], 'by', ARGV[15],
-    'fp', ARGV[16])
+  redis.call('HSET', KEYS[2], 'v', string.format('%d', version), 'at', ARGV[4],
+    'lock', ARGV[9], 'by', ARGV[15], 'fp', ARGV[16])
 elseif not same then
   status = 'conflict'
 end
@@ -165,7 +169,7 @@ local current = ''
 if status == 'conflict' then
   current = redis.call('GET', KEYS[1]) or ''
 end
-return {status, version, today, current}
+return {status, string.format('%d', version), today, current}
 """
 
 
@@ -491,7 +495,10 @@ class RedisStore:
 
     def _after_success(self) -> None:
         """Redis answered: if this process knows of journal rows, replay them now (in
-        the background thread, so the request's round trips stay as they are)."""
+        the background thread, so the request's round trips stay as they are).  The
+        first call in a worker forked from a preloaded app starts its own thread."""
+        if self.journal is not None and self._replayer_pid != os.getpid():
+            self.start_replayer()
         if self._journal_pending:
             self.start_replayer()
             self._wake.set()
