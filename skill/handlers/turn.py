@@ -399,6 +399,8 @@ class Turn:
         report after one elsewhere today persists; progress newer than this session's
         is where the person really is.  A second round trip only in that race."""
         pain = plan.pain_event
+        if pain is not None and saved.new_pains and not saved.new_pains[-1]:
+            pain = None  # this request's report was stored before: a repeat, answered as then
         current = self._adoptable(saved.current) if saved.status == "conflict" else None
         persisting = pain is not None and pain.kind == "pain" and saved.pains_today > after.pains
         if self._respond is not None and pain is not None and (persisting or current is not None):

@@ -73,6 +73,8 @@ class SaveResult:
     version: int = 0
     pains_today: int = 0  # the person's pain reports on ``today``, this save's included
     current: dict[str, Any] | None = None
+    # For each pain event given (in order): stored now (True) or already before.
+    new_pains: tuple[bool, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -132,8 +132,10 @@ class MemoryStore:
                     self._progress[key] = (progress, self._clock() + self._progress_ttl)
             seen = self._seen.setdefault(key, OrderedDict())
             days = self._pain_days.setdefault(key, {})
+            new: list[bool] = []
             for event_id, kind, text in pains:
-                if self._first(seen, event_id):
+                new.append(self._first(seen, event_id))
+                if new[-1]:
                     self._pain.setdefault(key, []).append(text)
                     if kind == "pain" and today:
                         days[today] = days.get(today, 0) + 1
@@ -158,6 +160,7 @@ class MemoryStore:
                 current,
                 days.get(today, 0) if today else 0,
                 decode(stored, "progress") if stored else None,
+                tuple(new),
             )
 
     @staticmethod
