@@ -404,7 +404,7 @@ class Turn:
         current = self._adoptable(saved.current) if saved.status == "conflict" else None
         persisting = pain is not None and pain.kind == "pain" and saved.pains_today > after.pains
         if self._respond is not None and pain is not None and (persisting or current is not None):
-            start = current or before
+            start = current if current is not None else before
             if pain.kind == "pain":
                 start = start.evolve(pains=max(start.pains, saved.pains_today - 1))
             again, plan = self._respond(start)
