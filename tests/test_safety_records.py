@@ -275,6 +275,8 @@ def test_a_journal_that_cannot_be_written_is_an_error_and_not_ready(
     blocker.write_text("a file where the journal's directory should be")
     store = journaled_store(server.url, blocker / "journal.sqlite3")
     app = create_app({"ALEXA_VERIFY_SIGNATURE": "0", "store": store})
+    reply = app.test_client().get("/readyz")  # seen before anything fails
+    assert reply.status_code == 503 and "journal directory" in reply.get_json()["error"]
     device = Device(app.test_client())
     counting(device)
     server.kill()

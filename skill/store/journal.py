@@ -21,6 +21,7 @@ import os
 import sqlite3
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,7 +53,8 @@ class Journal:
         self._connection: sqlite3.Connection | None = None
         self._pid = 0
         self.error: str | None = None  # the last write failure, until a write succeeds
-        os.register_at_fork(after_in_child=self._forget_after_fork)
+        forget = weakref.WeakMethod(self._forget_after_fork)
+        os.register_at_fork(after_in_child=lambda: (method := forget()) and method())
 
     def _forget_after_fork(self) -> None:
         # A SQLite connection must not cross a fork; the parent keeps (and closes) its own.
@@ -123,9 +125,10 @@ class Journal:
             self._connect().execute("DELETE FROM entries WHERE id = ?", (entry_id,))
 
     def health(self) -> str | None:
-        """None when the journal can be written, else why not (for /readyz)."""
+        """None when the journal can be written, else why not (for /readyz).  Before
+        any failure, a cheap look at its directory (no SQLite)."""
         if self.error is None:
-            return None
+            return self._place_problem()
         try:  # a failure may have been passing (a full disk cleared): write to see
             with self._lock:
                 connection = self._connect()
@@ -135,6 +138,20 @@ class Journal:
         except (sqlite3.Error, OSError) as error:
             return f"journal unusable: {type(error).__name__}: {error}"
         self.error = None
+        return None
+
+    def _place_problem(self) -> str | None:
+        if self.path.is_dir():
+            return f"journal path is a directory: {self.path}"
+        folder = self.path.parent
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent  # created on the first write: its nearest ancestor
+        if not folder.is_dir():
+            return f"journal directory is not a directory: {folder}"
+        if not os.access(folder, os.W_OK | os.X_OK):
+            return f"journal directory is not writable: {folder}"
+        if self.path.exists() and not os.access(self.path, os.R_OK | os.W_OK):
+            return f"journal file is not writable: {self.path}"
         return None
 
     def close(self) -> None:
