@@ -611,6 +611,31 @@ def test_cluster_round_trip_with_one_round_trip_per_load_and_save(cluster_url: s
     store.close()
 
 
+def test_cluster_runs_the_save_script_exactly_once_with_versions_and_deletion(
+    cluster_url: str, redis_cluster: RedisServer, state: dict
+):
+    store = RedisStore.from_url(cluster_url, cluster=True)
+    event = {**pain_event(), "id": "amzn1.echo-api.request.CLUSTER:0"}
+    first = store.save(USER, state, [event], version=0, today="2026-11-02", writer="S1")
+    again = store.save(USER, state, [event], version=0, today="2026-11-02", writer="S2")
+    moved = store.save(USER, {**state, "i": 1}, version=0, writer="S3")
+
+    raw = redis_cluster.client()
+    keys = keys_for(USER)
+    assert raw.lrange(keys.pain, 0, -1) == [json.dumps(event, separators=(",", ":"))]
+    assert raw.hget(keys.pain_days, "2026-11-02") == "1"
+    assert (first.status, again.status, moved.status) == ("saved", "saved", "conflict")
+    assert again.new_pains == (False,) and moved.current == state
+    store.delete_user(USER, "2026-11-02T11:00:00+00:00")
+    late = store.save(
+        USER, state, [event], version=first.version, started="2026-11-02T10:00:00+00:00"
+    )
+    assert late.status == "deleted"
+    assert sorted(raw.keys("*")) == [keys.deleted]
+    raw.close()
+    store.close()
+
+
 def test_cluster_keys_of_one_user_share_a_slot(redis_cluster: RedisServer):
     client = redis_cluster.client()
     for user in (USER, OTHER_USER):
