@@ -617,3 +617,31 @@ def test_delete_while_redis_is_down_is_journaled_and_done_when_it_is_back(
         server.memory_back()
     wait_for(lambda: rows(journal_path) == 0, "the journal's replay")
     assert raw.keys("*") == [keys_for(device.user_id).deleted]
+
+
+def test_an_entry_the_store_refuses_as_such_is_kept_and_does_not_block_the_rest(
+    server: RedisServer, raw: redis.Redis, journal_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = RedisStore.from_url(server.url, journal=Journal(journal_path), replay_interval=3600)
+    app = create_app({"ALEXA_VERIFY_SIGNATURE": "0", "store": store})
+    first, second = Device(app.test_client()), Device(app.test_client())
+    for device in (first, second):
+        counting(device)
+    server.kill()
+    try:
+        for device in (first, second):
+            device.say("RedFlagIntent", **NUMB)
+    finally:
+        server.start()
+    assert rows(journal_path) == 2
+    raw.set(keys_for(first.user_id).pain, "not a list")  # the first entry cannot be stored
+
+    assert store.replay() == 1
+
+    assert rows(journal_path) == 1  # kept, for an operator
+    assert any("refused by the store" in r.getMessage() for r in caplog.records)
+    assert [e["kind"] for e in pain_log(raw, second.user_id)] == ["red_flag"]  # not blocked
+    raw.delete(keys_for(first.user_id).pain)
+    assert store.replay() == 1 and rows(journal_path) == 0
+    assert [e["kind"] for e in pain_log(raw, first.user_id)] == ["red_flag"]
+    store.close()

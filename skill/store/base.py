@@ -37,7 +37,13 @@ class StoreUnavailableError(Exception):
 
     Every Redis error and timeout surfaces as this, never as a raw redis exception,
     so the webhook has one thing to catch to fall back on the session attributes.
+    ``transient``: the store is down, slow, full or read-only, and the same write will
+    work later; False for a refusal of this write itself (a key of the wrong type).
     """
+
+    def __init__(self, message: str, *, transient: bool = True) -> None:
+        super().__init__(message)
+        self.transient = transient
 
 
 @dataclass(frozen=True, slots=True)

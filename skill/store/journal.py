@@ -101,14 +101,17 @@ class Journal:
             raise JournalError(self.error) from None
         self.error = None
 
-    def pending(self, limit: int = REPLAY_BATCH) -> list[Entry]:
-        """The oldest entries first ([] when there is no journal file)."""
+    def pending(self, after: int = 0, limit: int = REPLAY_BATCH) -> list[Entry]:
+        """The oldest entries first, after entry ``after`` ([] when there is no file)."""
         if not self.exists():
             return []
         with self._lock:
             rows = (
                 self._connect()
-                .execute("SELECT id, op, user_key, args FROM entries ORDER BY id LIMIT ?", (limit,))
+                .execute(
+                    "SELECT id, op, user_key, args FROM entries WHERE id > ? ORDER BY id LIMIT ?",
+                    (after, limit),
+                )
                 .fetchall()
             )
         return [Entry(row[0], row[1], row[2], json.loads(row[3])) for row in rows]

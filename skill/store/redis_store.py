@@ -32,8 +32,16 @@ import redis
 from redis.backoff import NoBackoff
 from redis.cluster import RedisCluster
 from redis.connection import parse_url
+from redis.exceptions import (
+    BusyLoadingError,
+    NoScriptError,
+    OutOfMemoryError,
+    ReadOnlyError,
+    RedisClusterException,
+    RedisError,
+    ResponseError,
+)
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import NoScriptError, RedisClusterException, RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.maint_notifications import MaintNotificationsConfig
 from redis.retry import Retry
@@ -63,6 +71,7 @@ DEFAULT_CONNECT_TIMEOUT = 0.25  # seconds
 # RedisClusterException is not a RedisError (it is raised, for one, when no node of
 # the cluster can be reached); OSError covers anything the socket layer lets through.
 _STORE_ERRORS: tuple[type[BaseException], ...] = (RedisError, RedisClusterException, OSError)
+_TRANSIENT_REPLIES = (OutOfMemoryError, ReadOnlyError, BusyLoadingError, NoScriptError)
 
 
 READY_KEY = f"{PREFIX}:ready"  # the readiness probe's key (a short expiry)
@@ -75,6 +84,16 @@ REPLAY_INTERVAL = 5.0  # seconds between journal replay attempts while it has ro
 # ("" unknown), 16 the progress's fingerprint, then the counted lists: pain
 # events (id, kind, JSON), history records (id, JSON), amendments (old, new JSON).
 SAVE_SCRIPT = """
+-- A script is not rolled back on an error: refuse before writing anything if a key
+-- has the wrong type, so an event is never marked seen without being stored.
+local kinds = {'string', 'hash', 'list', 'list', 'zset', 'hash', 'string', 'string'}
+local names = {'progress', 'version', 'pain', 'history', 'seen', 'paindays', 'tz', 'deleted'}
+for k = 1, 8 do
+  local kind = redis.call('TYPE', KEYS[k])['ok']
+  if kind ~= 'none' and kind ~= kinds[k] then
+    return redis.error_reply('WRONGTYPE the ' .. names[k] .. ' key is a ' .. kind)
+  end
+end
 local deleted = redis.call('GET', KEYS[8])
 if deleted and ARGV[3] ~= '' and ARGV[3] <= deleted then
   return {'deleted', 0, 0, '', ''}
@@ -449,10 +468,11 @@ class RedisStore:
         Redis has acknowledged it; stop at the first failure.  Returns how many."""
         if self.journal is None or not self.journal.exists():
             return 0
-        done = 0
+        done, after, refused = 0, 0, 0
         with self._replay_lock:
-            while entries := self.journal.pending():
+            while entries := self.journal.pending(after=after):
                 for entry in entries:
+                    after = entry.id
                     try:
                         if entry.op == "delete":
                             self._delete(entry.user_key, entry.args)
@@ -460,11 +480,17 @@ class RedisStore:
                             with _unavailable_on_error("replay"):
                                 self._run(keys_for_user_key(entry.user_key).script, entry.args)
                     except StoreUnavailableError as error:
-                        log.info("journal replay waits for the store (%s)", error)
-                        return done
+                        if error.transient:
+                            log.info("journal replay waits for the store (%s)", error)
+                            return done
+                        # Refused as such (a key of the wrong type): kept for an
+                        # operator, and not in the way of everyone else's entries.
+                        log.error("journal entry %d refused by the store: %s", entry.id, error)
+                        refused += 1
+                        continue
                     self.journal.remove(entry.id)
                     done += 1
-            self._journal_pending = False
+            self._journal_pending = refused > 0
         if done:
             log.info("replayed %d journal entries into %s", done, self.description)
         return done
@@ -618,7 +644,28 @@ def _unavailable_on_error(operation: str) -> Iterator[None]:
     except _STORE_ERRORS as error:
         # "from None": a command error's text and traceback carry the command's
         # arguments, which can hold what the person said about their pain.
-        raise StoreUnavailableError(f"redis {operation} failed: {_reason(error)}") from None
+        raise StoreUnavailableError(
+            f"redis {operation} failed: {_reason(error)}", transient=_transient(error)
+        ) from None
+
+
+def _transient(error: BaseException) -> bool:
+    """Whether the same command can succeed later: Redis down, slow, loading, out of
+    memory, read-only, a cluster in flux; not a command Redis refuses as such."""
+    if not isinstance(error, ResponseError):
+        return True
+    return isinstance(error, _TRANSIENT_REPLIES) or str(error).split(" ", 1)[0] in (
+        "OOM",
+        "READONLY",
+        "LOADING",
+        "BUSY",
+        "MASTERDOWN",
+        "CLUSTERDOWN",
+        "TRYAGAIN",
+        "MOVED",
+        "ASK",
+        "NOSCRIPT",
+    )
 
 
 def _reason(error: BaseException) -> str:
