@@ -419,7 +419,7 @@ def test_delete_removes_the_link_and_the_history(
     said = text(device.say("AMAZON.YesIntent"))
     assert "deleted everything" in said
     mine = user_key(device.user_id)
-    assert [k for k in raw.keys("*") if mine in k] == []
+    assert [k for k in raw.keys("*") if mine in k] == [f"backcoach:{{{mine}}}:deleted"]
     assert raw.scard(users_key(plan_id)) == 0
     assert plans.plan_for_code(code) is not None  # the plan itself stays, for others
     said = text(device.launch())
