@@ -44,6 +44,8 @@ MAX_MODEL_BYTES = 1_500_000
 
 _SLOT_REF = re.compile(r"\{([A-Za-z_]+)\}")
 _ADJACENT_SLOTS = re.compile(r"\}\s*\{")
+# "{part}'s": Alexa takes a slot only as whole words.
+_GLUED_SLOT = re.compile(r"\}[^\s{]|[^\s}]\{")
 _NOT_SPOKEN = re.compile(r"[^a-z0-9{}_ ]")
 # Letters and apostrophes, or a single letter with a period ("a. b."), separated by spaces.
 _SPOKEN = re.compile(r"^(?:[A-Za-z']+|[A-Za-z]\.)(?: (?:[A-Za-z']+|[A-Za-z]\.))*$")
@@ -89,6 +91,12 @@ class Source(_Strict):
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Source:
+        for name, phrases in self.fillers.items():
+            for phrase in phrases:
+                try:
+                    sample_patterns.check(phrase, self.fillers)
+                except sample_patterns.PatternError as error:
+                    raise ValueError(f"filler <{name}>: {phrase!r}: {error}") from None
         for intent in self.intents:
             for sample in intent.samples:
                 try:
@@ -338,6 +346,8 @@ def _sample_problems(
     for slot in _SLOT_REF.findall(sample):
         if slot not in slots:
             problems.append(f"undeclared slot: {name}: sample {sample!r} uses {slot!r}")
+    if _GLUED_SLOT.search(sample):
+        problems.append(f"slot glued to a word: {name}: sample {sample!r}")
     if _ADJACENT_SLOTS.search(sample):
         problems.append(f"adjacent slots: {name}: sample {sample!r} has two slots side by side")
     if not name.startswith("AMAZON.") and key in BUILT_IN_PHRASES:

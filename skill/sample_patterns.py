@@ -9,7 +9,9 @@ by hand is unreadable and drifts, so a sample may be a pattern, expanded at buil
 - ``(a|b|)`` is one of the alternatives written in place (an empty one: optional).
 
 ``my <leg> (has gone|went) {symptom}`` becomes every combination, with spaces tidied.
-``{slot}`` references pass through untouched: Alexa fills them.
+A filler phrase may itself be a pattern (``ouch_or_not: ["", "<ouch>"]``), expanded in
+turn, a few levels deep at most.  ``{slot}`` references pass through untouched: Alexa
+fills them.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from collections.abc import Iterable, Mapping
 # A filler reference, or an alternation in parentheses (no nesting).
 _PART = re.compile(r"<([A-Za-z_][A-Za-z0-9_]*)>|\(([^()]*)\)")
 _STRAY = re.compile(r"[<>()|]")
+MAX_DEPTH = 4
 
 
 class PatternError(ValueError):
@@ -43,6 +46,20 @@ def check(pattern: str, fillers: Mapping[str, Iterable[str]]) -> None:
 
 def expand(pattern: str, fillers: Mapping[str, Iterable[str]]) -> list[str]:
     """Every literal sample a pattern stands for, in order, without repeats."""
+    check(pattern, fillers)
+    samples = [pattern]
+    for _ in range(MAX_DEPTH + 1):
+        if not any(is_pattern(sample) for sample in samples):
+            return samples
+        done: dict[str, None] = {}
+        for sample in samples:
+            for literal in _expand_once(sample, fillers) if is_pattern(sample) else [sample]:
+                done.setdefault(literal, None)
+        samples = list(done)
+    raise PatternError(f"fillers nest more than {MAX_DEPTH} deep (one names itself?)")
+
+
+def _expand_once(pattern: str, fillers: Mapping[str, Iterable[str]]) -> list[str]:
     check(pattern, fillers)
     pieces: list[list[str]] = []
     at = 0

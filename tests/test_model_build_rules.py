@@ -42,6 +42,19 @@ def test_a_pattern_expands_fillers_and_alternatives_in_order() -> None:
     assert len(got) == 3 * 2 * 2
 
 
+def test_a_filler_phrase_may_itself_be_a_pattern() -> None:
+    fillers = {"ouch": ["ow", "ouch"], "maybe_ouch": ["", "<ouch> (oh|)"]}
+    assert expand("<maybe_ouch> it hurts", fillers) == [
+        "it hurts",
+        "ow oh it hurts",
+        "ow it hurts",
+        "ouch oh it hurts",
+        "ouch it hurts",
+    ]
+    with pytest.raises(PatternError, match="nest more than"):
+        expand("<loop>", {"loop": ["a <loop>"]})
+
+
 def test_expansion_drops_repeats_and_tidies_spaces() -> None:
     assert expand("(ow|ow|)  ( ow|) ", {}) == ["ow ow", "ow"]
 
@@ -122,6 +135,7 @@ def test_the_small_source_builds(tmp_path: Path, catalog: Catalog) -> None:
         (with_samples(0, "my {place} hurts"), "undeclared slot: PainIntent"),
         (with_samples(0, "it hurts " + "a lot " * 40), "sample too long: PainIntent"),
         (with_samples(0, "my {body_part} {body_part}"), "adjacent slots: PainIntent"),
+        (with_samples(0, "my {body_part}'s gone"), "slot glued to a word: PainIntent"),
         (with_samples(0, "help"), "built-in phrase: PainIntent: sample 'help'"),
         (with_samples(0, "ow?"), "characters: PainIntent"),
         (
@@ -204,6 +218,7 @@ def test_model_problems_names_a_sample_twice_in_one_intent() -> None:
             "type 'BODY_PART' has no value 'bottom'",
         ),
         (small_source(fillers={"part": "leg"}), "fillers.part"),
+        (small_source(fillers={"part": ["<nope>"]}), "filler <part>: '<nope>': unknown filler"),
     ],
 )
 def test_the_source_is_validated_with_a_clear_error(
