@@ -104,6 +104,21 @@ def with_samples(intent: int, *samples: str, **changes: Any) -> dict[str, Any]:
     return source
 
 
+def test_an_intent_keeps_one_of_samples_alexa_takes_as_the_same(
+    tmp_path: Path, catalog: Catalog
+) -> None:
+    source = with_samples(0, "(Ow|ow) my <part>", "OUCH my leg", "my {body_part} hurts")
+    models = build(tmp_path, catalog, source)
+    samples = models["en-GB"]["interactionModel"]["languageModel"]["intents"][0]["samples"]
+    assert samples == [
+        "my {body_part} hurts",
+        "ow my leg",
+        "ow my foot",
+        "ouch my leg",
+        "ouch my foot",
+    ]
+
+
 def two_intents(pain: str, other: str) -> dict[str, Any]:
     """The small source with ``pain`` first in PainIntent and ``other`` in NextIntent."""
     source = small_source()
