@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8080
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install test run lint exercises redis-server clean
+.PHONY: install test run lint exercises redis-server node node-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,27 @@ redis-server:
 	}
 	@command -v redis-server >/dev/null 2>&1
 
-test: $(STAMP) redis-server wrk
+# tests/test_intent_check.py runs virtual-alexa's sample matcher (node) over the models:
+# install node and npm if missing (Debian packages), then the pinned packages of
+# tests/intent_check/package-lock.json whenever node_modules is missing or the lock changed.
+INTENT_CHECK := tests/intent_check
+NODE_STAMP := $(INTENT_CHECK)/node_modules/.installed
+
+node:
+	@{ command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; } || { \
+		echo "installing nodejs and npm (Debian packages)"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm >/dev/null; \
+	}
+	@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1
+
+$(NODE_STAMP): $(INTENT_CHECK)/package-lock.json | node
+	cd $(INTENT_CHECK) && npm ci --no-audit --no-fund
+	touch $(NODE_STAMP)
+
+node-deps: $(NODE_STAMP)
+
+test: $(STAMP) redis-server wrk node-deps
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
 

@@ -70,17 +70,17 @@ SKILL_PACKAGE_MODELS = (
 )
 
 
-def build_model(catalog: Catalog, out_dir: Path, check: bool) -> int:
+def build_model(catalog: Catalog, out_dir: Path, check: bool, source: Path | None = None) -> int:
     """Write (or check) the models in ``out_dir`` and, for the default directory, the
     copies the ASK CLI deploys from ``infra/skill-package/``."""
     targets = [out_dir, SKILL_PACKAGE_MODELS] if out_dir == MODEL_DIR else [out_dir]
     try:
         if not check:
             for target in targets:
-                paths = write_models(target, catalog)
+                paths = write_models(target, catalog, source)
                 print(f"wrote {len(paths)} interaction models to {target}")
             return 0
-        stale = {target: check_models(target, catalog) for target in targets}
+        stale = {target: check_models(target, catalog, source) for target in targets}
     except ModelError as error:
         print(f"backcoach: interaction model error: {error}", file=sys.stderr)
         return 2
@@ -163,6 +163,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--check", action="store_true", help="only check the files are current (exit 1 if not)"
     )
     model.add_argument("--out", type=Path, default=MODEL_DIR, help="directory of <locale>.json")
+    model.add_argument(
+        "--source",
+        type=Path,
+        default=None,
+        help="source file (default: interaction_model/source.yaml)",
+    )
     local = commands.add_parser(
         "run", help="serve locally on 127.0.0.1 for trying it out (no request verification)"
     )
@@ -209,7 +215,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.command == "validate":
         print(f"content OK: {len(catalog.exercises)} exercises, {len(catalog.programs)} programs")
     elif args.command == "build-model":
-        return build_model(catalog, args.out, args.check)
+        return build_model(catalog, args.out, args.check, args.source)
     return 0
 
 

@@ -3,9 +3,12 @@
 Intents, samples and the small slot types are written once in the source file; the
 exercise names come from the catalog at build time, so a synonym added to content reaches
 Alexa with the next ``backcoach build-model`` and a stale committed model fails
-``backcoach build-model --check``.  The build refuses a model Alexa would reject
-(a sample in two intents, an undeclared slot, a value twice in a slot type) with an error
-that says which intent or type.
+``backcoach build-model --check``.  Samples may be patterns over filler lists
+(``skill/sample_patterns.py``), expanded here, because patients say one meaning in many
+ways; a locale may add fillers and synonyms of its own (British "bum" and "wee").  The
+build refuses a model Alexa would reject (a sample in two intents, an undeclared slot, a
+sample over 200 characters, a value twice in a slot type, a built-in's phrase, a model
+too large) with an error that names the rule and the intent or type.
 """
 
 from __future__ import annotations
@@ -18,8 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError, model_validator
 
+from . import sample_patterns
 from .coach.catalog import Catalog, load_catalog, normalise_name
 
 MODEL_DIR = Path(__file__).resolve().parents[1] / "interaction_model"
@@ -32,7 +36,17 @@ BUILT_IN_PHRASES = frozenset(
     {"stop", "cancel", "help", "yes", "no", "pause", "resume", "repeat", "go back", "previous"}
 )
 
+# Alexa's limits on a sample's length; ours, well inside its model size limit, on the number
+# of samples an intent may have and on the size of one locale's JSON.
+MAX_SAMPLE_CHARS = 200
+MAX_INTENT_SAMPLES = 3000
+MAX_MODEL_BYTES = 1_500_000
+
 _SLOT_REF = re.compile(r"\{([A-Za-z_]+)\}")
+_ADJACENT_SLOTS = re.compile(r"\}\s*\{")
+# "{part}'s": Alexa takes a slot only as whole words.
+_GLUED_SLOT = re.compile(r"\}[^\s{]|[^\s}]\{")
+_NOT_SPOKEN = re.compile(r"[^a-z0-9{}_ ]")
 # Letters and apostrophes, or a single letter with a period ("a. b."), separated by spaces.
 _SPOKEN = re.compile(r"^(?:[A-Za-z']+|[A-Za-z]\.)(?: (?:[A-Za-z']+|[A-Za-z]\.))*$")
 _INVOCATION = re.compile(r"^[a-z]+(?: [a-z]+)+$")
@@ -61,10 +75,63 @@ class SourceIntent(_Strict):
     samples: tuple[StrictStr, ...] = ()
 
 
+class SourceLocale(_Strict):
+    """What one locale adds to the shared source: phrases to fillers, synonyms to values."""
+
+    fillers: dict[StrictStr, tuple[StrictStr, ...]] = {}
+    synonyms: dict[StrictStr, dict[StrictStr, tuple[StrictStr, ...]]] = {}
+
+
 class Source(_Strict):
     invocation_name: StrictStr
+    fillers: dict[StrictStr, tuple[StrictStr, ...]] = {}
     intents: tuple[SourceIntent, ...] = Field(min_length=1)
     types: dict[StrictStr, tuple[SourceValue, ...]] = {}
+    locales: dict[StrictStr, SourceLocale] = {}
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> Source:
+        for name, phrases in self.fillers.items():
+            for phrase in phrases:
+                try:
+                    sample_patterns.check(phrase, self.fillers)
+                except sample_patterns.PatternError as error:
+                    raise ValueError(f"filler <{name}>: {phrase!r}: {error}") from None
+        for intent in self.intents:
+            for sample in intent.samples:
+                try:
+                    sample_patterns.check(sample, self.fillers)
+                except sample_patterns.PatternError as error:
+                    raise ValueError(f"intent {intent.name}: pattern {sample!r}: {error}") from None
+        for locale, extra in self.locales.items():
+            _check_locale(self, locale, extra)
+        return self
+
+    def fillers_for(self, locale: str) -> dict[str, tuple[str, ...]]:
+        extra = self.locales.get(locale, SourceLocale()).fillers
+        return {name: (*phrases, *extra.get(name, ())) for name, phrases in self.fillers.items()}
+
+    def values_for(self, locale: str, type_name: str) -> list[SourceValue]:
+        extra = self.locales.get(locale, SourceLocale()).synonyms.get(type_name, {})
+        return [
+            v.model_copy(update={"synonyms": (*v.synonyms, *extra.get(v.id, ()))})
+            for v in self.types.get(type_name, ())
+        ]
+
+
+def _check_locale(source: Source, locale: str, extra: SourceLocale) -> None:
+    if locale not in LOCALES:
+        raise ValueError(f"locales: {locale!r} is not one of {', '.join(LOCALES)}")
+    for name in extra.fillers:
+        if name not in source.fillers:
+            raise ValueError(f"locales.{locale}.fillers: {name!r} is not a shared filler")
+    for type_name, by_id in extra.synonyms.items():
+        ids = {value.id for value in source.types.get(type_name, ())}
+        for value_id in by_id:
+            if value_id not in ids:
+                raise ValueError(
+                    f"locales.{locale}.synonyms: type {type_name!r} has no value {value_id!r}"
+                )
 
 
 def load_source(path: Path | None = None) -> Source:
@@ -85,25 +152,39 @@ def load_source(path: Path | None = None) -> Source:
 def build_models(catalog: Catalog, source_path: Path | None = None) -> dict[str, Model]:
     """Every locale's model: ``{"interactionModel": {"languageModel": ...}}``."""
     source = load_source(source_path)
+    exercises = exercise_values(catalog)
+    models = {}
+    for locale in LOCALES:
+        model = build_locale(source, locale, exercises, catalog)
+        problems = model_problems(model)
+        if problems:
+            raise ModelError(
+                f"the {locale} interaction model would be rejected:\n  " + "\n  ".join(problems)
+            )
+        models[locale] = model
+    return models
+
+
+def build_locale(
+    source: Source, locale: str, exercises: list[dict[str, Any]], catalog: Catalog
+) -> Model:
+    """One locale's model: the shared source with the locale's own fillers and synonyms."""
     types = {
-        name: [_value(v.id, v.value, v.synonyms) for v in values]
-        for name, values in source.types.items()
+        name: [_value(v.id, v.value, v.synonyms) for v in source.values_for(locale, name)]
+        for name in source.types
     }
-    types[EXERCISE_TYPE] = exercise_values(catalog)
-    types[CHOICE_TYPE] = choice_values(catalog, source.types.get(CHOICE_TYPE, ()))
-    model: Model = {
+    types[EXERCISE_TYPE] = copy.deepcopy(exercises)
+    types[CHOICE_TYPE] = choice_values(catalog, source.values_for(locale, CHOICE_TYPE))
+    fillers = source.fillers_for(locale)
+    return {
         "interactionModel": {
             "languageModel": {
                 "invocationName": source.invocation_name,
-                "intents": [_intent(intent) for intent in source.intents],
+                "intents": [_intent(intent, fillers) for intent in source.intents],
                 "types": [{"name": name, "values": types[name]} for name in sorted(types)],
             }
         }
     }
-    problems = model_problems(model)
-    if problems:
-        raise ModelError("the interaction model would be rejected:\n  " + "\n  ".join(problems))
-    return {locale: copy.deepcopy(model) for locale in LOCALES}
 
 
 def exercise_values(catalog: Catalog) -> list[dict[str, Any]]:
@@ -176,12 +257,27 @@ def _strings(value: Mapping[str, Any]) -> list[str]:
     return [s.lower() for s in (name["value"], *name.get("synonyms", ()))]
 
 
-def _intent(intent: SourceIntent) -> dict[str, Any]:
+def _intent(intent: SourceIntent, fillers: Mapping[str, Iterable[str]]) -> dict[str, Any]:
     result: dict[str, Any] = {"name": intent.name}
     if intent.slots:
         result["slots"] = [{"name": n, "type": t} for n, t in intent.slots.items()]
-    result["samples"] = list(intent.samples)
+    result["samples"] = expand_samples(intent.samples, fillers)
     return result
+
+
+def expand_samples(samples: Iterable[str], fillers: Mapping[str, Iterable[str]]) -> list[str]:
+    """Patterns expanded, in order; a sample Alexa would take as one already there is left
+    out (``sample_key``), so patterns may overlap within an intent."""
+    kept: dict[str, str] = {}
+    for pattern in samples:
+        for sample in sample_patterns.expand(pattern, fillers):
+            kept.setdefault(sample_key(sample), sample)
+    return list(kept.values())
+
+
+def sample_key(sample: str) -> str:
+    """A sample as Alexa compares samples: case and punctuation do not count."""
+    return " ".join(_NOT_SPOKEN.sub("", sample.lower()).split())
 
 
 def language_model(model: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -196,42 +292,81 @@ def intent_names(model: Mapping[str, Any] | None = None) -> list[str]:
 
 
 def model_problems(model: Mapping[str, Any]) -> list[str]:
-    """What Alexa would reject in a model (and what would steal a built-in's phrase)."""
+    """What Alexa would reject in a model (and what would steal a built-in's phrase).
+
+    Each problem starts with the rule it breaks."""
     lm = language_model(model)
     problems: list[str] = []
     invocation = lm["invocationName"]
     if not _INVOCATION.match(invocation) or _INVOCATION_BANNED & set(invocation.split()):
-        problems.append(f"invocation name {invocation!r} is not allowed")
+        problems.append(f"invocation name: {invocation!r} is not allowed")
     types = {t["name"] for t in lm.get("types", [])}
     owner: dict[str, str] = {}
     for intent in lm["intents"]:
-        name = intent["name"]
-        slots = {slot["name"]: slot["type"] for slot in intent.get("slots", [])}
-        for slot, slot_type in slots.items():
-            if not slot_type.startswith("AMAZON.") and slot_type not in types:
-                problems.append(f"{name}: slot {slot!r} has undefined type {slot_type!r}")
-        for sample in intent["samples"]:
-            key = sample.lower()
-            if key in owner:
-                problems.append(f"{name}: sample {sample!r} is also in {owner[key]}")
-            owner[key] = name
-            if not _SPOKEN.match(_SLOT_REF.sub("x", sample)):
-                problems.append(f"{name}: sample {sample!r} has characters Alexa rejects")
-            for slot in _SLOT_REF.findall(sample):
-                if slot not in slots:
-                    problems.append(f"{name}: sample {sample!r} uses undeclared slot {slot!r}")
-            if not name.startswith("AMAZON.") and key in BUILT_IN_PHRASES:
-                problems.append(f"{name}: sample {sample!r} belongs to a built-in intent")
+        problems += _intent_problems(intent, types, owner)
     for slot_type in lm.get("types", []):
-        seen: dict[str, str] = {}
-        for value in slot_type["values"]:
-            for string in _strings(value):
-                if string in seen:
-                    problems.append(
-                        f"type {slot_type['name']}: {string!r} is in {seen[string]} "
-                        f"and {value['id']}"
-                    )
-                seen[string] = value["id"]
+        problems += _type_problems(slot_type)
+    size = len(render(model).encode("utf-8"))
+    if size > MAX_MODEL_BYTES:
+        problems.append(f"model size: {size} bytes, over {MAX_MODEL_BYTES}")
+    return problems
+
+
+def _intent_problems(
+    intent: Mapping[str, Any], types: set[str], owner: dict[str, str]
+) -> list[str]:
+    name = intent["name"]
+    problems: list[str] = []
+    slots = {slot["name"]: slot["type"] for slot in intent.get("slots", [])}
+    for slot, slot_type in slots.items():
+        if not slot_type.startswith("AMAZON.") and slot_type not in types:
+            problems.append(f"undefined slot type: {name}: slot {slot!r} has type {slot_type!r}")
+    if len(intent["samples"]) > MAX_INTENT_SAMPLES:
+        problems.append(
+            f"too many samples: {name} has {len(intent['samples'])}, over {MAX_INTENT_SAMPLES}"
+        )
+    for sample in intent["samples"]:
+        problems += _sample_problems(name, sample, slots, owner)
+    return problems
+
+
+def _sample_problems(
+    name: str, sample: str, slots: Mapping[str, str], owner: dict[str, str]
+) -> list[str]:
+    problems: list[str] = []
+    key = sample_key(sample)
+    if key in owner:
+        rule = "sample twice in an intent" if owner[key] == name else "sample in two intents"
+        problems.append(f"{rule}: {name}: sample {sample!r} is also in {owner[key]}")
+    owner.setdefault(key, name)
+    if len(sample) > MAX_SAMPLE_CHARS:
+        problems.append(f"sample too long: {name}: {sample[:40]!r}... over {MAX_SAMPLE_CHARS}")
+    if not _SPOKEN.match(_SLOT_REF.sub("x", sample)):
+        problems.append(f"characters: {name}: sample {sample!r} has characters Alexa rejects")
+    for slot in _SLOT_REF.findall(sample):
+        if slot not in slots:
+            problems.append(f"undeclared slot: {name}: sample {sample!r} uses {slot!r}")
+    if _GLUED_SLOT.search(sample):
+        problems.append(f"slot glued to a word: {name}: sample {sample!r}")
+    if _ADJACENT_SLOTS.search(sample):
+        problems.append(f"adjacent slots: {name}: sample {sample!r} has two slots side by side")
+    if not name.startswith("AMAZON.") and key in BUILT_IN_PHRASES:
+        problems.append(f"built-in phrase: {name}: sample {sample!r} belongs to a built-in intent")
+    return problems
+
+
+def _type_problems(slot_type: Mapping[str, Any]) -> list[str]:
+    problems: list[str] = []
+    seen: dict[str, str] = {}
+    for value in slot_type["values"]:
+        for string in _strings(value):
+            key = sample_key(string)
+            if key in seen:
+                problems.append(
+                    f"value twice in a type: {slot_type['name']}: {string!r} is in "
+                    f"{seen[key]} and {value['id']}"
+                )
+            seen[key] = value["id"]
     return problems
 
 

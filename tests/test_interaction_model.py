@@ -34,9 +34,9 @@ CUSTOM_INTENTS = {
     "ListExercisesIntent": {},
     "SlowerIntent": {},
     "FasterIntent": {},
-    "PainIntent": {"body_part": "BODY_PART"},
-    "SorenessIntent": {"body_part": "BODY_PART"},
-    "RedFlagIntent": {"symptom": "RED_FLAG"},
+    "PainIntent": {"body_part": "BODY_PART", "pain": "PAIN_WORD"},
+    "SorenessIntent": {"body_part": "BODY_PART", "soreness": "SORENESS_WORD"},
+    "RedFlagIntent": {"body_part": "BODY_PART", "symptom": "RED_FLAG"},
     "WhatsNextIntent": {},
     "HowManyLeftIntent": {},
     "ProgressIntent": {},
@@ -79,32 +79,39 @@ RED_FLAGS = {
     "shooting_leg_pain",
     "bladder_bowel",
     "fall_injury",
+    "cannot_get_up",
+    "distress",
 }
+# The ids the webhook classifies how bad a pain is, and which soreness, by.
+PAIN_WORDS = {"pain", "severe", "discomfort"}
+SORENESS_WORDS = {"sore", "stiff", "ache", "tight"}
 PHRASES = {
     "PainIntent": [
-        "it hurts",
+        "it {pain}",
         "ouch",
         "ow",
-        "that's painful",
-        "my back is killing me",
-        "I feel a sharp pain",
+        "that's {pain}",
+        "my {body_part} is {pain}",
+        "I feel a {pain}",
         "that doesn't feel right",
-        "it's hurting",
-        "stop it hurts",
+        "stop it {pain}",
         "my {body_part} hurts",
-        "I have pain in my {body_part}",
+        "I have {pain} in my {body_part}",
     ],
-    "SorenessIntent": ["my muscles are sore", "I'm a bit stiff", "feels tight"],
+    "SorenessIntent": [
+        "my muscles are {soreness}",
+        "I'm a bit {soreness}",
+        "my {body_part} is {soreness}",
+    ],
     "RedFlagIntent": [
-        "my leg is numb",
-        "I have pins and needles",
-        "my legs feel weak",
-        "the pain is shooting down my leg",
-        "I can't control my bladder",
-        "I fell and hurt my back",
-        "I have {symptom}",
+        "my {body_part} is {symptom}",
+        "my {body_part} has gone {symptom}",
+        "I've got {symptom} in my {body_part}",
+        "the pain {symptom} my {body_part}",
+        "I {symptom}",
+        "I {symptom} this morning",
         "I've got {symptom}",
-        "there's {symptom} in my leg",
+        "{symptom} in my {body_part}",
     ],
     "ReadyIntent": ["ready", "I'm ready", "I'm in position", "okay I'm ready now"],
     "NextIntent": ["next", "done", "okay next", "finished", "let's keep going", "carry on"],
@@ -113,7 +120,15 @@ PHRASES = {
     "ChooseExerciseIntent": ["the {choice}", "{choice} one", "the one {choice}"],
     "ProgressIntent": ["how am I doing"],
     "DeleteDataIntent": ["delete my data", "forget me"],
+    "HoldTimeIntent": ["how long do I hold it", "how long is the hold", "how long for"],
+    "AMAZON.StartOverIntent": ["start over", "restart", "start from the beginning", "from the top"],
+    "AMAZON.RepeatIntent": ["what", "pardon", "huh", "sorry what was that", "come again"],
 }
+# Words that say how bad a pain is: a PainIntent sample with one of them carries {pain}.
+SEVERITY_WORDS = {
+    "sharp", "killing", "agony", "twinge", "pop", "popped", "stabbing", "excruciating",
+    "unbearable", "really", "lot", "uncomfortable", "painful",
+}  # fmt: skip
 SPOKEN = re.compile(r"^(?:[A-Za-z']+|[A-Za-z]\.)(?: (?:[A-Za-z']+|[A-Za-z]\.))*$")
 SLOT_REF = re.compile(r"\{([A-Za-z_]+)\}")
 
@@ -302,10 +317,58 @@ def test_choice_type_has_every_qualifier_position_and_ordinal(
 
 
 @pytest.mark.parametrize("locale", LOCALES)
-def test_red_flag_ids_are_exactly_the_five_the_webhook_knows(locale: str) -> None:
+def test_red_flag_ids_are_exactly_the_ones_the_webhook_knows(locale: str) -> None:
     values = slot_type(locale, "RED_FLAG")
     assert {value["id"] for value in values} == RED_FLAGS
     assert all(len(value["name"].get("synonyms", [])) >= 5 for value in values)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_pain_and_soreness_words_have_the_ids_the_webhook_knows(locale: str) -> None:
+    assert {value["id"] for value in slot_type(locale, "PAIN_WORD")} == PAIN_WORDS
+    assert {value["id"] for value in slot_type(locale, "SORENESS_WORD")} == SORENESS_WORDS
+    pain = {s: v["id"] for v in slot_type(locale, "PAIN_WORD") for s in strings(v)}
+    assert pain["hurts"] == "pain" and pain["quite painful"] == "pain"
+    assert pain["killing me"] == pain["something popped"] == pain["really hurt"] == "severe"
+    assert pain["a twinge"] == pain["a bit uncomfortable"] == "discomfort"
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_red_flag_sample_carries_the_red_flag(locale: str) -> None:
+    """The webhook never sees the words: a red flag it cannot name is a red flag lost."""
+    samples = intents(locale)["RedFlagIntent"]["samples"]
+    assert [s for s in samples if "{symptom}" not in s] == []
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_pain_sample_that_says_how_bad_carries_it_in_a_slot(locale: str) -> None:
+    samples = intents(locale)["PainIntent"]["samples"]
+    slotless = [s for s in samples if "{" not in s]
+    assert [s for s in slotless if SEVERITY_WORDS & set(s.lower().split())] == []
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_model_stays_within_alexas_size_limits(locale: str) -> None:
+    size = (MODEL_DIR / f"{locale}.json").stat().st_size
+    assert size < 1_500_000, size
+    for name, intent in intents(locale).items():
+        assert len(intent["samples"]) < 3000, name
+        assert all(len(sample) <= 200 for sample in intent["samples"]), name
+    pain_intents = ("PainIntent", "RedFlagIntent", "SorenessIntent")
+    assert all(len(intents(locale)[name]["samples"]) >= 300 for name in pain_intents)
+
+
+def test_locales_differ_only_where_the_source_says() -> None:
+    """British and American words: "loo" in en-GB only, "butt" in en-US only."""
+    pause = {loc: set(intents(loc)["AMAZON.PauseIntent"]["samples"]) for loc in LOCALES}
+    assert "wait I need the loo" in pause["en-GB"] and "wait I need the loo" not in pause["en-US"]
+    assert (
+        "wait I need the restroom" in pause["en-CA"]
+        and "wait I need the restroom" not in pause["en-AU"]
+    )
+    body = {loc: {s for v in slot_type(loc, "BODY_PART") for s in strings(v)} for loc in LOCALES}
+    assert "butt" in body["en-US"] and "butt" not in body["en-IN"]
+    assert {"bum", "bottom"} <= body["en-US"] & body["en-GB"]
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -317,3 +380,7 @@ def test_pain_soreness_and_red_flags_are_told_apart(locale: str) -> None:
             assert phrase.lower() in samples, (name, phrase)
     soreness = " ".join(found["SorenessIntent"]["samples"]).lower().split()
     assert not {"hurt", "hurts", "pain", "painful", "hurting"} & set(soreness)
+    sore = {s for v in slot_type(locale, "SORENESS_WORD") for s in strings(v)}
+    pain = {s for v in slot_type(locale, "PAIN_WORD") for s in strings(v)}
+    red = {s for v in slot_type(locale, "RED_FLAG") for s in strings(v)}
+    assert not sore & pain and not sore & red and not pain & red

@@ -12,7 +12,10 @@ apostrophes, numbers as words), in this order:
    entity resolution does ("do the bridge");  where several samples fit, the one with
    more fixed words wins;
 3. close to a sample, or to a slot sample filled with one of its type's values
-   (rapidfuzz: typos and small changes of wording, "I'm redy", "knee rols");
+   (rapidfuzz: typos and small changes of wording, "I'm redy", "knee rols"); an intent's
+   slot samples are filled in this way shortest first, up to ``NEAR_PER_INTENT`` texts, as
+   samples generated from patterns number thousands, and each with every value would make
+   millions;
 4. a slot sample whose slot words name nothing, sent with ER_SUCCESS_NO_MATCH ("do the
    underwater basket weaving"); a sample that is only a slot never matches this way;
 5. otherwise ``AMAZON.FallbackIntent``, as Alexa answers words the model does not cover.
@@ -44,6 +47,8 @@ FUZZY_CUTOFF = 88.0
 # ... except one slip of the keyboard (a letter wrong, missing, extra or swapped) in
 # text at least this long.
 ONE_SLIP_MIN_LENGTH = 5
+# Fuzzy-match targets one intent's slot samples may add (filled with each value).
+NEAR_PER_INTENT = 20_000
 
 # Phrases Alexa itself gives the built-in intents (Amazon's list of common utterances);
 # a model's samples only add to them.
@@ -153,6 +158,7 @@ class _Pattern:
     sample: str
     regex: re.Pattern[str]
     fixed_chars: int  # letters outside the slots: more is more specific
+    words: frozenset[str]  # the words outside the slots: all must be in the text
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,13 +189,19 @@ class Nlu:
         for item in language["intents"]:
             name = item["name"]
             self.slot_types[name] = {s["name"]: s["type"] for s in item.get("slots", [])}
-            for sample in item.get("samples", []):
-                near.extend(self._add_sample(name, sample))
+            fillable = [s for s in item.get("samples", []) if not self._add_sample(name, s, near)]
+            filled = 0
+            for sample in sorted(fillable, key=lambda s: len(s.split())):
+                if filled >= NEAR_PER_INTENT:
+                    break
+                targets = self._filled_sample(name, sample)
+                filled += len(targets)
+                near.extend(targets)
         for name, phrases in BUILT_IN_SAMPLES.items():
             if name in self.slot_types:
                 for phrase in phrases:
                     if normalise(phrase) not in self.plain:
-                        near.extend(self._add_sample(name, phrase))
+                        self._add_sample(name, phrase, near)
         self.near = near
         self._near_texts = [n.text for n in near]
         self._invocation = _invocation_patterns(self.invocation_name)
@@ -210,19 +222,25 @@ class Nlu:
 
     # -- building -----------------------------------------------------------------
 
-    def _add_sample(self, name: str, sample: str) -> list[_Near]:
-        """Index one sample; return what fuzzy matching compares with for it."""
+    def _add_sample(self, name: str, sample: str, near: list[_Near]) -> bool:
+        """Index one sample; a plain one is also a fuzzy-match target (added to
+        ``near``).  False for a sample with one slot, which ``_filled_sample`` may fill."""
         tokens = sample.split()
         slots = [m.group(1) for t in tokens if (m := _SLOT.match(t))]
         if not slots:
             self.plain.setdefault(normalise(sample), (name, sample))
-            return [_Near(name, sample, normalise(sample))]
+            near.append(_Near(name, sample, normalise(sample)))
+            return True
         self.patterns.append(_pattern(name, sample, tokens))
-        if len(slots) != 1:
-            return []
-        slot_type = self.slot_types[name].get(slots[0], "")
+        return len(slots) != 1
+
+    def _filled_sample(self, name: str, sample: str) -> list[_Near]:
+        """A one-slot sample filled with each value of its type: fuzzy-match targets."""
+        tokens = sample.split()
+        (slot_name,) = [m.group(1) for t in tokens if (m := _SLOT.match(t))]
+        slot_type = self.slot_types[name].get(slot_name, "")
         return [
-            _Near(name, sample, _filled(tokens, value), slots[0], value, resolved)
+            _Near(name, sample, _filled(tokens, value), slot_name, value, resolved)
             for value, resolved in self.values.get(slot_type, {}).items()
         ]
 
@@ -249,7 +267,10 @@ class Nlu:
 
     def _with_slots(self, said: str) -> Understood | None:
         best: tuple[tuple[bool, int], Understood] | None = None
+        words = set(said.split())
         for pattern in self.patterns:
+            if not pattern.words <= words:
+                continue
             match = pattern.regex.fullmatch(said)
             if match is None:
                 continue
@@ -265,7 +286,7 @@ class Nlu:
         return best[1] if best else None
 
     def _fuzzy(self, said: str) -> Understood | None:
-        found = process.extractOne(said, self._near_texts, scorer=similarity)
+        found = _closest(said, self._near_texts)
         if found is None:
             return None
         text, score, index = found
@@ -328,7 +349,7 @@ def _agrees(exact: Understood | None, fitted: Understood) -> bool:
 
 def _pattern(intent_name: str, sample: str, tokens: list[str]) -> _Pattern:
     """A sample with ``{slot}`` placeholders as a regular expression over normalised text."""
-    parts, fixed = [], 0
+    parts, fixed, words = [], 0, set()
     for token in tokens:
         match = _SLOT.match(token)
         if match:
@@ -336,13 +357,22 @@ def _pattern(intent_name: str, sample: str, tokens: list[str]) -> _Pattern:
         else:
             word = normalise(token)
             fixed += len(word)
+            words.update(word.split())
             parts.append(re.escape(word))
-    return _Pattern(intent_name, sample, re.compile(" ".join(parts)), fixed)
+    return _Pattern(intent_name, sample, re.compile(" ".join(parts)), fixed, frozenset(words))
 
 
 def _filled(tokens: list[str], value: str) -> str:
     """A one-slot sample with the slot's words in place (both normalised)."""
     return " ".join(value if _SLOT.match(t) else normalise(t) for t in tokens)
+
+
+def _closest(said: str, texts: list[str]) -> tuple[str, float, int] | None:
+    """The text most ``similarity``-like to ``said``: each scorer's best in rapidfuzz's
+    native loop (a Python scorer over a large model takes seconds), the higher kept."""
+    found = [process.extractOne(said, texts, scorer=s) for s in (fuzz.ratio, fuzz.token_sort_ratio)]
+    best = [f for f in found if f is not None]
+    return max(best, key=lambda f: (f[1], -f[2])) if best else None
 
 
 def similarity(said: str, target: str, **_: Any) -> float:
