@@ -12,6 +12,7 @@ from pathlib import Path
 from .bench.main import add_bench_arguments, bench_main
 from .chat.main import add_chat_arguments, add_simulate_arguments, chat_command, simulate_command
 from .coach.catalog import Catalog, ContentError, Exercise, Figure, load_catalog
+from .coach.words import uses
 from .interaction_model import MODEL_DIR, ModelError, check_models, write_models
 from .plan_cli import add_plan_arguments, add_report_arguments, plan_command, report_command
 
@@ -148,6 +149,19 @@ def serve() -> int:
     return 0  # pragma: no cover - execv does not return
 
 
+def print_words(catalog: Catalog, locale: str | None) -> None:
+    """Every phrase for review: the coach's (with where each is used) and the safety text."""
+    where: dict[str, list[str]] = {}
+    for use in uses():
+        where.setdefault(use.key, []).append(f"{use.file}:{use.line}")
+    print(f"# content/speech: {locale or 'base (en)'}")
+    for key, text in catalog.words(locale).items():
+        print(f"{key}: {text}\n    used at {', '.join(where.get(key, ['nowhere']))}")
+    print(f"\n# content/safety.yaml: {locale or 'base'}")
+    for key, text in catalog.safety.for_locale(locale).texts().items():
+        print(f"{key}: {' '.join(text.split())}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="backcoach", description="Back Coach, a voice coach for low back exercises."
@@ -156,6 +170,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     listing = commands.add_parser("exercises", help="list the exercise catalog")
     listing.add_argument("--json", action="store_true", help="print the catalog as a JSON array")
     commands.add_parser("validate", help="check every content file against the schema")
+    words = commands.add_parser(
+        "words", help="print every phrase the coach says, with where the code uses it"
+    )
+    words.add_argument("--locale", default=None, help="a locale's phrases (default: the base)")
     model = commands.add_parser(
         "build-model", help="build the Alexa interaction models from interaction_model/source.yaml"
     )
@@ -212,6 +230,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.command == "exercises":
         print_exercises(catalog, args.json)
+    elif args.command == "words":
+        print_words(catalog, args.locale)
     elif args.command == "validate":
         print(f"content OK: {len(catalog.exercises)} exercises, {len(catalog.programs)} programs")
     elif args.command == "build-model":

@@ -533,7 +533,7 @@ def test_start_over_goes_back_to_the_first_exercise_keeping_todays_pain(
         (),
     )
     assert (over.pains, over.gentle) == (1, True)
-    assert coach.catalog.speech.start_over in plan.text
+    assert coach.words.phrase("start_over") in plan.text
 
 
 def test_start_over_is_refused_after_a_safety_stop(coach: Coach, fresh: SessionState) -> None:

@@ -11,12 +11,14 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .words import Words, WordsError, load_words
 
 _REPO_CONTENT = Path(__file__).resolve().parents[2] / "content"
 CONTENT_DIR = Path(os.environ.get("BACKCOACH_CONTENT", _REPO_CONTENT))
@@ -233,18 +235,6 @@ class SafetyText(_Strict):
         return self.model_copy(update={**filled, "locales": {}})
 
 
-class SpeechText(_Strict):
-    """Other things the coach says (``content/speech.yaml``), with their placeholders."""
-
-    not_understood: str = Field(min_length=1)
-    okay: str = Field(min_length=1)
-    start_over: str = Field(min_length=1)
-    hold_time: str = Field(min_length=1, pattern=r"\{seconds\}")
-    no_hold: str = Field(min_length=1, pattern=r"\{name\}")
-    did_you_mean: str = Field(min_length=1, pattern=r"\{spoken\}.*\{name\}")
-    not_in_routine: str = Field(min_length=1, pattern=r"\{name\}")
-
-
 def normalise_name(text: str) -> str:
     """The form names are compared in: lower case, no accents or punctuation, single
     spaces, and each word singular, so "knee roll" and "knee rolls" are one name (and
@@ -268,10 +258,10 @@ class Catalog:
         exercises: Iterable[Exercise],
         programs: Iterable[Program],
         safety: SafetyText,
-        speech: SpeechText,
+        words: Mapping[str | None, Words],
     ) -> None:
         self.safety = safety
-        self.speech = speech
+        self._words = dict(words)
         self.exercises: dict[str, Exercise] = {e.id: e for e in exercises}
         self.programs: dict[str, Program] = {p.id: p for p in programs}
         self._names: dict[str, list[str]] = {}
@@ -311,6 +301,10 @@ class Catalog:
 
     def __contains__(self, exercise_id: object) -> bool:
         return exercise_id in self.exercises
+
+    def words(self, locale: str | None = None) -> Words:
+        """The coach's phrases for a locale (the base language's for one without its own)."""
+        return self._words.get(locale, self._words[None])
 
     def find(self, spoken: str) -> list[Exercise]:
         """Exercises whose name, qualified name, id or synonym is exactly what was said.
@@ -373,8 +367,8 @@ def load_catalog(root: Path | None = None) -> Catalog:
     if not safety_file.is_file():
         raise ContentError(f"{safety_file}: the safety text file is missing")
     safety = _validate(SafetyText, safety_file, "safety.yaml")
-    speech_file = root / "speech.yaml"
-    if not speech_file.is_file():
-        raise ContentError(f"{speech_file}: the speech text file is missing")
-    speech = _validate(SpeechText, speech_file, "speech.yaml")
-    return Catalog(exercises, programs, safety, speech)
+    try:
+        words = load_words(root, tuple(safety.locales))
+    except WordsError as error:
+        raise ContentError(str(error)) from None
+    return Catalog(exercises, programs, safety, words)

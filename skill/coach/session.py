@@ -44,6 +44,7 @@ class Coach:
         self.catalog = catalog
         self.locale = locale
         self.safety = catalog.safety.for_locale(locale)
+        self.words = catalog.words(locale)
         self._handlers: dict[type, Callable[[SessionState, ev.Event], Outcome]] = {
             ev.Start: self._start,
             ev.Ready: self._ready,
@@ -349,18 +350,17 @@ class Coach:
         if state.phase in (Phase.PAIN_CHECK, Phase.STOPPED):
             raise self._refuse(state, event, self._cannot_move(state))
         fresh = state.evolve(index=0, set=0, rep=0, done=(), paused_from=None)
-        return self._goto_index(fresh, 0, [Say(self.catalog.speech.start_over)])
+        return self._goto_index(fresh, 0, [Say(self.words.phrase("start_over"))])
 
     def _hold_time(self, state: SessionState, event: ev.Event) -> Outcome:
         """How long the current exercise's hold is (the first one's, before starting)."""
         if state.item is None:
             return state, self._plan(state, [Say(self._over(state)), Say(self.prompt(state))])
         item = self._item(state)
-        speech = self.catalog.speech
         if item.hold_seconds:
-            text = speech.hold_time.format(seconds=item.hold_seconds)
+            text = self.words.phrase("hold_time", seconds=item.hold_seconds)
         else:
-            text = speech.no_hold.format(name=self._exercise(state).name)
+            text = self.words.phrase("no_hold", name=self._exercise(state).name)
         return state, self._plan(state, [Say(text), Say(self.prompt(state))])
 
     def _ready(self, state: SessionState, event: ev.Event) -> Outcome:

@@ -224,7 +224,7 @@ class ExerciseHandler(_Handler):
         if describe or exercise_id in turn.routine_ids:
             return turn.event(ExerciseHandler.event(exercise_id, describe))
         name = turn.coach.catalog[exercise_id].full_name
-        question = turn.coach.catalog.speech.not_in_routine.format(name=name)
+        question = turn.coach.words.phrase("not_in_routine", name=name)
         plan = Plan((Say(question),), reprompt=(Say(question),))
         return turn.say(plan, question={"kind": "confirm", "ids": [exercise_id]})
 
@@ -253,7 +253,7 @@ class ExerciseHandler(_Handler):
 
 def did_you_mean_plan(turn: Turn, spoken: str, exercise_id: str) -> Plan:
     name = mid_sentence(turn.coach.catalog[exercise_id].full_name)
-    question = turn.coach.catalog.speech.did_you_mean.format(spoken=spoken or "that", name=name)
+    question = turn.coach.words.phrase("did_you_mean", spoken=spoken or "that", name=name)
     return Plan((Say(question),), reprompt=(Say(question),))
 
 
@@ -322,7 +322,7 @@ class HelpHandler(_Handler):
     def prompt(turn: Turn) -> Response:
         """ "No" to a question about an exercise: nothing starts; what to say next."""
         prompt = Say(turn.coach.prompt(turn.state()))
-        return turn.say(Plan((Say(turn.coach.catalog.speech.okay), prompt), reprompt=(prompt,)))
+        return turn.say(Plan((Say(turn.coach.words.phrase("okay")), prompt), reprompt=(prompt,)))
 
     def answer(self, turn: Turn) -> Response:
         """ "Help" may be said by someone who fell: how to get help now comes first."""
@@ -346,7 +346,7 @@ class FallbackHandler(_Handler):
         after = turn.coach.settle(before, mid_count=True) if turn.mid_count else before
         prompt = turn.coach.prompt(after)
         speech = (
-            Say(turn.coach.catalog.speech.not_understood),
+            Say(turn.coach.words.phrase("not_understood")),
             Say(turn.coach.safety.not_understood),
             Say(prompt),
             Say("Or say help."),

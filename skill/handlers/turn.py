@@ -48,7 +48,6 @@ from ..store import (
 from ..store.base import TIME_ZONE_TTL, UNKNOWN_TIME_ZONE_TTL
 from ..store.plans import PlanStore
 from ..timezone import TimeZones, zone_named
-from . import storage_text
 from .names import ExerciseNames
 
 log = logging.getLogger("skill.turn")
@@ -457,9 +456,9 @@ class Turn:
     def moved_on(self, current: SessionState, ending: bool) -> tuple[SessionState, Plan]:
         """Where the person got to on another device, said instead of this answer."""
         state, plan = self.coach.greet(current, current, returning=True)
-        lead = Say(storage_text.TEXT.moved_on)
+        lead = Say(self.coach.words.phrase("moved_on"))
         if ending and not plan.end_session:
-            plan = Plan((lead, Say(storage_text.TEXT.kept_there)), end_session=True)
+            plan = Plan((lead, Say(self.coach.words.phrase("kept_there"))), end_session=True)
         else:
             plan = replace(plan, speech=(lead, *plan.speech[1:]))  # instead of the hello
         self._state = state
