@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import get_args
 
 from .plan import ReportKind
 
@@ -161,3 +162,6 @@ Event = (
     | HoldTime
     | WorseAtCheckIn
 )
+
+# Every event class, for the table's checks (``isinstance`` over the union).
+EVENT_TYPES: tuple[type, ...] = get_args(Event)

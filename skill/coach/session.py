@@ -1,12 +1,16 @@
 """The coaching session as a state machine: ``(state, event) -> (new state, plan)``.
 
 Modelled on sans-I/O protocol machines such as h11: the state is a plain value,
-events are plain values, and :meth:`Coach.step` is the one place that owns every
-transition.  An event that makes no sense in the current phase raises
-:class:`IllegalEventError` with a sentence the person can hear; :meth:`Coach.respond`
-turns that into a spoken answer and leaves the state as it was.
+events are plain values, and the table in :mod:`skill.coach.transitions` says which
+event is legal in which phase and where it can lead.  :meth:`Coach.step` looks every
+event up there and calls the move the table names; an event with no cell raises
+:class:`IllegalEventError` with the phrase the table gives, and :meth:`Coach.respond`
+turns that into a spoken answer and leaves the state as it was.  What comes after a
+count is decided in one place, :meth:`Coach.after_count`.
 
-The pain policy of DESIGN.md §3 lives here, in :meth:`Coach._report`.
+Every sentence comes from ``content/speech/en.yaml`` (``self.words``) or
+``content/safety.yaml`` (``self.safety``).  The pain policy (handout A's general
+instructions; docs/ARCHITECTURE.md) lives in :meth:`Coach.report`.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from .pain import classify
 from .plan import PainAction, PainEvent, Plan, Say, Segment
 from .routine import RoutineItem, resolve_item
 from .state import TERMINAL, Phase, SessionState, StopReason
+from .transitions import TABLE, refusal
 
 
 class IllegalEventError(Exception):
@@ -35,39 +40,17 @@ class IllegalEventError(Exception):
 
 
 Outcome = tuple[SessionState, Plan]
+Move = Callable[[SessionState, ev.Event], Outcome]
 
 
 class Coach:
-    """Drives sessions over one catalog.  Holds no per-person state."""
+    """Drives sessions over one catalog, in one locale's words.  Holds no per-person state."""
 
     def __init__(self, catalog: Catalog, locale: str | None = None) -> None:
         self.catalog = catalog
         self.locale = locale
         self.safety = catalog.safety.for_locale(locale)
         self.words = catalog.words(locale)
-        self._handlers: dict[type, Callable[[SessionState, ev.Event], Outcome]] = {
-            ev.Start: self._start,
-            ev.Ready: self._ready,
-            ev.Next: self._next,
-            ev.Repeat: self._repeat,
-            ev.Previous: self._previous,
-            ev.Skip: self._skip,
-            ev.GoTo: self._go_to,
-            ev.Describe: self._describe,
-            ev.Slower: self._slower,
-            ev.Faster: self._faster,
-            ev.Pause: self._pause,
-            ev.Resume: self._resume,
-            ev.PainReported: self._report,
-            ev.WhatsNext: self._whats_next,
-            ev.HowManyLeft: self._how_many_left,
-            ev.Stop: self._stop,
-            ev.Yes: self._yes,
-            ev.No: self._no,
-            ev.StartOver: self._start_over,
-            ev.HoldTime: self._hold_time,
-            ev.WorseAtCheckIn: self._worse_at_check_in,
-        }
 
     # -- public API -------------------------------------------------------------
 
@@ -79,11 +62,16 @@ class Coach:
         return SessionState(routine=routine)
 
     def step(self, state: SessionState, event: ev.Event) -> Outcome:
-        """Apply one event.  Raises :class:`IllegalEventError` when it does not apply now."""
-        handler = self._handlers.get(type(event))
-        if handler is None:
+        """Apply one event as the table says.  Raises :class:`IllegalEventError` when
+        the table has no cell for it in the current phase."""
+        cells = TABLE[state.phase]
+        if not isinstance(event, ev.EVENT_TYPES):
             raise TypeError(f"not a coach event: {event!r}")
-        return handler(state, event)
+        cell = cells.get(type(event))
+        if cell is None:
+            raise self._refuse(state, event, self._refusal_text(state, type(event)))
+        move: Move = getattr(self, cell.method)
+        return move(state, event)
 
     def respond(self, state: SessionState, event: ev.Event) -> Outcome:
         """Like :meth:`step`, but an illegal event is answered, not raised."""
@@ -113,73 +101,105 @@ class Coach:
             stored = self.settle(stored)
         if stored is None or stored.phase is Phase.READY:
             state = fresh
-            first = script.mid_sentence(self.catalog[state.routine[0].exercise_id].name)
-            count = script.plural(len(state.routine), "exercise")
             speech = [Say(hello), *self._remember(last_pain), Say(self.safety.welcome)]
-            speech.append(Say(f"Today's routine has {count}, starting with {first}."))
+            speech.append(Say(self._todays_routine(state)))
             if state.gentle:
                 speech.append(Say(self.safety.gentle_today))
             speech.append(Say(self.prompt(state)))
             return state, self._plan(state, speech)
         if stored.phase is Phase.STOPPED:
-            reason = (
-                self.safety.no_start_after_red_flag
-                if stored.stop_reason is StopReason.RED_FLAG
-                else self.safety.no_start_after_pain
-            )
-            return stored, self._plan(stored, [Say(hello), Say(reason)], end=True)
+            return stored, self._plan(stored, [Say(hello), Say(self._no_start(stored))], end=True)
         if stored.phase is Phase.FINISHED:
-            speech = [Say(hello), Say("You've done today's routine."), Say(self.prompt(stored))]
-            return stored, self._plan(stored, speech)
+            done = self.words.phrase("done_today")
+            return stored, self._plan(stored, [Say(hello), Say(done), Say(self.prompt(stored))])
         paused_from = stored.paused_from if stored.phase is Phase.PAUSED else stored.phase
         state = stored.evolve(phase=Phase.PAUSED, paused_from=paused_from)
-        speech = [Say(hello), Say(f"You were on {self._where(state)}.")]
+        speech = [Say(hello), Say(self.words.phrase("you_were_on", where=self._where(state)))]
         if state.gentle:
             speech.append(Say(self.safety.gentle_today))
-        speech.append(Say("Shall we carry on?"))
+        speech.append(Say(self.words.phrase("carry_on_question")))
         plan = self._plan(state, speech)
-        return state, replace(plan, reprompt=(Say("Shall we carry on? Say yes or no."),))
+        return state, replace(plan, reprompt=(Say(self.words.phrase("carry_on_reprompt")),))
 
-    @staticmethod
-    def hello(returning: bool, streak: int = 0) -> str:
+    def hello(self, returning: bool, streak: int = 0) -> str:
         if returning and streak >= 2:
-            return f"Welcome back, that's {streak} days in a row."
-        return "Welcome back to Back Coach." if returning else "Welcome to Back Coach."
+            return self.words.phrase("welcome_streak", days=streak)
+        if returning:
+            return self.words.phrase("welcome_back")
+        return self.words.phrase("welcome")
 
     def _remember(self, last_pain: PainEvent | None) -> list[Segment]:
-        """A reminder of the last pain report, at the next launch (DESIGN.md §3)."""
+        """A reminder of the last pain report, at the next launch."""
         if last_pain is None:
             return []
-        if last_pain.kind == "red_flag":
-            return [
-                Say("Last time, you told me about a symptom that needs a doctor's attention."),
-                Say("If you haven't yet, please contact your physician before exercising."),
-            ]
+        if last_pain.kind == "red_flag" and last_pain.red_flag != "distress":
+            return [Say(self.safety.remember_red_flag)]
         if last_pain.kind == "pain":
-            return [
-                Say("Last time, something hurt. Go gently today."),
-                Say("If the pain continues, stop the exercises and contact your physician."),
-            ]
+            return [Say(self.safety.remember_pain)]
         return []
 
     def prompt(self, state: SessionState) -> str:
         """What the person can say next, in the current phase."""
         match state.phase:
             case Phase.READY:
-                return "Say start when you're ready to begin."
+                return self.words.phrase("prompt_ready")
             case Phase.POSITIONING:
-                return "Say ready when you're in position."
+                return self.words.phrase("prompt_positioning")
             case Phase.COUNTING:
-                return "Say next when you're ready."
+                return self.words.phrase("prompt_counting")
             case Phase.PAUSED:
-                return "Say resume to carry on, or stop to finish for now."
+                return self.words.phrase("prompt_paused")
             case Phase.PAIN_CHECK:
                 return self.safety.first_pain_question
             case Phase.FINISHED:
-                return "You can say start to do the routine again, or stop."
+                return self.words.phrase("prompt_finished")
             case Phase.STOPPED:
-                return "You can ask me how an exercise is done, or say stop."
+                return self.words.phrase("prompt_stopped")
         raise AssertionError(state.phase)  # pragma: no cover - Phase is exhaustive
+
+    def settle(self, state: SessionState, mid_count: bool = False) -> SessionState:
+        """The place to come back to after a count.
+
+        A count that was heard to the end is done: the place is the part after it, so
+        nobody is asked to repeat what they have just been through.  A count cut short
+        (``mid_count``: the person spoke while it was still being said) is not done:
+        the place is the start of that part, to be done again (gently, after pain).
+        """
+        if state.phase is not Phase.COUNTING:
+            return state
+        if mid_count:
+            return state.evolve(phase=Phase.POSITIONING)
+        return self.after_count(state)
+
+    def after_count(self, state: SessionState) -> SessionState:
+        """What comes after the part just counted: the rest of the set, the next set,
+        the next exercise or the end.  The one place that decides it (``advance``
+        counts on from here; ``settle`` keeps the place here)."""
+        item = self._item(state)
+        end = self._chunk_end(state)
+        if end < script.rep_slots(self._exercise(state), item):
+            return state.evolve(phase=Phase.POSITIONING, rep=end)
+        if state.set + 1 < item.sets:
+            return state.evolve(phase=Phase.POSITIONING, set=state.set + 1, rep=0)
+        done = self._mark_done(state)
+        if state.index + 1 < len(state.routine):
+            return done.evolve(phase=Phase.POSITIONING, index=state.index + 1, set=0, rep=0)
+        return done.evolve(phase=Phase.FINISHED, rep=0)
+
+    def leave(self, state: SessionState, mid_count: bool = False) -> SessionState:
+        """The person walked away (the session ended): keep their place for next time."""
+        settled = self.settle(state, mid_count)
+        if settled.phase in (Phase.POSITIONING, Phase.PAIN_CHECK):
+            return settled.evolve(phase=Phase.PAUSED, paused_from=settled.phase)
+        return settled
+
+    def help(self, state: SessionState) -> list[Say]:
+        """What to say for help, in the current phase."""
+        if state.phase is Phase.PAIN_CHECK:
+            return [Say(self.safety.pain_check_help)]
+        if state.phase is Phase.STOPPED:
+            return [Say(self._over(state)), Say(self.prompt(state))]
+        return [Say(self.words.phrase("help")), Say(self.prompt(state))]
 
     # -- helpers ----------------------------------------------------------------
 
@@ -194,6 +214,21 @@ class Coach:
 
     def _pace(self, state: SessionState) -> Pace:
         return pace(state.pace)
+
+    def _name(self, exercise_id: str) -> str:
+        return script.mid_sentence(self.catalog[exercise_id].name)
+
+    def _exercises(self, count: int) -> str:
+        if count == 1:
+            return self.words.phrase("one_exercise")
+        return self.words.phrase("exercises", count=count)
+
+    def _todays_routine(self, state: SessionState) -> str:
+        return self.words.phrase(
+            "todays_routine",
+            count=self._exercises(len(state.routine)),
+            first=self._name(state.routine[0].exercise_id),
+        )
 
     def _plan(
         self,
@@ -212,8 +247,37 @@ class Coach:
             pain_event=pain_event,
         )
 
+    def _answer(self, state: SessionState, *texts: str) -> Outcome:
+        """Say something and the prompt, and stay."""
+        return state, self._plan(state, [*(Say(t) for t in texts), Say(self.prompt(state))])
+
     def _refuse(self, state: SessionState, event: ev.Event, reply: str) -> IllegalEventError:
         return IllegalEventError(state.phase, event, reply)
+
+    def _refusal_text(self, state: SessionState, event: type[ev.Event]) -> str:
+        key = refusal(state.phase, event)
+        return self._no_start(state) if key == "no_start" else self._phrase_of(key)
+
+    def _phrase_of(self, key: str) -> str:
+        """A refusal's phrase; the keys are the table's own (transitions.REFUSALS)."""
+        return {
+            "not_started": self.words.phrase("not_started"),
+            "already_started": self.words.phrase("already_started"),
+            "paused_place_kept": self.words.phrase("paused_place_kept"),
+            "answer_first": self.words.phrase("answer_first"),
+            "finished": self.words.phrase("finished_routine"),
+            "stopped_for_today": self.words.phrase("stopped_for_today"),
+        }[key]
+
+    def _no_start(self, state: SessionState) -> str:
+        if state.stop_reason is StopReason.RED_FLAG:
+            return self.safety.no_start_after_red_flag
+        return self.safety.no_start_after_pain
+
+    def _over(self, state: SessionState) -> str:
+        if state.phase is Phase.FINISHED:
+            return self.words.phrase("finished_routine")
+        return self.words.phrase("stopped_for_today")
 
     def _introduce(self, state: SessionState, lead: list[Segment] | None = None) -> Outcome:
         """Move to POSITIONING for the current exercise and set, and introduce it."""
@@ -263,166 +327,96 @@ class Coach:
         new = state.evolve(phase=Phase.FINISHED, rep=0, paused_from=None)
         done, total = len(set(new.done)), len(new.routine)
         if done >= total:
-            summary = "That's the whole routine done. Well done!"
+            summary = self.words.phrase("routine_done")
         elif done:
-            summary = (
-                f"That's the end of the routine: you did {done} of {total} exercises. Well done."
-            )
+            summary = self.words.phrase("routine_partly_done", done=done, total=total)
         else:
-            summary = "That's the end of the routine."
-        speech = [*lead, Say(summary)]
-        speech.append(Say("Open Back Coach again tomorrow for your next session."))
+            summary = self.words.phrase("routine_ended")
+        speech = [*lead, Say(summary), Say(self.words.phrase("see_you_tomorrow"))]
         return new, self._plan(new, speech, end=True)
-
-    def settle(self, state: SessionState, mid_count: bool = False) -> SessionState:
-        """The place to come back to after a count.
-
-        A count that was heard to the end is done: the place is the part after it, so
-        nobody is asked to repeat what they have just been through.  A count cut short
-        (``mid_count``: the person spoke while it was still being said) is not done:
-        the place is the start of that part, to be done again (gently, after pain).
-        """
-        if state.phase is not Phase.COUNTING:
-            return state
-        if mid_count:
-            return state.evolve(phase=Phase.POSITIONING)
-        item = self._item(state)
-        end = self._chunk_end(state)
-        if end < script.rep_slots(self._exercise(state), item):
-            return state.evolve(phase=Phase.POSITIONING, rep=end)
-        if state.set + 1 < item.sets:
-            return state.evolve(phase=Phase.POSITIONING, set=state.set + 1, rep=0)
-        done = self._mark_done(state)
-        if state.index + 1 < len(state.routine):
-            return done.evolve(phase=Phase.POSITIONING, index=state.index + 1, set=0, rep=0)
-        return done.evolve(phase=Phase.FINISHED, rep=0)
-
-    def leave(self, state: SessionState, mid_count: bool = False) -> SessionState:
-        """The person walked away (the session ended): keep their place for next time."""
-        settled = self.settle(state, mid_count)
-        if settled.phase in (Phase.POSITIONING, Phase.PAIN_CHECK):
-            return settled.evolve(phase=Phase.PAUSED, paused_from=settled.phase)
-        return settled
-
-    def help(self, state: SessionState) -> list[Say]:
-        """What to say for help, in the current phase."""
-        if state.phase is Phase.PAIN_CHECK:
-            return [
-                Say("Say go on gently to carry on more gently, or stop for today to finish."),
-                Say("If the pain continues, stop the exercises and contact your physician."),
-            ]
-        if state.phase is Phase.STOPPED:
-            return [Say(self._over(state)), Say(self.prompt(state))]
-        return [Say(script.HELP), Say(self.prompt(state))]
 
     def _mark_done(self, state: SessionState) -> SessionState:
         assert state.item is not None
         return state.evolve(done=(*state.done, state.item.exercise_id))
 
-    # -- transitions ------------------------------------------------------------
-
-    def _start(self, state: SessionState, event: ev.Event) -> Outcome:
-        if state.phase is Phase.READY:
-            count = script.plural(len(state.routine), "exercise")
-            lead = [Say(f"Let's begin. Today's routine has {count}.")]
-            return self._goto_index(state, 0, lead)
-        if state.phase is Phase.FINISHED:
-            # The same day: a pain report earlier today still counts, and keeps it gentle.
-            fresh = state.evolve(index=0, set=0, rep=0, done=(), pace=clamp_pace(state.pace))
-            return self._goto_index(fresh, 0, [Say("Let's do the routine again from the start.")])
-        if state.phase is Phase.PAIN_CHECK:  # "start", asked whether to go on gently
-            return self._go_on_gently(state)
-        if state.phase is Phase.STOPPED:
-            reply = (
-                self.safety.no_start_after_red_flag
-                if state.stop_reason is StopReason.RED_FLAG
-                else self.safety.no_start_after_pain
+    def _where(self, state: SessionState) -> str:
+        exercise, item = self._exercise(state), self._item(state)
+        where = script.mid_sentence(exercise.name)
+        if item.sets > 1:
+            return self.words.phrase(
+                "where_with_set", name=where, set=state.set + 1, sets=item.sets
             )
-            raise self._refuse(state, event, reply)
-        if state.phase is Phase.PAUSED:
-            raise self._refuse(state, event, "Your routine is paused, and your place is kept.")
-        raise self._refuse(state, event, "We've already started.")
+        return where
 
-    def _start_over(self, state: SessionState, event: ev.Event) -> Outcome:
+    # -- moves: the table's cells -------------------------------------------------
+
+    def begin(self, state: SessionState, event: ev.Event) -> Outcome:
+        """READY: start today's routine from its first exercise."""
+        lead = self.words.phrase("lets_begin", count=self._exercises(len(state.routine)))
+        return self._goto_index(state, 0, [Say(lead)])
+
+    def again(self, state: SessionState, event: ev.Event) -> Outcome:
+        """FINISHED: the routine again.  The same day: a pain report earlier today
+        still counts, and keeps it gentle."""
+        fresh = state.evolve(index=0, set=0, rep=0, done=(), pace=clamp_pace(state.pace))
+        return self._goto_index(fresh, 0, [Say(self.words.phrase("again_from_the_start"))])
+
+    def start_over(self, state: SessionState, event: ev.Event) -> Outcome:
         """Back to the first exercise; what the pain policy has done today stands."""
-        if state.phase is Phase.READY:
-            return self._start(state, event)
-        if state.phase in (Phase.PAIN_CHECK, Phase.STOPPED):
-            raise self._refuse(state, event, self._cannot_move(state))
         fresh = state.evolve(index=0, set=0, rep=0, done=(), paused_from=None)
         return self._goto_index(fresh, 0, [Say(self.words.phrase("start_over"))])
 
-    def _hold_time(self, state: SessionState, event: ev.Event) -> Outcome:
-        """How long the current exercise's hold is (the first one's, before starting)."""
-        if state.item is None:
-            return state, self._plan(state, [Say(self._over(state)), Say(self.prompt(state))])
-        item = self._item(state)
-        if item.hold_seconds:
-            text = self.words.phrase("hold_time", seconds=item.hold_seconds)
-        else:
-            text = self.words.phrase("no_hold", name=self._exercise(state).name)
-        return state, self._plan(state, [Say(text), Say(self.prompt(state))])
+    def count_set(self, state: SessionState, event: ev.Event) -> Outcome:
+        """POSITIONING: in position, so count (the action read with the first part)."""
+        return self._count(state, with_action=True)
 
-    def _ready(self, state: SessionState, event: ev.Event) -> Outcome:
-        match state.phase:
-            case Phase.READY:
-                return self._start(state, event)
-            case Phase.POSITIONING:
-                return self._count(state, with_action=True)
-            case Phase.COUNTING:
-                return self._advance(state)
-            case Phase.PAUSED:
-                return self._resume(state, event)
-            case Phase.PAIN_CHECK:
-                return self._go_on_gently(state)
-        raise self._refuse(state, event, self._over(state))
+    def advance(self, state: SessionState, event: ev.Event) -> Outcome:
+        """COUNTING: on to what comes after the count, counting on within the exercise."""
+        after = self.after_count(state)
+        if after.phase is Phase.FINISHED:
+            return self._finish(after, [])
+        if after.index != state.index:
+            return self._goto_index(after, after.index, [])
+        return self._count(after, with_action=False)
 
-    _next = _ready
+    def carry_on(self, state: SessionState, event: ev.Event) -> Outcome:
+        """PAUSED: back where the person was (to the question, if paused there)."""
+        if state.paused_from is Phase.PAIN_CHECK:
+            new = state.evolve(phase=Phase.PAIN_CHECK, paused_from=None)
+            return new, self._plan(new, [Say(self.safety.first_pain_question)])
+        lead = self.words.phrase("carry_on_with", where=self._where(state))
+        return self._introduce(state, [Say(lead)])
 
-    def _over(self, state: SessionState) -> str:
-        if state.phase is Phase.FINISHED:
-            return "We've finished the routine."
-        return "We've stopped the exercises for today."
+    def go_on_gently(self, state: SessionState, event: ev.Event | None = None) -> Outcome:
+        """PAIN_CHECK: go on, slower, with fewer repetitions and shorter holds."""
+        gentle = state.evolve(rep=0, gentle=True, pace=max(state.pace, GENTLE_PACE))
+        return self._introduce(gentle, [Say(self.safety.go_on_gently)])
 
-    def _advance(self, state: SessionState) -> Outcome:
-        """After a counted part: the rest of the set, the next set or exercise, or the end."""
-        end = self._chunk_end(state)
-        slots = script.rep_slots(self._exercise(state), self._item(state))
-        if end < slots:
-            return self._count(state.evolve(rep=end), with_action=False)
-        if state.set + 1 < self._item(state).sets:
-            return self._count(state.evolve(set=state.set + 1, rep=0), with_action=False)
-        done = self._mark_done(state)
-        if state.index + 1 < len(state.routine):
-            return self._goto_index(done, state.index + 1, [])
-        return self._finish(done, [])
+    def introduce_again(self, state: SessionState, event: ev.Event) -> Outcome:
+        return self._introduce(state)
 
-    def _repeat(self, state: SessionState, event: ev.Event) -> Outcome:
-        match state.phase:
-            case Phase.POSITIONING:
-                return self._introduce(state)
-            case Phase.COUNTING:
-                return self._count(state, with_action=state.rep == 0)
-            case Phase.PAIN_CHECK:
-                return state, self._plan(state, [Say(self.safety.first_pain_question)])
+    def count_again(self, state: SessionState, event: ev.Event) -> Outcome:
+        return self._count(state, with_action=state.rep == 0)
+
+    def ask_again(self, state: SessionState, event: ev.Event) -> Outcome:
+        return state, self._plan(state, [Say(self.safety.first_pain_question)])
+
+    def say_prompt(self, state: SessionState, event: ev.Event) -> Outcome:
         return state, self._plan(state, [Say(self.prompt(state))])
 
-    def _previous(self, state: SessionState, event: ev.Event) -> Outcome:
-        if state.phase not in (Phase.POSITIONING, Phase.COUNTING, Phase.PAUSED):
-            raise self._refuse(state, event, self._cannot_move(state))
+    def go_back(self, state: SessionState, event: ev.Event) -> Outcome:
         if state.index == 0:
-            return self._goto_index(state, 0, [Say("This is the first exercise. From the top.")])
-        return self._goto_index(state, state.index - 1, [Say("Going back.")])
+            return self._goto_index(state, 0, [Say(self.words.phrase("first_exercise_again"))])
+        return self._goto_index(state, state.index - 1, [Say(self.words.phrase("going_back"))])
 
-    def _skip(self, state: SessionState, event: ev.Event) -> Outcome:
-        if state.phase not in (Phase.POSITIONING, Phase.COUNTING, Phase.PAUSED):
-            raise self._refuse(state, event, self._cannot_move(state))
+    def skip(self, state: SessionState, event: ev.Event) -> Outcome:
         if state.phase is Phase.COUNTING and self._exercise_counted(state):
-            return self._advance(state)  # nothing of it left to skip: "next exercise"
+            return self.advance(state, event)  # nothing of it left to skip: "next exercise"
         name = script.mid_sentence(self._exercise(state).name)
         if state.index + 1 < len(state.routine):
-            return self._goto_index(state, state.index + 1, [Say(f"Skipping {name}.")])
-        return self._finish(state, [Say(f"Skipping {name}. That was the last exercise.")])
+            skipping = self.words.phrase("skipping", name=name)
+            return self._goto_index(state, state.index + 1, [Say(skipping)])
+        return self._finish(state, [Say(self.words.phrase("skipping_the_last", name=name))])
 
     def _exercise_counted(self, state: SessionState) -> bool:
         """Whether the last part of the last set of the current exercise has been counted."""
@@ -430,25 +424,16 @@ class Coach:
         last_set = state.set + 1 >= item.sets
         return last_set and self._chunk_end(state) >= script.rep_slots(self._exercise(state), item)
 
-    def _cannot_move(self, state: SessionState) -> str:
-        if state.phase is Phase.READY:
-            return "We haven't started yet."
-        if state.phase is Phase.PAIN_CHECK:
-            return "First, tell me how you'd like to go on."
-        return self._over(state)
-
-    def _go_to(self, state: SessionState, event: ev.Event) -> Outcome:
+    def go_to(self, state: SessionState, event: ev.Event) -> Outcome:
+        """An exercise by name: in the routine, go there; else add it as a one-off."""
         assert isinstance(event, ev.GoTo)
-        if state.phase in (Phase.PAIN_CHECK, Phase.STOPPED):
-            raise self._refuse(state, event, self._cannot_move(state))
         exercise = self._known(state, event, event.exercise_id, event.variant)
+        okay = Say(self.words.phrase("okay_exercise", name=script.mid_sentence(exercise.name)))
         for index, item in enumerate(state.routine):
             if item.exercise_id == exercise.id and event.variant in (None, item.variant):
                 if state.phase is Phase.FINISHED:
                     break
-                return self._goto_index(
-                    state, index, [Say(f"Okay, {script.mid_sentence(exercise.name)}.")]
-                )
+                return self._goto_index(state, index, [okay])
         one_off = replace(
             resolve_item(self.catalog, ProgramItem(id=exercise.id, variant=event.variant)),
             extra=True,
@@ -462,25 +447,23 @@ class Coach:
         # then "no, cat cow" leaves one extra exercise, not two.
         after = at + 1 if untouched_extra else at
         routine = (*state.routine[:at], one_off, *state.routine[after:])
-        lead = [
-            Say(f"Okay, {script.mid_sentence(exercise.name)}."),
-            Say("It isn't in your routine, so do it only if your physician recommended it."),
-        ]
+        lead = [okay, Say(self.words.phrase("not_in_routine_note"))]
         return self._goto_index(state.evolve(routine=routine), at, lead)
 
     def _known(
         self, state: SessionState, event: ev.Event, exercise_id: str, variant: str | None
     ) -> Exercise:
         if exercise_id not in self.catalog:
-            raise self._refuse(state, event, "I don't know that exercise.")
+            raise self._refuse(state, event, self.words.phrase("unknown_exercise"))
         exercise = self.catalog[exercise_id]
         try:
             exercise.variant(variant)
         except KeyError:
-            raise self._refuse(state, event, f"{exercise.name} has no version like that.") from None
+            no_such = self.words.phrase("no_such_version", name=exercise.name)
+            raise self._refuse(state, event, no_such) from None
         return exercise
 
-    def _describe(self, state: SessionState, event: ev.Event) -> Outcome:
+    def describe(self, state: SessionState, event: ev.Event) -> Outcome:
         assert isinstance(event, ev.Describe)
         exercise = self._known(state, event, event.exercise_id, event.variant)
         item = next(
@@ -491,157 +474,124 @@ class Coach:
         speech.append(Say(self.prompt(state)))
         return state, self._plan(state, speech)
 
-    def _slower(self, state: SessionState, event: ev.Event) -> Outcome:
+    def slower(self, state: SessionState, event: ev.Event) -> Outcome:
         level = clamp_pace(state.pace + 1)
-        reply = (
-            "That's already the slowest pace."
-            if level == state.pace
-            else f"Okay, I'll go slower. The pace is now {pace(level).name}."
-        )
-        return self._change_pace(state, event, level, reply)
+        if level == state.pace:
+            reply = self.words.phrase("slowest_already")
+        else:
+            reply = self.words.phrase("going_slower", pace=pace(level).name)
+        return self._answer(state.evolve(pace=level), reply)
 
-    def _faster(self, state: SessionState, event: ev.Event) -> Outcome:
+    def faster(self, state: SessionState, event: ev.Event) -> Outcome:
         # After a pain report the pace stays gentle for the rest of the routine.
         level = clamp_pace(state.pace - 1, floor=GENTLE_PACE if state.gentle else 0)
         if level == state.pace and state.gentle:
-            reply = "Because you had pain today, I'll keep the pace gentle."
+            reply = self.safety.pace_stays_gentle
         elif level == state.pace:
-            reply = "That's already the fastest pace."
+            reply = self.words.phrase("fastest_already")
         else:
-            reply = f"Okay, a bit faster. The pace is now {pace(level).name}."
-        return self._change_pace(state, event, level, reply)
+            reply = self.words.phrase("going_faster", pace=pace(level).name)
+        return self._answer(state.evolve(pace=level), reply)
 
-    def _change_pace(self, state: SessionState, event: ev.Event, level: int, reply: str) -> Outcome:
-        if state.phase is Phase.STOPPED:
-            raise self._refuse(state, event, self._over(state))
-        new = state.evolve(pace=level)
-        return new, self._plan(new, [Say(reply), Say(self.prompt(new))])
-
-    def _pause(self, state: SessionState, event: ev.Event) -> Outcome:
-        if state.phase is Phase.PAUSED:
-            return state, self._plan(state, [Say("We're paused."), Say(self.prompt(state))])
-        if state.phase not in (Phase.POSITIONING, Phase.COUNTING, Phase.PAIN_CHECK):
-            raise self._refuse(
-                state,
-                event,
-                self._cannot_move(state) if state.phase is Phase.READY else self._over(state),
-            )
+    def pause(self, state: SessionState, event: ev.Event) -> Outcome:
         assert isinstance(event, ev.Pause)
         settled = self.settle(state, event.mid_count)
         if settled.phase is Phase.FINISHED:
             return self._finish(settled, [])
         new = settled.evolve(phase=Phase.PAUSED, paused_from=settled.phase)
-        speech = [Say(f"Paused. I've kept your place: {self._where(new)}."), Say(self.prompt(new))]
-        return new, self._plan(new, speech)
+        return self._answer(new, self.words.phrase("paused", where=self._where(new)))
 
-    def _where(self, state: SessionState) -> str:
-        exercise, item = self._exercise(state), self._item(state)
-        where = script.mid_sentence(exercise.name)
-        if item.sets > 1:
-            where += f", set {state.set + 1} of {item.sets}"
-        return where
+    def already_paused(self, state: SessionState, event: ev.Event) -> Outcome:
+        return self._answer(state, self.words.phrase("already_paused"))
 
-    def _resume(self, state: SessionState, event: ev.Event) -> Outcome:
-        if state.phase is Phase.PAIN_CHECK:
-            return self._go_on_gently(state)
-        if state.phase in (Phase.READY, Phase.POSITIONING, Phase.COUNTING):
-            return self._ready(state, event)  # "continue": carry on
-        if state.phase is not Phase.PAUSED:
-            raise self._refuse(state, event, self._over(state))
-        if state.paused_from is Phase.PAIN_CHECK:
-            new = state.evolve(phase=Phase.PAIN_CHECK, paused_from=None)
-            return new, self._plan(new, [Say(self.safety.first_pain_question)])
-        return self._introduce(state, [Say(f"Let's carry on with {self._where(state)}.")])
-
-    def _go_on_gently(self, state: SessionState) -> Outcome:
-        gentle = state.evolve(rep=0, gentle=True, pace=max(state.pace, GENTLE_PACE))
-        return self._introduce(gentle, [Say(self.safety.go_on_gently)])
-
-    def _whats_next(self, state: SessionState, event: ev.Event) -> Outcome:
-        return state, self._plan(state, [Say(self._next_text(state)), Say(self.prompt(state))])
+    def whats_next(self, state: SessionState, event: ev.Event) -> Outcome:
+        return self._answer(state, self._next_text(state))
 
     def _next_text(self, state: SessionState) -> str:
         if state.phase in TERMINAL:
-            return "Nothing more today."
+            return self.words.phrase("nothing_more_today")
         if state.phase is Phase.READY:
-            return f"First is {script.mid_sentence(self._exercise(state).name)}."
+            return self.words.phrase("first_is", name=self._name(state.routine[0].exercise_id))
         exercise = self._exercise(state)
         if state.phase is not Phase.COUNTING:
-            return f"Now it's {self._where(state)}. After that, {self._after(state)}."
+            return self.words.phrase("now_then", where=self._where(state), after=self._after(state))
         if state.set + 1 < self._item(state).sets:
-            return f"Next is set {state.set + 2} of {script.mid_sentence(exercise.name)}."
+            name = script.mid_sentence(exercise.name)
+            return self.words.phrase("next_set", set=state.set + 2, name=name)
         if state.index + 1 < len(state.routine):
             following = self.catalog[state.routine[state.index + 1].exercise_id]
             where = script.POSITION_WORDS[following.position]
-            return f"Next is {script.mid_sentence(following.name)}, {where}."
-        return "That was the last exercise."
+            name = script.mid_sentence(following.name)
+            return self.words.phrase("next_exercise", name=name, where=where)
+        return self.words.phrase("that_was_the_last")
 
     def _after(self, state: SessionState) -> str:
         if state.index + 1 >= len(state.routine):
-            return "we're done"
-        return script.mid_sentence(self.catalog[state.routine[state.index + 1].exercise_id].name)
+            return self.words.phrase("were_done")
+        return self._name(state.routine[state.index + 1].exercise_id)
 
-    def _how_many_left(self, state: SessionState, event: ev.Event) -> Outcome:
+    def how_many_left(self, state: SessionState, event: ev.Event) -> Outcome:
         total = len(state.routine)
         if state.phase is Phase.FINISHED:
-            text = "None: you've finished the routine."
-        elif state.phase is Phase.STOPPED:
-            text = "We've stopped for today, so none."
-        elif state.phase is Phase.READY:
-            text = f"There are {script.plural(total, 'exercise')} in your routine."
-        else:
-            after = total - state.index - 1
-            text = f"You're on exercise {state.index + 1} of {total}, {self._where(state)}."
-            text += (
-                f" {script.plural(after, 'more exercise')} after this one."
-                if after
-                else " It's the last one."
+            return self._answer(state, self.words.phrase("none_left_finished"))
+        if state.phase is Phase.STOPPED:
+            return self._answer(state, self.words.phrase("none_left_stopped"))
+        if state.phase is Phase.READY:
+            return self._answer(
+                state, self.words.phrase("in_routine", count=self._exercises(total))
             )
-        return state, self._plan(state, [Say(text), Say(self.prompt(state))])
+        after = total - state.index - 1
+        where = self.words.phrase(
+            "on_exercise", number=state.index + 1, total=total, where=self._where(state)
+        )
+        if after == 1:
+            rest = self.words.phrase("one_more_after")
+        elif after:
+            rest = self.words.phrase("more_after", count=after)
+        else:
+            rest = self.words.phrase("last_one")
+        return self._answer(state, f"{where} {rest}")
 
-    def _stop(self, state: SessionState, event: ev.Event) -> Outcome:
-        if state.phase is Phase.PAIN_CHECK:
-            return self._stop_after_pain(state)
-        if state.phase in (Phase.POSITIONING, Phase.COUNTING, Phase.PAUSED):
-            assert isinstance(event, ev.Stop)
-            settled = self.settle(state, event.mid_count)
-            if settled.phase is Phase.FINISHED:
-                return self._finish(settled, [])
-            paused_from = settled.paused_from if settled.phase is Phase.PAUSED else settled.phase
-            new = settled.evolve(phase=Phase.PAUSED, paused_from=paused_from)
-            speech = [
-                Say(f"Okay, stopping here. I've saved your place: {self._where(new)}."),
-                Say("Open Back Coach again to carry on. Goodbye!"),
-            ]
-            return new, self._plan(new, speech, end=True)
-        return state, self._plan(state, [Say("Okay. Goodbye!")], end=True)
+    def hold_time(self, state: SessionState, event: ev.Event) -> Outcome:
+        """How long the current exercise's hold is (the first one's, before starting)."""
+        if state.item is None:
+            return self._answer(state, self._over(state))
+        item = self._item(state)
+        if item.hold_seconds:
+            return self._answer(state, self.words.phrase("hold_time", seconds=item.hold_seconds))
+        return self._answer(state, self.words.phrase("no_hold", name=self._exercise(state).name))
 
-    def _stop_after_pain(self, state: SessionState) -> Outcome:
+    def stop_here(self, state: SessionState, event: ev.Event) -> Outcome:
+        """Stop for now with the place kept, to carry on later."""
+        assert isinstance(event, ev.Stop)
+        settled = self.settle(state, event.mid_count)
+        if settled.phase is Phase.FINISHED:
+            return self._finish(settled, [])
+        paused_from = settled.paused_from if settled.phase is Phase.PAUSED else settled.phase
+        new = settled.evolve(phase=Phase.PAUSED, paused_from=paused_from)
+        speech = [
+            Say(self.words.phrase("stopping_here", where=self._where(new))),
+            Say(self.words.phrase("open_again_to_carry_on")),
+        ]
+        return new, self._plan(new, speech, end=True)
+
+    def goodbye(self, state: SessionState, event: ev.Event) -> Outcome:
+        return state, self._plan(state, [Say(self.words.phrase("goodbye"))], end=True)
+
+    def keep_for_later(self, state: SessionState, event: ev.Event) -> Outcome:
+        speech = [Say(self.words.phrase("place_saved_goodbye"))]
+        return state, self._plan(state, speech, end=True)
+
+    def take_your_time(self, state: SessionState, event: ev.Event) -> Outcome:
+        return self._answer(state, self.words.phrase("take_your_time"))
+
+    def stop_after_pain(self, state: SessionState, event: ev.Event) -> Outcome:
         new = state.evolve(phase=Phase.STOPPED, stop_reason=StopReason.PAIN, paused_from=None)
         return new, self._plan(new, [Say(self.safety.stop_after_pain)], end=True)
 
-    def _yes(self, state: SessionState, event: ev.Event) -> Outcome:
-        match state.phase:
-            case Phase.READY | Phase.FINISHED:
-                return self._start(state, event)
-            case Phase.POSITIONING | Phase.COUNTING | Phase.PAUSED | Phase.PAIN_CHECK:
-                return self._ready(state, event)
-        raise self._refuse(state, event, self._over(state))
-
-    def _no(self, state: SessionState, event: ev.Event) -> Outcome:
-        match state.phase:
-            case Phase.PAIN_CHECK:
-                return self._stop_after_pain(state)
-            case Phase.POSITIONING | Phase.COUNTING:
-                return state, self._plan(state, [Say("Take your time."), Say(self.prompt(state))])
-            case Phase.PAUSED:
-                speech = [Say("Okay. Your place is saved for later. Goodbye!")]
-                return state, self._plan(state, speech, end=True)
-        return state, self._plan(state, [Say("Okay. Goodbye!")], end=True)
-
     # -- the pain policy (DESIGN.md §3; handout A's general instructions) ---------------
 
-    def _report(self, state: SessionState, event: ev.Event) -> Outcome:
+    def report(self, state: SessionState, event: ev.Event) -> Outcome:
         """Any report stops the count at once; what follows depends on what it is.
 
         Red flag: stop for today with urgent advice (how to get help now first, when
@@ -701,7 +651,7 @@ class Coach:
             new = state.evolve(pains=1, gentle=True)
             speech = [
                 *stopped,
-                Say("That was the last exercise."),
+                Say(self.words.phrase("that_was_the_last")),
                 Say(self.safety.pain_outside_routine),
             ]
             return new, self._plan(new, speech, end=True, pain_event=record("advised"))
@@ -773,7 +723,7 @@ class Coach:
         speech = [Say(self.safety.emergency), Say(self.safety.distress_follow_up)]
         return new, self._plan(new, speech, pain_event=record)
 
-    def _worse_at_check_in(self, state: SessionState, event: ev.Event) -> Outcome:
+    def worse_at_check_in(self, state: SessionState, event: ev.Event) -> Outcome:
         """ "Worse" the day after pain: the pain has persisted; no exercise today."""
         new = state.evolve(
             phase=Phase.STOPPED,

@@ -1,0 +1,173 @@
+"""Which events are legal in which phase, and where each can lead: the coach's table.
+
+Like h11's ``_state.py``, the machine is stated as data.  ``TABLE[phase][event type]``
+names the :class:`~skill.coach.session.Coach` method that makes the move and the
+phases it may lead to; :meth:`Coach.step` looks every event up here, and an event the
+table has no cell for is refused with ``IllegalEventError`` and the phrase
+``REFUSALS`` names (by phase, or by phase and event).  ``tests/test_transitions.py``
+walks every cell of the phase x event matrix against this table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from . import events as ev
+from .state import Phase
+
+READY, POSITIONING, COUNTING = Phase.READY, Phase.POSITIONING, Phase.COUNTING
+PAUSED, PAIN_CHECK, FINISHED, STOPPED = (
+    Phase.PAUSED,
+    Phase.PAIN_CHECK,
+    Phase.FINISHED,
+    Phase.STOPPED,
+)
+ANY_PHASE = frozenset(Phase)
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """A legal cell: the Coach method that makes the move, and the phases it can reach."""
+
+    method: str
+    to: frozenset[Phase]
+
+
+def move(method: str, *to: Phase) -> Move:
+    return Move(method, frozenset(to))
+
+
+# What a pain report can lead to from an active phase: the count stopped (POSITIONING
+# or the place after it), the question, the day's stop, the end, or a pause (distress).
+REPORT = move("report", READY, POSITIONING, PAUSED, PAIN_CHECK, FINISHED, STOPPED)
+
+# Events answered in every phase without moving (or, for a report, by the policy).
+EVERYWHERE: Mapping[type[ev.Event], Move] = {
+    ev.PainReported: REPORT,
+    ev.Describe: move("describe", *ANY_PHASE),
+    ev.WhatsNext: move("whats_next", *ANY_PHASE),
+    ev.HowManyLeft: move("how_many_left", *ANY_PHASE),
+    ev.HoldTime: move("hold_time", *ANY_PHASE),
+}
+
+# Events in an exercise under way, whether being positioned, counted or paused.
+UNDER_WAY: Mapping[type[ev.Event], Move] = {
+    ev.Previous: move("go_back", POSITIONING),
+    ev.Skip: move("skip", POSITIONING, FINISHED),
+    ev.GoTo: move("go_to", POSITIONING),
+    ev.StartOver: move("start_over", POSITIONING),
+    ev.Slower: move("slower", POSITIONING, COUNTING, PAUSED),
+    ev.Faster: move("faster", POSITIONING, COUNTING, PAUSED),
+    ev.Stop: move("stop_here", PAUSED, FINISHED),
+}
+
+TABLE: Mapping[Phase, Mapping[type[ev.Event], Move]] = {
+    READY: {
+        **EVERYWHERE,
+        ev.Start: move("begin", POSITIONING),
+        ev.Ready: move("begin", POSITIONING),
+        ev.Next: move("begin", POSITIONING),
+        ev.Yes: move("begin", POSITIONING),
+        ev.Resume: move("begin", POSITIONING),
+        ev.StartOver: move("begin", POSITIONING),
+        ev.GoTo: move("go_to", POSITIONING),
+        ev.Slower: move("slower", READY),
+        ev.Faster: move("faster", READY),
+        ev.Repeat: move("say_prompt", READY),
+        ev.Stop: move("goodbye", READY),
+        ev.No: move("goodbye", READY),
+        ev.WorseAtCheckIn: move("worse_at_check_in", STOPPED),
+    },
+    POSITIONING: {
+        **EVERYWHERE,
+        **UNDER_WAY,
+        ev.Ready: move("count_set", COUNTING),
+        ev.Next: move("count_set", COUNTING),
+        ev.Yes: move("count_set", COUNTING),
+        ev.Resume: move("count_set", COUNTING),
+        ev.Repeat: move("introduce_again", POSITIONING),
+        ev.Pause: move("pause", PAUSED),
+        ev.No: move("take_your_time", POSITIONING),
+    },
+    COUNTING: {
+        **EVERYWHERE,
+        **UNDER_WAY,
+        ev.Ready: move("advance", COUNTING, POSITIONING, FINISHED),
+        ev.Next: move("advance", COUNTING, POSITIONING, FINISHED),
+        ev.Yes: move("advance", COUNTING, POSITIONING, FINISHED),
+        ev.Resume: move("advance", COUNTING, POSITIONING, FINISHED),
+        ev.Repeat: move("count_again", COUNTING),
+        ev.Pause: move("pause", PAUSED, FINISHED),
+        ev.No: move("take_your_time", COUNTING),
+    },
+    PAUSED: {
+        **EVERYWHERE,
+        **UNDER_WAY,
+        ev.Ready: move("carry_on", POSITIONING, PAIN_CHECK),
+        ev.Next: move("carry_on", POSITIONING, PAIN_CHECK),
+        ev.Yes: move("carry_on", POSITIONING, PAIN_CHECK),
+        ev.Resume: move("carry_on", POSITIONING, PAIN_CHECK),
+        ev.Repeat: move("say_prompt", PAUSED),
+        ev.Pause: move("already_paused", PAUSED),
+        ev.No: move("keep_for_later", PAUSED),
+    },
+    PAIN_CHECK: {
+        **EVERYWHERE,
+        ev.Start: move("go_on_gently", POSITIONING),
+        ev.Ready: move("go_on_gently", POSITIONING),
+        ev.Next: move("go_on_gently", POSITIONING),
+        ev.Yes: move("go_on_gently", POSITIONING),
+        ev.Resume: move("go_on_gently", POSITIONING),
+        ev.Stop: move("stop_after_pain", STOPPED),
+        ev.No: move("stop_after_pain", STOPPED),
+        ev.Repeat: move("ask_again", PAIN_CHECK),
+        ev.Pause: move("pause", PAUSED),
+        ev.Slower: move("slower", PAIN_CHECK),
+        ev.Faster: move("faster", PAIN_CHECK),
+    },
+    FINISHED: {
+        **EVERYWHERE,
+        ev.Start: move("again", POSITIONING),
+        ev.Yes: move("again", POSITIONING),
+        ev.StartOver: move("start_over", POSITIONING),
+        ev.GoTo: move("go_to", POSITIONING),
+        ev.Slower: move("slower", FINISHED),
+        ev.Faster: move("faster", FINISHED),
+        ev.Repeat: move("say_prompt", FINISHED),
+        ev.Stop: move("goodbye", FINISHED),
+        ev.No: move("goodbye", FINISHED),
+    },
+    STOPPED: {
+        **EVERYWHERE,
+        ev.Repeat: move("say_prompt", STOPPED),
+        ev.Stop: move("goodbye", STOPPED),
+        ev.No: move("goodbye", STOPPED),
+    },
+}
+
+# The phrase that refuses an event the table has no cell for: by phase and event
+# first, then by phase.  "no_start" is the safety text for the reason of the stop.
+REFUSALS: Mapping[Phase | tuple[Phase, type[ev.Event]], str] = {
+    READY: "not_started",
+    POSITIONING: "already_started",
+    COUNTING: "already_started",
+    PAUSED: "paused_place_kept",
+    PAIN_CHECK: "answer_first",
+    FINISHED: "finished",
+    STOPPED: "stopped_for_today",
+    (STOPPED, ev.Start): "no_start",
+    (STOPPED, ev.Ready): "no_start",
+    (STOPPED, ev.Next): "no_start",
+    (STOPPED, ev.Yes): "no_start",
+    (STOPPED, ev.Resume): "no_start",
+    (STOPPED, ev.StartOver): "no_start",
+    (POSITIONING, ev.WorseAtCheckIn): "answer_first",
+    (COUNTING, ev.WorseAtCheckIn): "answer_first",
+    (PAUSED, ev.WorseAtCheckIn): "answer_first",
+}
+
+
+def refusal(phase: Phase, event: type[ev.Event]) -> str:
+    """The refusal's phrase key for an event with no cell in ``phase``."""
+    return REFUSALS.get((phase, event), REFUSALS[phase])

@@ -1,0 +1,118 @@
+"""The whole phase x event matrix, against the table in skill/coach/transitions.py.
+
+Every cell either moves as the table says (to one of the phases it names) or, where
+the table has no cell, raises IllegalEventError with the refusal the table names.
+The states are realistic ones (reached by playing events from a fresh routine), and
+each event type comes in the variants that take different paths.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from skill.coach import events as ev
+from skill.coach.session import Coach, IllegalEventError
+from skill.coach.state import Phase, SessionState, StopReason
+from skill.coach.transitions import REFUSALS, TABLE, refusal
+
+from .coaching import at_counting, run
+
+EVENTS: list[ev.Event] = [
+    ev.Start(),
+    ev.Ready(),
+    ev.Next(),
+    ev.Repeat(),
+    ev.Previous(),
+    ev.Skip(),
+    ev.GoTo("a07-cat-and-camel"),
+    ev.GoTo("b04-pelvic-tilts"),
+    ev.Describe("b03-back-extensions"),
+    ev.Slower(),
+    ev.Faster(),
+    ev.Pause(),
+    ev.Pause(mid_count=True),
+    ev.Resume(),
+    ev.PainReported("sore", "soreness"),
+    ev.PainReported("a twinge", level="discomfort"),
+    ev.PainReported("it hurts"),
+    ev.PainReported("it hurts", mid_count=True),
+    ev.PainReported("killing me", level="severe"),
+    ev.PainReported("gone numb", "red_flag", red_flag="numbness_tingling"),
+    ev.PainReported("fell", "red_flag", red_flag="fall_injury"),
+    ev.PainReported("help me", "red_flag", red_flag="distress"),
+    ev.WhatsNext(),
+    ev.HowManyLeft(),
+    ev.Stop(),
+    ev.Stop(mid_count=True),
+    ev.Yes(),
+    ev.No(),
+    ev.StartOver(),
+    ev.HoldTime(),
+    ev.WorseAtCheckIn(),
+]
+
+
+def states(coach: Coach, fresh: SessionState) -> dict[str, SessionState]:
+    """One or more realistic states in every phase."""
+    counting = at_counting(coach, fresh, index=1)
+    asked, _ = run(coach, counting, ev.PainReported("it hurts"))
+    return {
+        "ready": fresh,
+        "ready, gentle after pain today": fresh.evolve(pains=1, gentle=True),
+        "positioning": run(coach, fresh, ev.Start())[0],
+        "positioning, second exercise": run(coach, fresh, ev.Start(), ev.Skip())[0],
+        "counting": counting,
+        "counting, the last part of the last exercise": run(
+            coach, fresh, ev.Start(), *[ev.Skip()] * 4, ev.Ready()
+        )[0],
+        "paused": run(coach, counting, ev.Pause())[0],
+        "paused at the pain question": run(coach, asked, ev.Pause())[0],
+        "pain check": asked,
+        "finished": run(coach, counting, *[ev.Skip()] * 4)[0],
+        "stopped for pain": run(coach, asked, ev.No())[0],
+        "stopped for a red flag": fresh.evolve(
+            phase=Phase.STOPPED, stop_reason=StopReason.RED_FLAG
+        ),
+    }
+
+
+def test_the_table_has_a_row_for_every_phase_and_a_refusal_for_every_gap() -> None:
+    assert set(TABLE) == set(Phase)
+    for phase in Phase:
+        assert phase in REFUSALS
+        for event_type in ev.EVENT_TYPES:
+            assert event_type in TABLE[phase] or refusal(phase, event_type)
+
+
+def test_the_matrix_covers_every_event_type() -> None:
+    assert {type(event) for event in EVENTS} == set(ev.EVENT_TYPES)
+
+
+@pytest.mark.parametrize("event", EVENTS, ids=repr)
+def test_every_cell_moves_as_the_table_says_or_is_refused(
+    coach: Coach, fresh: SessionState, event: ev.Event
+) -> None:
+    seen_phases = set()
+    for name, state in states(coach, fresh).items():
+        seen_phases.add(state.phase)
+        cell = TABLE[state.phase].get(type(event))
+        if cell is None:
+            with pytest.raises(IllegalEventError) as refused:
+                coach.step(state, event)
+            assert refused.value.reply, name
+            assert coach.respond(state, event)[0] == state, name  # answered, not moved
+            continue
+        new, plan = coach.step(state, event)
+        assert new.phase in cell.to, f"{name}: {cell.method} led to {new.phase}"
+        assert plan.speech, name
+        assert SessionState.from_json(new.to_json()) == new
+    assert seen_phases == set(Phase)
+
+
+def test_yes_after_a_safety_stop_says_why_nothing_starts(coach: Coach, fresh: SessionState) -> None:
+    for reason, words in ((StopReason.PAIN, "pain"), (StopReason.RED_FLAG, "symptom")):
+        stopped = fresh.evolve(phase=Phase.STOPPED, stop_reason=reason)
+        for event in (ev.Yes(), ev.Start(), ev.Ready(), ev.Resume(), ev.StartOver()):
+            with pytest.raises(IllegalEventError) as refused:
+                coach.step(stopped, event)
+            assert words in refused.value.reply
