@@ -45,7 +45,8 @@ def words(plan_speech: tuple) -> str:
 def test_worse_is_persisting_pain_no_exercise_today(coach: Coach, fresh: SessionState) -> None:
     """Handout A: "Should pain persist, discontinue exercises and contact your physician
     immediately." Worse at the check-in after pain is pain that persisted."""
-    state, plan = coach.step(fresh, ev.WorseAtCheckIn(at="2026-12-01T09:00:00+00:00"))
+    asked = fresh.evolve(phase=Phase.CHECK_IN)
+    state, plan = coach.step(asked, ev.WorseAtCheckIn(at="2026-12-01T09:00:00+00:00"))
     assert state.phase is Phase.STOPPED and state.stop_reason is StopReason.PAIN
     said = words(plan.speech)
     assert "contact your physician immediately" in said and "gentler" not in said
@@ -60,12 +61,21 @@ def test_worse_is_persisting_pain_no_exercise_today(coach: Coach, fresh: Session
 def test_better_or_the_same_is_the_usual_routine(
     coach: Coach, fresh: SessionState, feeling: str
 ) -> None:
-    state, plan = checkin.answer(coach, fresh, feeling)  # type: ignore[arg-type]
+    asked = fresh.evolve(phase=Phase.CHECK_IN)
+    state, plan = coach.step(asked, ev.CheckInAnswer(feeling))  # type: ignore[arg-type]
     assert state == fresh
     assert "Today's routine has 5 exercises" in words(plan.speech)
 
 
-def test_the_question_is_asked_with_a_reprompt(coach: Coach, fresh: SessionState) -> None:
-    state, plan = checkin.ask(coach, fresh, "Welcome back to Back Coach.")
-    assert state == fresh and checkin.QUESTION in words(plan.speech)
-    assert words(plan.reprompt) == checkin.QUESTION
+QUESTION = "How is your back today: better, the same, or worse?"
+
+
+def test_the_question_is_asked_at_launch_with_a_reprompt(coach: Coach, fresh: SessionState) -> None:
+    state, plan = coach.step(fresh, ev.Launch(fresh, returning=True, check_in=True))
+    assert state == fresh.evolve(phase=Phase.CHECK_IN) and QUESTION in words(plan.speech)
+    assert "Last time, something hurt" in words(plan.speech)
+    assert words(plan.reprompt) == QUESTION
+    for then in (ev.Skip(), ev.Pause(), ev.Previous()):
+        with pytest.raises(IllegalEventError) as refused:
+            coach.step(state, then)
+        assert "better, the same, or worse?" in refused.value.reply

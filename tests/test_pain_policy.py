@@ -22,6 +22,8 @@ def in_phase(coach: Coach, fresh: SessionState, phase: Phase) -> SessionState:
     """A realistic state in each phase of the default routine, on its second exercise."""
     if phase is Phase.READY:
         return fresh
+    if phase is Phase.CHECK_IN:
+        return fresh.evolve(phase=Phase.CHECK_IN)
     counting = at_counting(coach, fresh, index=1)
     match phase:
         case Phase.COUNTING:

@@ -305,7 +305,7 @@ def test_the_check_in_after_a_pain_report(
     device.later(timedelta(days=1))
     said = text(device.launch())
     assert "How is your back today: better, the same, or worse?" in said
-    assert device.attributes["q"]["kind"] == "checkin"
+    assert device.state["ph"] == "check_in"
     said = text(device.say("CheckInIntent", feeling=feeling(answer)))
     assert hear in said and not device.ended
     assert device.state["ph"] == "ready"  # nothing starts by itself

@@ -288,7 +288,7 @@ def test_a_count_already_said_is_not_asked_again(coach: Coach, fresh: SessionSta
     for event in (ev.Pause(), ev.Stop()):
         state, _ = coach.step(counted, event)
         assert state.index == 2 and "b04-pelvic-tilts" in state.done
-    left = coach.leave(counted)
+    left, _ = coach.step(counted, ev.Leave())
     assert left.phase is Phase.PAUSED and left.index == 2
 
 
@@ -449,50 +449,50 @@ def test_new_session_refuses_unknown_exercise(coach: Coach) -> None:
 # -- launch: welcome, or an offer to carry on -----------------------------------------
 
 
-def test_greet_a_new_person_with_the_safety_line(coach: Coach, fresh: SessionState) -> None:
-    state, plan = coach.greet(None, fresh, returning=False)
+def test_launch_a_new_person_with_the_safety_line(coach: Coach, fresh: SessionState) -> None:
+    state, plan = coach.step(fresh, ev.Launch(fresh, returning=False))
     assert state == fresh
     assert "Welcome to Back Coach" in plan.text and coach.safety.welcome in plan.text
     assert "knee rolls" in plan.text and not plan.end_session
 
 
-def test_greet_offers_to_carry_on_where_they_stopped(coach: Coach, fresh: SessionState) -> None:
+def test_launch_offers_to_carry_on_where_they_stopped(coach: Coach, fresh: SessionState) -> None:
     stored, _ = run(coach, fresh, ev.Start(), ev.Skip())
-    state, plan = coach.greet(stored, fresh, returning=True)
+    state, plan = coach.step(stored, ev.Launch(fresh, returning=True))
     assert state.phase is Phase.PAUSED and state.paused_from is Phase.POSITIONING
     assert "You were on pelvic tilts" in plan.text and "carry on" in plan.text
     resumed, _ = coach.step(state, ev.Yes())
     assert resumed.index == 1 and resumed.phase is Phase.POSITIONING
     # Saved straight after a count (no SessionEnded): the place after that count.
     counted = at_counting(coach, fresh, index=1)
-    state, plan = coach.greet(counted, fresh, returning=True)
+    state, plan = coach.step(counted, ev.Launch(fresh, returning=True))
     assert state.index == 2 and "deep abdominal" in plan.text
 
 
-def test_greet_after_a_safety_stop_refuses_and_ends(coach: Coach, fresh: SessionState) -> None:
+def test_launch_after_a_safety_stop_refuses_and_ends(coach: Coach, fresh: SessionState) -> None:
     for reason, words in (
         (StopReason.PAIN, "because of pain"),
         (StopReason.RED_FLAG, "symptom you told me about"),
     ):
         stopped = fresh.evolve(phase=Phase.STOPPED, stop_reason=reason)
-        state, plan = coach.greet(stopped, fresh, returning=True)
+        state, plan = coach.step(stopped, ev.Launch(fresh, returning=True))
         assert state == stopped and plan.end_session and words in plan.text
 
 
-def test_greet_after_finishing_offers_to_go_again(coach: Coach, fresh: SessionState) -> None:
+def test_launch_after_finishing_offers_to_go_again(coach: Coach, fresh: SessionState) -> None:
     done = fresh.evolve(phase=Phase.FINISHED)
-    state, plan = coach.greet(done, fresh, returning=True)
+    state, plan = coach.step(done, ev.Launch(fresh, returning=True))
     assert state == done and "done today's routine" in plan.text and not plan.end_session
 
 
-def test_greet_remembers_the_last_pain_report(coach: Coach, fresh: SessionState) -> None:
+def test_launch_remembers_the_last_pain_report(coach: Coach, fresh: SessionState) -> None:
     from skill.coach.plan import PainEvent
 
     pain = PainEvent("t", "ouch", "pain", "stopped", "b01-knee-rolls", 1)
-    _, plan = coach.greet(None, fresh, returning=True, last_pain=pain)
+    _, plan = coach.step(fresh, ev.Launch(fresh, returning=True, last_pain=pain))
     assert "Last time, something hurt" in plan.text and "contact your physician" in plan.text
     flag = PainEvent.from_dict({**pain.to_dict(), "kind": "red_flag", "red_flag": "fall_injury"})
-    _, plan = coach.greet(None, fresh, returning=True, last_pain=flag)
+    _, plan = coach.step(fresh, ev.Launch(fresh, returning=True, last_pain=flag))
     assert "doctor's attention" in plan.text
     assert PainEvent.from_dict({"kind": "nonsense"}) is None
     assert PainEvent.from_dict(pain.to_dict()) == pain

@@ -679,7 +679,20 @@ def stored_states() -> list[SessionState | None]:
     finished = fresh
     while finished.phase is not Phase.FINISHED:
         finished, _, _ = step(finished, ev.Next())
-    return [None, fresh, positioning, counting, paused, hurt, gently, stopped, red_flag, finished]
+    asked = fresh.evolve(phase=Phase.CHECK_IN)
+    return [
+        None,
+        fresh,
+        asked,
+        positioning,
+        counting,
+        paused,
+        hurt,
+        gently,
+        stopped,
+        red_flag,
+        finished,
+    ]
 
 
 LAST_PAINS = [
@@ -710,7 +723,8 @@ LAST_PAINS = [
 def test_every_launch_fits_alexa(returning: bool, last_pain: PainEvent | None) -> None:
     fresh = COACH.new_session(default_routine(CATALOG))
     for stored in stored_states():
-        state, plan = COACH.greet(stored, fresh, returning=returning, last_pain=last_pain)
+        launch = ev.Launch(fresh, returning=returning, last_pain=last_pain)
+        state, plan = COACH.step(stored or fresh, launch)
         check_turn(state, plan)
         for answer in (ev.Yes(), ev.No(), ev.Start(), ev.Ready()):
             step(state, answer)

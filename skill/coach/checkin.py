@@ -1,24 +1,17 @@
-"""The check-in after a pain report: "How is your back today?" at the next launch.
+"""Whether to ask how the back is at a launch: after a routine with a pain report.
 
-Better or the same: the usual routine.  Worse is pain that persisted: the coach's
-``WorseAtCheckIn`` event stops exercise for the day (handout A: "Should pain persist,
+The asking and the answers are the coach's (``Phase.CHECK_IN``, the ``Launch`` and
+``CheckInAnswer`` events): better or the same gives the usual routine; worse is pain
+that persisted and stops exercise for the day (handout A: "Should pain persist,
 discontinue exercises and contact your physician immediately").
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
-from typing import Any, Literal
+from typing import Any
 
-from . import script
-from .plan import PainEvent, Say
-from .session import Coach, Outcome
-from .state import SessionState
-
-Feeling = Literal["better", "same", "worse"]  # worse goes to the coach, not answer()
-FEELINGS: tuple[Feeling, ...] = ("better", "same", "worse")
-QUESTION = "How is your back today: better, the same, or worse?"
+from .plan import PainEvent
 
 
 def needs_check_in(last_session: Mapping[str, Any] | None, last_pain: PainEvent | None) -> bool:
@@ -27,22 +20,3 @@ def needs_check_in(last_session: Mapping[str, Any] | None, last_pain: PainEvent 
         return False
     pains = last_session.get("pains")
     return isinstance(pains, int) and pains > 0
-
-
-def ask(coach: Coach, fresh: SessionState, hello: str) -> Outcome:
-    speech = [Say(hello), Say("Last time, something hurt."), Say(QUESTION)]
-    plan = coach._plan(fresh, speech)
-    return fresh, replace(plan, reprompt=(Say(QUESTION),))
-
-
-def answer(coach: Coach, fresh: SessionState, feeling: Feeling) -> Outcome:
-    """Better or the same: today's usual routine."""
-    first = script.mid_sentence(coach.catalog[fresh.routine[0].exercise_id].name)
-    count = script.plural(len(fresh.routine), "exercise")
-    lead = "Good to hear." if feeling == "better" else "Okay. Go gently today."
-    speech = [
-        Say(lead),
-        Say(f"Today's routine has {count}, starting with {first}."),
-        Say(coach.prompt(fresh)),
-    ]
-    return fresh, coach._plan(fresh, speech)

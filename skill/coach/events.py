@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import get_args
+from typing import Literal, get_args
 
-from .plan import ReportKind
+from .plan import PainEvent, ReportKind
+from .state import SessionState
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +105,43 @@ class HoldTime:
 
 
 @dataclass(frozen=True, slots=True)
+class Launch:
+    """The person opened Back Coach.  ``fresh`` is today's routine not yet begun (the
+    linked plan's or the default); the others are what the shell read for the
+    greeting: a returning person, the newest pain report, the streak (said from two
+    days on), and whether to ask how the back is first (after a day with pain)."""
+
+    fresh: SessionState
+    returning: bool = False
+    last_pain: PainEvent | None = None
+    streak: int = 0
+    check_in: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Leave:
+    """The session ended without a word (walked away, timed out): keep the place.
+    ``mid_count`` when it ended while a count was still being said."""
+
+    mid_count: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class NotUnderstood:
+    """Words the skill could not place.  ``mid_count``: said while a count was being
+    said, which cut it short."""
+
+    mid_count: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CheckInAnswer:
+    """ "Better" or "the same", asked how the back is after a day with pain."""
+
+    feeling: Literal["better", "same"]
+
+
+@dataclass(frozen=True, slots=True)
 class WorseAtCheckIn:
     """ "Worse", asked how the back is after a day with pain: the pain has persisted."""
 
@@ -161,6 +199,10 @@ Event = (
     | StartOver
     | HoldTime
     | WorseAtCheckIn
+    | Launch
+    | Leave
+    | NotUnderstood
+    | CheckInAnswer
 )
 
 # Every event class, for the table's checks (``isinstance`` over the union).

@@ -80,47 +80,6 @@ class Coach:
         except IllegalEventError as refused:
             return state, self._plan(state, [Say(refused.reply), Say(self.prompt(state))])
 
-    def greet(
-        self,
-        stored: SessionState | None,
-        fresh: SessionState,
-        *,
-        returning: bool,
-        last_pain: PainEvent | None = None,
-        streak: int = 0,
-    ) -> Outcome:
-        """The launch: welcome and safety for a new routine, or an offer to carry on.
-
-        ``stored`` is the state kept from an earlier session today (None when there
-        is none or it expired); ``fresh`` is today's routine not yet begun.
-        ``last_pain`` is the newest pain report in the person's history; ``streak`` the
-        days in a row with today (said from two on).
-        """
-        hello = self.hello(returning, streak)
-        if stored is not None:
-            stored = self.settle(stored)
-        if stored is None or stored.phase is Phase.READY:
-            state = fresh
-            speech = [Say(hello), *self._remember(last_pain), Say(self.safety.welcome)]
-            speech.append(Say(self._todays_routine(state)))
-            if state.gentle:
-                speech.append(Say(self.safety.gentle_today))
-            speech.append(Say(self.prompt(state)))
-            return state, self._plan(state, speech)
-        if stored.phase is Phase.STOPPED:
-            return stored, self._plan(stored, [Say(hello), Say(self._no_start(stored))], end=True)
-        if stored.phase is Phase.FINISHED:
-            done = self.words.phrase("done_today")
-            return stored, self._plan(stored, [Say(hello), Say(done), Say(self.prompt(stored))])
-        paused_from = stored.paused_from if stored.phase is Phase.PAUSED else stored.phase
-        state = stored.evolve(phase=Phase.PAUSED, paused_from=paused_from)
-        speech = [Say(hello), Say(self.words.phrase("you_were_on", where=self._where(state)))]
-        if state.gentle:
-            speech.append(Say(self.safety.gentle_today))
-        speech.append(Say(self.words.phrase("carry_on_question")))
-        plan = self._plan(state, speech)
-        return state, replace(plan, reprompt=(Say(self.words.phrase("carry_on_reprompt")),))
-
     def hello(self, returning: bool, streak: int = 0) -> str:
         if returning and streak >= 2:
             return self.words.phrase("welcome_streak", days=streak)
@@ -143,6 +102,8 @@ class Coach:
         match state.phase:
             case Phase.READY:
                 return self.words.phrase("prompt_ready")
+            case Phase.CHECK_IN:
+                return self.words.phrase("check_in_question")
             case Phase.POSITIONING:
                 return self.words.phrase("prompt_positioning")
             case Phase.COUNTING:
@@ -186,12 +147,6 @@ class Coach:
             return done.evolve(phase=Phase.POSITIONING, index=state.index + 1, set=0, rep=0)
         return done.evolve(phase=Phase.FINISHED, rep=0)
 
-    def leave(self, state: SessionState, mid_count: bool = False) -> SessionState:
-        """The person walked away (the session ended): keep their place for next time."""
-        settled = self.settle(state, mid_count)
-        if settled.phase in (Phase.POSITIONING, Phase.PAIN_CHECK):
-            return settled.evolve(phase=Phase.PAUSED, paused_from=settled.phase)
-        return settled
 
     def help(self, state: SessionState) -> list[Say]:
         """What to say for help, in the current phase."""
@@ -262,6 +217,7 @@ class Coach:
         """A refusal's phrase; the keys are the table's own (transitions.REFUSALS)."""
         return {
             "not_started": self.words.phrase("not_started"),
+            "answer_check_in": self.words.phrase("answer_check_in"),
             "already_started": self.words.phrase("already_started"),
             "paused_place_kept": self.words.phrase("paused_place_kept"),
             "answer_first": self.words.phrase("answer_first"),
@@ -349,6 +305,70 @@ class Coach:
         return where
 
     # -- moves: the table's cells -------------------------------------------------
+
+    def launch(self, state: SessionState, event: ev.Event) -> Outcome:
+        """Opening Back Coach: welcome and safety for a new routine (or first how the
+        back is, the day after pain), or an offer to carry on from the saved place, or
+        why nothing starts today.  ``state`` is the saved progress or a fresh one."""
+        assert isinstance(event, ev.Launch)
+        hello = Say(self.hello(event.returning, event.streak))
+        settled = self.settle(state)
+        if settled.phase in (Phase.READY, Phase.CHECK_IN):
+            fresh = event.fresh
+            if event.check_in:
+                asked = fresh.evolve(phase=Phase.CHECK_IN)
+                speech = [hello, Say(self.words.phrase("last_time_hurt")), Say(self.prompt(asked))]
+                return asked, self._plan(asked, speech)
+            speech = [hello, *self._remember(event.last_pain), Say(self.safety.welcome)]
+            speech.append(Say(self._todays_routine(fresh)))
+            if fresh.gentle:
+                speech.append(Say(self.safety.gentle_today))
+            return fresh, self._plan(fresh, [*speech, Say(self.prompt(fresh))])
+        if settled.phase is Phase.STOPPED:
+            return settled, self._plan(settled, [hello, Say(self._no_start(settled))], end=True)
+        if settled.phase is Phase.FINISHED:
+            # "Start" again does today's routine: the linked plan's, if linked since.
+            done = settled.evolve(routine=event.fresh.routine)
+            speech = [hello, Say(self.words.phrase("done_today")), Say(self.prompt(done))]
+            return done, self._plan(done, speech)
+        paused_from = settled.paused_from if settled.phase is Phase.PAUSED else settled.phase
+        paused = settled.evolve(phase=Phase.PAUSED, paused_from=paused_from)
+        speech = [hello, Say(self.words.phrase("you_were_on", where=self._where(paused)))]
+        if paused.gentle:
+            speech.append(Say(self.safety.gentle_today))
+        speech.append(Say(self.words.phrase("carry_on_question")))
+        plan = self._plan(paused, speech)
+        return paused, replace(plan, reprompt=(Say(self.words.phrase("carry_on_reprompt")),))
+
+    def leave_session(self, state: SessionState, event: ev.Event) -> Outcome:
+        """The person walked away (the session ended): keep their place for next time."""
+        assert isinstance(event, ev.Leave)
+        settled = self.settle(state, event.mid_count)
+        if settled.phase in (Phase.POSITIONING, Phase.PAIN_CHECK):
+            settled = settled.evolve(phase=Phase.PAUSED, paused_from=settled.phase)
+        return settled, self._plan(settled, [], end=True)
+
+    def not_understood(self, state: SessionState, event: ev.Event) -> Outcome:
+        """Words the skill could not place: how to report pain, and no count starts or
+        goes on; a count they cut short is done again."""
+        assert isinstance(event, ev.NotUnderstood)
+        after = self.settle(state, mid_count=True) if event.mid_count else state
+        prompt = Say(self.prompt(after))
+        hint = Say(self.safety.not_understood)
+        speech = [Say(self.words.phrase("not_understood")), hint, prompt]
+        speech.append(Say(self.words.phrase("or_say_help")))
+        return after, replace(self._plan(after, speech), reprompt=(hint, prompt))
+
+    def check_in_answer(self, state: SessionState, event: ev.Event) -> Outcome:
+        """Better or the same than after the pain: today's usual routine."""
+        assert isinstance(event, ev.CheckInAnswer)
+        ready = state.evolve(phase=Phase.READY)
+        if event.feeling == "better":
+            lead = self.words.phrase("good_to_hear")
+        else:
+            lead = self.words.phrase("go_gently_today")
+        speech = [Say(lead), Say(self._todays_routine(ready)), Say(self.prompt(ready))]
+        return ready, self._plan(ready, speech)
 
     def begin(self, state: SessionState, event: ev.Event) -> Outcome:
         """READY: start today's routine from its first exercise."""
@@ -603,6 +623,8 @@ class Coach:
         """
         assert isinstance(event, ev.PainReported)
         found = classify(event.words, event.reported_as, event.red_flag, event.level)
+        if state.phase is Phase.CHECK_IN:  # a report is the answer: nothing begun yet
+            state = state.evolve(phase=Phase.READY)
 
         # The report belongs to the exercise and set being done when it was made.
         current = state.item if state.phase not in (Phase.READY, *TERMINAL) else None

@@ -21,6 +21,7 @@ STATE_VERSION = 1
 
 class Phase(StrEnum):
     READY = "ready"  # routine planned, not begun
+    CHECK_IN = "check_in"  # the day after pain: asked how the back is, before anything
     POSITIONING = "positioning"  # exercise introduced, waiting for "ready"
     COUNTING = "counting"  # a set (or part of one) has been counted, waiting for "next"
     PAUSED = "paused"

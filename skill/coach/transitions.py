@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from . import events as ev
 from .state import Phase
 
-READY, POSITIONING, COUNTING = Phase.READY, Phase.POSITIONING, Phase.COUNTING
+READY, CHECK_IN = Phase.READY, Phase.CHECK_IN
+POSITIONING, COUNTING = Phase.POSITIONING, Phase.COUNTING
 PAUSED, PAIN_CHECK, FINISHED, STOPPED = (
     Phase.PAUSED,
     Phase.PAIN_CHECK,
@@ -42,9 +43,13 @@ def move(method: str, *to: Phase) -> Move:
 # or the place after it), the question, the day's stop, the end, or a pause (distress).
 REPORT = move("report", READY, POSITIONING, PAUSED, PAIN_CHECK, FINISHED, STOPPED)
 
-# Events answered in every phase without moving (or, for a report, by the policy).
+# Events answered in every phase: without moving, or (a report, a launch, the end of
+# a session, words not understood) as their own moves decide.
 EVERYWHERE: Mapping[type[ev.Event], Move] = {
     ev.PainReported: REPORT,
+    ev.Launch: move("launch", READY, CHECK_IN, PAUSED, FINISHED, STOPPED),
+    ev.Leave: move("leave_session", *ANY_PHASE - {COUNTING}),
+    ev.NotUnderstood: move("not_understood", *ANY_PHASE),
     ev.Describe: move("describe", *ANY_PHASE),
     ev.WhatsNext: move("whats_next", *ANY_PHASE),
     ev.HowManyLeft: move("how_many_left", *ANY_PHASE),
@@ -77,7 +82,20 @@ TABLE: Mapping[Phase, Mapping[type[ev.Event], Move]] = {
         ev.Repeat: move("say_prompt", READY),
         ev.Stop: move("goodbye", READY),
         ev.No: move("goodbye", READY),
+    },
+    CHECK_IN: {
+        **EVERYWHERE,
+        ev.CheckInAnswer: move("check_in_answer", READY),
         ev.WorseAtCheckIn: move("worse_at_check_in", STOPPED),
+        ev.Start: move("begin", POSITIONING),
+        ev.Ready: move("begin", POSITIONING),
+        ev.Yes: move("begin", POSITIONING),
+        ev.GoTo: move("go_to", POSITIONING),
+        ev.Repeat: move("say_prompt", CHECK_IN),
+        ev.Slower: move("slower", CHECK_IN),
+        ev.Faster: move("faster", CHECK_IN),
+        ev.Stop: move("goodbye", CHECK_IN),
+        ev.No: move("goodbye", CHECK_IN),
     },
     POSITIONING: {
         **EVERYWHERE,
@@ -150,6 +168,7 @@ TABLE: Mapping[Phase, Mapping[type[ev.Event], Move]] = {
 # first, then by phase.  "no_start" is the safety text for the reason of the stop.
 REFUSALS: Mapping[Phase | tuple[Phase, type[ev.Event]], str] = {
     READY: "not_started",
+    CHECK_IN: "answer_check_in",
     POSITIONING: "already_started",
     COUNTING: "already_started",
     PAUSED: "paused_place_kept",
@@ -162,9 +181,10 @@ REFUSALS: Mapping[Phase | tuple[Phase, type[ev.Event]], str] = {
     (STOPPED, ev.Yes): "no_start",
     (STOPPED, ev.Resume): "no_start",
     (STOPPED, ev.StartOver): "no_start",
-    (POSITIONING, ev.WorseAtCheckIn): "answer_first",
-    (COUNTING, ev.WorseAtCheckIn): "answer_first",
-    (PAUSED, ev.WorseAtCheckIn): "answer_first",
+    (POSITIONING, ev.WorseAtCheckIn): "already_started",
+    (COUNTING, ev.WorseAtCheckIn): "already_started",
+    (POSITIONING, ev.CheckInAnswer): "already_started",
+    (COUNTING, ev.CheckInAnswer): "already_started",
 }
 
 

@@ -156,7 +156,6 @@ class LaunchHandler(_Handler):
 
     def answer(self, turn: Turn) -> Response:
         record = turn.load()
-        stored = turn.stored_state()
         returning = record is not None and (
             record.state is not None or record.last_session is not None
         )
@@ -166,19 +165,14 @@ class LaunchHandler(_Handler):
             if record and record.recent
             else 0
         )
-        fresh = turn.fresh_state()
-        if stored is not None and stored.phase is Phase.FINISHED and record and record.link:
-            # Done today before the plan was linked: "start" again does the plan.
-            stored = stored.evolve(routine=fresh.routine)
-        starting = stored is None or stored.phase is Phase.READY
-        if starting and checkin.needs_check_in(record and record.last_session, last_pain):
-            hello = turn.coach.hello(returning, days)
-            state, plan = checkin.ask(turn.coach, fresh, hello)
-            return turn.answer(fresh, state, plan, question={"kind": "checkin"})
-        state, plan = turn.coach.greet(
-            stored, fresh, returning=returning, last_pain=last_pain, streak=days
+        launch = ev.Launch(
+            fresh=turn.fresh_state(),
+            returning=returning,
+            last_pain=last_pain,
+            streak=days,
+            check_in=checkin.needs_check_in(record and record.last_session, last_pain),
         )
-        return turn.answer(stored or fresh, state, plan)
+        return turn.event(launch)  # from the saved progress, or a fresh routine
 
 
 class SessionEndedHandler(_Handler):
@@ -189,7 +183,8 @@ class SessionEndedHandler(_Handler):
 
     def answer(self, turn: Turn) -> Response:
         before = turn.state()
-        turn.save(before, turn.coach.leave(before, turn.mid_count), None, ending=True)
+        after, _ = turn.coach.step(before, ev.Leave(mid_count=turn.mid_count))
+        turn.save(before, after, None, ending=True)
         return turn.input.response_builder.response
 
 
@@ -340,19 +335,8 @@ class FallbackHandler(_Handler):
 
     @staticmethod
     def fallback(turn: Turn) -> Response:
-        """Not understood: say how to report pain, start or go on with no count, and
-        keep the session open.  A count cut short by it is done again."""
-        before = turn.state()
-        after = turn.coach.settle(before, mid_count=True) if turn.mid_count else before
-        prompt = turn.coach.prompt(after)
-        speech = (
-            Say(turn.coach.words.phrase("not_understood")),
-            Say(turn.coach.safety.not_understood),
-            Say(prompt),
-            Say("Or say help."),
-        )
-        hint = (Say(turn.coach.safety.not_understood), Say(prompt))
-        return turn.answer(before, after, Plan(speech, reprompt=hint))
+        """Not understood: the coach says how to report pain and starts no count."""
+        return turn.event(ev.NotUnderstood(mid_count=turn.mid_count))
 
 
 class UnknownIntentHandler(_Handler):
@@ -506,7 +490,7 @@ class CheckInHandler(_Handler):
 
     def answer(self, turn: Turn) -> Response:
         feeling = _resolved_id(turn.input, "feeling")
-        asked = (turn.attributes.get(QUESTION) or {}).get("kind") == "checkin"
+        asked = turn.state().phase is Phase.CHECK_IN
         if asked and feeling == "worse":  # worse than after the pain: it has persisted
             return turn.event(ev.WorseAtCheckIn(at=turn.at))
         spoken = _slot_value(turn.input, "feeling") or ""
@@ -517,12 +501,9 @@ class CheckInHandler(_Handler):
             return turn.event(report)
         if not asked:
             return FallbackHandler.fallback(turn)
-        if feeling not in checkin.FEELINGS:
-            plan = Plan((Say(checkin.QUESTION),), reprompt=(Say(checkin.QUESTION),))
-            return turn.say(plan, question={"kind": "checkin"})
-        before = turn.state()
-        after, plan = checkin.answer(turn.coach, before, feeling)  # type: ignore[arg-type]
-        return turn.answer(before, after, plan)
+        if feeling in ("better", "same"):
+            return turn.event(ev.CheckInAnswer(feeling))  # type: ignore[arg-type]
+        return turn.event(ev.Repeat())  # asked again
 
 
 class DeleteDataHandler(_Handler):

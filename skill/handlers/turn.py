@@ -455,7 +455,7 @@ class Turn:
 
     def moved_on(self, current: SessionState, ending: bool) -> tuple[SessionState, Plan]:
         """Where the person got to on another device, said instead of this answer."""
-        state, plan = self.coach.greet(current, current, returning=True)
+        state, plan = self.coach.step(current, ev.Launch(fresh=current, returning=True))
         lead = Say(self.coach.words.phrase("moved_on"))
         if ending and not plan.end_session:
             plan = Plan((lead, Say(self.coach.words.phrase("kept_there"))), end_session=True)
