@@ -147,7 +147,6 @@ class Coach:
             return done.evolve(phase=Phase.POSITIONING, index=state.index + 1, set=0, rep=0)
         return done.evolve(phase=Phase.FINISHED, rep=0)
 
-
     def help(self, state: SessionState) -> list[Say]:
         """What to say for help, in the current phase."""
         if state.phase is Phase.PAIN_CHECK:
