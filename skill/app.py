@@ -1,7 +1,9 @@
 """The webhook: ``create_app(config)`` builds the Flask app that Alexa calls.
 
 POST /alexa: body -> size cap -> JSON -> verification -> ASK SDK -> response JSON.
-GET /healthz: the process is up.  GET /readyz: the store answers.
+GET /healthz: the process is up.  GET /readyz: the store takes writes (a Redis out of
+memory or a read-only replica answers PING but loses every save) and the local
+journal, where saves go when Redis fails at a session's end, can be written.
 """
 
 from __future__ import annotations
@@ -87,6 +89,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         cluster=settings.redis_cluster,
         progress_ttl=settings.progress_ttl,
         salt=settings.user_key_salt,
+        journal=settings.journal,
     )
     verifier: Verifier = settings.extras.get("verifier") or make_verifier(
         settings.verify_signature,
@@ -94,6 +97,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         cert_loader=settings.extras.get("cert_loader"),
         trust_roots=settings.extras.get("trust_roots"),
     )
+    start_replayer = getattr(store, "start_replayer", None)
+    if start_replayer is not None:
+        start_replayer()  # replays what an earlier (or killed) worker journaled
     skill = build_skill(catalog, store, _time_zones(settings))
     serializer = EnvelopeSerializer()
     log.info(
@@ -144,9 +150,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     @app.get("/readyz")
     def readyz() -> Response:
-        if store.ping():
+        problem = store.readiness()
+        if problem is None:
             return Response('{"status":"ready"}', mimetype="application/json")
-        return _refuse(503, "store unavailable")
+        log.error("not ready: %s", problem)
+        return _refuse(503, problem)
 
     @app.errorhandler(413)
     def too_large(_error: Exception) -> Response:

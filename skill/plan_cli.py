@@ -26,9 +26,15 @@ ACTIONS = {
     "stopped": "routine stopped, advised to contact the physician",
     "urgent_stop": "stopped at once, advised urgent care",
     "advised": "advised to rest and contact the physician if it continues",
-    "slowed": "slowed the pace",
+    "slowed": "slowed the pace, fewer repetitions",
+    "reassured": "reassured (muscle soreness), routine as usual",
 }
-KINDS = {"pain": "pain", "soreness": "muscle soreness", "red_flag": "red-flag symptom"}
+KINDS = {
+    "pain": "pain",
+    "discomfort": "discomfort",
+    "soreness": "muscle soreness",
+    "red_flag": "red-flag symptom",
+}
 
 
 def add_plan_arguments(parser: argparse.ArgumentParser) -> None:

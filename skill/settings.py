@@ -34,6 +34,7 @@ class Settings:
     log_level: str = "INFO"
     progress_ttl: int = 86400
     user_key_salt: str = ""
+    journal: str = "var/journal.sqlite3"  # the local journal for saves Redis missed
     max_body_bytes: int = 64 * 1024
     # Objects tests and embedders inject: a ready store, a certificate loader, trust roots.
     extras: Mapping[str, Any] = field(default_factory=dict)
@@ -51,6 +52,7 @@ class Settings:
             "log_level": env.get("LOG_LEVEL"),
             "progress_ttl": env.get("BACKCOACH_PROGRESS_TTL"),
             "user_key_salt": env.get("BACKCOACH_USER_KEY_SALT"),
+            "journal": env.get("BACKCOACH_JOURNAL"),
         }
         names = {f.name for f in fields(cls)} - {"extras"}
         # Environment names whose field name is not simply the name in lower case.
@@ -58,6 +60,7 @@ class Settings:
             "ALEXA_VERIFY_SIGNATURE": "verify_signature",
             "BACKCOACH_PROGRESS_TTL": "progress_ttl",
             "BACKCOACH_USER_KEY_SALT": "user_key_salt",
+            "BACKCOACH_JOURNAL": "journal",
         }
         extras: dict[str, Any] = {}
         for key, value in (config or {}).items():
@@ -76,6 +79,7 @@ class Settings:
             log_level=str(merged["log_level"] or defaults.log_level).upper(),
             progress_ttl=int(merged["progress_ttl"] or defaults.progress_ttl),
             user_key_salt=str(merged["user_key_salt"] or ""),
+            journal=str(merged["journal"] or defaults.journal),
             max_body_bytes=int(merged.get("max_body_bytes") or defaults.max_body_bytes),
             extras=extras,
         )

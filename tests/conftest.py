@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 
 from skill.coach.catalog import Catalog, load_catalog
 from skill.coach.routine import default_routine
 from skill.coach.session import Coach
 from skill.coach.state import SessionState
+
+
+@pytest.fixture(scope="session", autouse=True)
+def journal_outside_the_checkout(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Apps built from REDIS_URL get a journal: in a temporary directory, not ./var."""
+    path = tmp_path_factory.mktemp("journal") / "journal.sqlite3"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("BACKCOACH_JOURNAL", str(path))
+        yield path
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
-"""A throwaway real redis-server for tests: start, stop, kill, restart, cluster mode.
+"""A throwaway real redis-server for tests: start, stop, kill, restart, cluster mode,
+and the faults a live Redis has: out of memory, a read-only replica, a stall.
 
 Storage is tested against the real thing (DESIGN.md §7), so a missing redis-server
 is a failure, not a skip.
@@ -10,11 +11,14 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 MISSING = (
     "redis-server is not installed: the storage tests need a real one. "
@@ -123,6 +127,69 @@ class RedisServer:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+    # -- faults of a running server (each undone by its pair, or by a restart) ----------
+
+    def command(self, *args: object) -> object:
+        """One command on a fresh admin connection."""
+        client = self.client()
+        try:
+            return client.execute_command(*args)
+        finally:
+            client.close()
+
+    def out_of_memory(self) -> None:
+        """Refuse every write with OOM, as a full ``maxmemory`` with ``noeviction`` does."""
+        self.command("CONFIG", "SET", "maxmemory-policy", "noeviction")
+        self.command("CONFIG", "SET", "maxmemory", "1")
+
+    def memory_back(self) -> None:
+        self.command("CONFIG", "SET", "maxmemory", "0")
+
+    def replicate(self, primary: RedisServer) -> None:
+        """Become a read-only replica of ``primary`` (its data replaces ours), and wait
+        until the link is up, so the state is settled before the test goes on."""
+        self.command("CONFIG", "SET", "replica-read-only", "yes")
+        self.command("REPLICAOF", primary.host, str(primary.port))
+        deadline = time.monotonic() + START_DEADLINE
+        client = self.client()
+        try:
+            while client.info("replication").get("master_link_status") != "up":
+                if time.monotonic() > deadline:
+                    raise RedisServerError(f"replica link did not come up:\n{self._log_tail()}")
+                time.sleep(0.02)
+        finally:
+            client.close()
+
+    def promote(self) -> None:
+        """Stop replicating: writable again, keeping what it has."""
+        self.command("REPLICAOF", "NO", "ONE")
+
+    def stall(self, seconds: float = 1.0) -> None:
+        """Block the whole server (DEBUG SLEEP; needs ``--enable-debug-command yes``) and
+        return once it has begun to sleep: synchronised, not timed."""
+        sleeper = threading.Thread(
+            target=self.command, args=("DEBUG", "SLEEP", seconds), daemon=True
+        )
+        sleeper.start()
+        probe = redis.Redis(
+            host=self.host, port=self.port, socket_timeout=0.05, retry=Retry(NoBackoff(), 0)
+        )
+        try:
+            while True:
+                probe.ping()  # answers until the server has begun to sleep
+        except redis.TimeoutError:
+            pass
+        finally:
+            probe.close()
+
+    def wait_awake(self) -> None:
+        """Return once a stalled server answers again (queued behind the stall)."""
+        patient = redis.Redis(host=self.host, port=self.port, socket_timeout=30)
+        try:
+            patient.ping()
+        finally:
+            patient.close()
 
     def _end(self, *, kill: bool) -> None:
         process, self._process = self._process, None

@@ -555,8 +555,9 @@ def test_handout_programs_take_the_catalogs_figures(program_id: str) -> None:
 # -- safety text --------------------------------------------------------------------------
 
 
-def test_safety_text_loads_and_names_the_red_flag() -> None:
-    safety = CATALOG.safety
+@pytest.mark.parametrize("locale", [None, "en-US", "en-GB", "en-CA", "en-AU", "en-IN"])
+def test_safety_text_loads_and_names_the_red_flag(locale: str | None) -> None:
+    safety = CATALOG.safety.for_locale(locale)
     assert "{symptom}" in safety.red_flag
     said = safety.red_flag.format(symptom="Numbness or tingling")
     assert "Numbness or tingling" in said

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from skill.coach import checkin
-from skill.coach.pacing import GENTLE_PACE
+from skill.coach import events as ev
 from skill.coach.plan import PainEvent, Say
-from skill.coach.session import Coach
-from skill.coach.state import Phase, SessionState
+from skill.coach.session import Coach, IllegalEventError
+from skill.coach.state import Phase, SessionState, StopReason
 
 
 def pain(kind: str) -> PainEvent:
@@ -42,12 +42,18 @@ def words(plan_speech: tuple) -> str:
     return " ".join(s.text for s in plan_speech if isinstance(s, Say))
 
 
-def test_worse_offers_gentle_or_rest_and_starts_nothing(coach: Coach, fresh: SessionState) -> None:
-    state, plan = checkin.answer(coach, fresh, "worse")
-    assert state.phase is Phase.READY and state.gentle and state.pace >= GENTLE_PACE
+def test_worse_is_persisting_pain_no_exercise_today(coach: Coach, fresh: SessionState) -> None:
+    """Handout A: "Should pain persist, discontinue exercises and contact your physician
+    immediately." Worse at the check-in after pain is pain that persisted."""
+    state, plan = coach.step(fresh, ev.WorseAtCheckIn(at="2026-12-01T09:00:00+00:00"))
+    assert state.phase is Phase.STOPPED and state.stop_reason is StopReason.PAIN
     said = words(plan.speech)
-    assert "contact your physician" in said and "stop to rest today" in said
-    assert not plan.end_session
+    assert "contact your physician immediately" in said and "gentler" not in said
+    assert plan.end_session and plan.pain_event is not None
+    assert (plan.pain_event.kind, plan.pain_event.action) == ("pain", "stopped")
+    for then in (ev.Yes(), ev.Start(), ev.Ready(), ev.StartOver()):
+        with pytest.raises(IllegalEventError):
+            coach.step(state, then)
 
 
 @pytest.mark.parametrize("feeling", ["better", "same"])

@@ -132,7 +132,7 @@ def test_redis_gone_mid_conversation_then_back_loses_nothing(
         said = words(device.say("PainIntent", body_part=slot("body_part", "lower back")))
         assert "contact your physician" in said and "go on gently, or stop" in said
         assert "go gently" in words(device.say("AMAZON.YesIntent"))
-        assert "slow the pace" in words(device.say("SorenessIntent"))
+        assert "carry on as usual" in words(device.say("SorenessIntent"))
         kept = copy.deepcopy(device.attributes["u"]["pain"])
         assert [e["kind"] for e in kept] == ["pain", "soreness"]
         assert "lower back" in kept[0]["words"]
@@ -240,13 +240,10 @@ def test_slow_redis_times_out_and_the_answer_comes_anyway(
     (kept,) = device.attributes["u"]["pain"]
     assert "go gently" in words(device.say("AMAZON.YesIntent"))
     assert "u" not in device.attributes
-    log = store.pain_log(device.user_id)
-    if how == "pause":
-        assert log == [kept]  # the paused write was dropped with its connection
-    else:
-        # A write that timed out may still have been applied once the server woke up,
-        # and the kept copy is written again: at least once, possibly twice.
-        assert log[0] == kept and set(map(json.dumps, log)) == {json.dumps(kept)}
+    # A write that timed out may still have been applied once the server woke up
+    # (sleep), or dropped with its connection (pause); the kept copy is written again
+    # with the same id: stored once either way.
+    assert store.pain_log(device.user_id) == [kept]
     assert store.load(device.user_id).state == device.state
 
 
@@ -308,7 +305,12 @@ def test_concurrent_pain_reports_for_one_user_lose_nothing(
         assert "u" not in reply["sessionAttributes"]  # every one was written
     log = store.pain_log(user)
     assert len(log) == threads * each
-    assert {e["action"] for e in log} == {"gentle_offered"}
+    assert len({e["id"] for e in log}) == threads * each
+    # One person's pain reports of the day, from wherever: only the first is a first
+    # (go gently); every later one persists (stop; and "advised" once stopped).
+    actions = [e["action"] for e in log]
+    assert actions.count("gentle_offered") == 1
+    assert set(actions) - {"gentle_offered"} <= {"stopped", "advised"}
     stored = store.load(user).state
     SessionState.from_dict(stored)
     assert stored in [json.loads(reply["sessionAttributes"]["s"]) for reply in replies]

@@ -238,9 +238,14 @@ def test_an_unknown_intent_is_answered_like_the_fallback(
 ) -> None:
     # An interaction model newer than the code: not an error on our side.
     caplog.set_level(logging.INFO)
-    reply = post(client, json.dumps(mid_session(intent("SomeNewIntent"), counting)))
+    # A person of its own: other tests' sessions write newer progress for the shared
+    # one, which these older attributes would (rightly) be told about instead.
+    user = "amzn1.ask.account.UNKNOWNINTENT"
+    reply = post(client, json.dumps(mid_session(intent("SomeNewIntent"), counting, user)))
     said = assert_spoken(reply)
-    assert "didn't catch that" in said and "Say next" in said
+    assert "didn't catch that" in said and 'say "it hurts"' in said
+    assert "Say next" in said or "Say ready" in said  # no count starts or goes on
+    assert "one. two." not in said
     assert reply.get_json()["response"]["shouldEndSession"] is False
     assert "went wrong" not in said
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
@@ -264,7 +269,7 @@ def test_absurd_slot_values_get_the_policy_answer(
     client: FlaskClient, counting: dict, name: str, value: str
 ) -> None:
     for request, expected in [
-        (intent("RedFlagIntent", symptom=slot("symptom", value)), "urgent care"),
+        (intent("RedFlagIntent", symptom=slot("symptom", value)), "emergency room"),
         (intent("PainIntent", body_part=slot("body_part", value)), "contact your physician"),
         # An exercise name is matched loosely; any answer but an error will do.
         (intent("DoExerciseIntent", exercise=slot("exercise", value)), ""),
@@ -278,7 +283,9 @@ def test_absurd_slot_values_get_the_policy_answer(
 
 def test_a_slot_without_a_value_or_resolutions(client: FlaskClient, counting: dict) -> None:
     request = intent("RedFlagIntent", symptom={"name": "symptom", "confirmationStatus": "NONE"})
-    assert "urgent care" in assert_spoken(post(client, json.dumps(mid_session(request, counting))))
+    assert "emergency room" in assert_spoken(
+        post(client, json.dumps(mid_session(request, counting)))
+    )
     request = intent("ChooseExerciseIntent", choice={"name": "choice"})
     assert assert_spoken(post(client, json.dumps(mid_session(request, counting))))
 

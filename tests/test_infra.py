@@ -62,6 +62,16 @@ def test_compose_runs_the_app_against_redis_with_health_checks() -> None:
     assert all(port.startswith("127.0.0.1:") for port in app["ports"])
 
 
+def test_the_journal_lives_on_a_volume_the_app_user_can_write() -> None:
+    compose = yaml.safe_load((INFRA / "docker-compose.yml").read_text())
+    dockerfile = (INFRA / "Dockerfile").read_text()
+    assert "ENV BACKCOACH_JOURNAL=/var/lib/backcoach/journal.sqlite3" in dockerfile
+    assert 'VOLUME ["/var/lib/backcoach"]' in dockerfile
+    assert "chown backcoach /var/lib/backcoach" in dockerfile
+    assert "journal:/var/lib/backcoach" in compose["services"]["app"]["volumes"]
+    assert "journal" in compose["volumes"]
+
+
 def test_dockerfile_runs_serve_as_a_non_root_user() -> None:
     lines = (INFRA / "Dockerfile").read_text().splitlines()
     users = [line.split()[1] for line in lines if line.startswith("USER ")]

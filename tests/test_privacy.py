@@ -27,7 +27,7 @@ from tests.redis_server import RedisServer
 
 from .alexa import SKILL_ID, Device, envelope, launch, slot
 
-KEY = re.compile(r"^backcoach:\{[0-9a-f]{32}\}:(progress|pain|history)$")
+KEY = re.compile(r"^backcoach:\{[0-9a-f]{32}\}:(progress|pain|history|version|seen|paindays)$")
 
 # What people say, and who they are: none of it may reach a log line at INFO.
 USER = "amzn1.ask.account.AFPRIVACYUSERONE0123456789ABCDEF"
@@ -63,7 +63,14 @@ def dump(raw: redis.Redis) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for key in raw.scan_iter("*"):
         kind = raw.type(key)
-        values[key] = raw.get(key) if kind == "string" else raw.lrange(key, 0, -1)
+        if kind == "string":
+            values[key] = raw.get(key)
+        elif kind == "hash":
+            values[key] = raw.hgetall(key)
+        elif kind == "zset":
+            values[key] = raw.zrange(key, 0, -1)
+        else:
+            values[key] = raw.lrange(key, 0, -1)
     return values
 
 
@@ -112,7 +119,7 @@ def test_no_user_id_slot_text_or_pain_words_in_logs_at_info(
         said = words(other.say("RedFlagIntent", symptom=slot("symptom", SYMPTOM)))
     finally:
         redis_server.start()
-    assert "urgent care" in said
+    assert "emergency room" in said
 
     # An exception inside the skill whose message carries what was said.
     def broken(*_args: object) -> None:
@@ -165,7 +172,8 @@ def test_redis_keys_and_values_never_hold_the_raw_user_id(redis_url: str, raw: r
     device.say("AMAZON.NoIntent")  # stop after the pain: a history record too
 
     stored = dump(raw)
-    assert set(stored) == set(keys_for(USER, salt).all)
+    keys = keys_for(USER, salt)
+    assert set(stored) == {*keys.all, keys.seen, keys.pain_days}
     tag = user_key(USER, salt)
     assert tag != user_key(USER)  # the salt is applied
     account = USER.rsplit(".", 1)[-1]
@@ -233,7 +241,8 @@ def test_delete_my_data_removes_every_key_of_that_person_and_no_one_elses(
     history_and_pain(client, OUTAGE_USER)
     before = dump(raw)
     mine = user_key(USER)
-    assert {k for k in before if mine in k} == set(keys_for(USER).all)
+    keys = keys_for(USER)
+    assert {k for k in before if mine in k} == {*keys.all, keys.seen, keys.pain_days}
 
     assert "Are you sure" in words(leaving.say("DeleteDataIntent"))
     said = words(leaving.say("AMAZON.YesIntent"))
@@ -241,7 +250,9 @@ def test_delete_my_data_removes_every_key_of_that_person_and_no_one_elses(
     assert "deleted everything" in said and leaving.ended
     assert leaving.attributes == {}  # nothing of theirs goes back to Alexa either
     after = dump(raw)
-    assert [k for k in after if mine in k] == []
+    # Only the marker that stops their other devices writing back: a time, nothing else.
+    assert [k for k in after if mine in k] == [keys.deleted]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", after.pop(keys.deleted))
     assert after == {k: v for k, v in before.items() if mine not in k}  # the others untouched
     said = words(leaving.launch())
     assert "Welcome to Back Coach" in said  # a stranger now

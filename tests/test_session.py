@@ -364,11 +364,12 @@ def test_yes_and_no_follow_the_question_asked(coach: Coach, fresh: SessionState)
     assert again.phase is Phase.POSITIONING and again.index == 0
 
 
-def test_start_again_after_finishing_resets_the_routine(coach: Coach, fresh: SessionState) -> None:
+def test_start_again_after_finishing_keeps_todays_pain(coach: Coach, fresh: SessionState) -> None:
+    """The same day: a pain report earlier today still counts (a second is persisting)."""
     finished = fresh.evolve(phase=Phase.FINISHED, pains=1, gentle=True, done=("b01-knee-rolls",))
     state, (plan,) = run(coach, finished, ev.Start())
     assert state.phase is Phase.POSITIONING
-    assert (state.index, state.pains, state.gentle, state.done) == (0, 0, False, ())
+    assert (state.index, state.pains, state.gentle, state.done) == (0, 1, True, ())
     assert "again" in plan.text
 
 
@@ -381,7 +382,6 @@ ILLEGAL = [
     (Phase.POSITIONING, ev.Start()),
     (Phase.COUNTING, ev.Start()),
     (Phase.PAUSED, ev.Start()),
-    (Phase.PAIN_CHECK, ev.Start()),
     (Phase.PAIN_CHECK, ev.Skip()),
     (Phase.PAIN_CHECK, ev.Previous()),
     (Phase.PAIN_CHECK, ev.GoTo("b01-knee-rolls")),
@@ -472,7 +472,7 @@ def test_greet_offers_to_carry_on_where_they_stopped(coach: Coach, fresh: Sessio
 def test_greet_after_a_safety_stop_refuses_and_ends(coach: Coach, fresh: SessionState) -> None:
     for reason, words in (
         (StopReason.PAIN, "because of pain"),
-        (StopReason.RED_FLAG, "urgent care"),
+        (StopReason.RED_FLAG, "symptom you told me about"),
     ):
         stopped = fresh.evolve(phase=Phase.STOPPED, stop_reason=reason)
         state, plan = coach.greet(stopped, fresh, returning=True)
@@ -506,3 +506,55 @@ def test_skip_after_an_exercise_is_counted_moves_on_and_marks_it_done(
     state, (plan,) = run(coach, state, ev.Skip())
     assert state.index == 1 and state.done == ("b01-knee-rolls",)
     assert "Skipping" not in plan.text
+
+
+def test_start_when_asked_whether_to_go_on_gently_goes_on_gently(
+    coach: Coach, fresh: SessionState
+) -> None:
+    """Pain said at launch, then "start": the gentle routine, not "we've already started"."""
+    asked, _ = run(coach, fresh, ev.PainReported("my back hurts"))
+    assert asked.phase is Phase.PAIN_CHECK
+    state, (plan,) = run(coach, asked, ev.Start())
+    assert state.phase is Phase.POSITIONING and state.gentle and state.index == 0
+    assert "already started" not in plan.text and "gently" in plan.text
+
+
+def test_start_over_goes_back_to_the_first_exercise_keeping_todays_pain(
+    coach: Coach, fresh: SessionState
+) -> None:
+    state, _ = run(coach, fresh, ev.Start(), ev.Skip(), ev.Ready())
+    state = state.evolve(pains=1, gentle=True)
+    over, (plan,) = run(coach, state, ev.StartOver())
+    assert (over.phase, over.index, over.set, over.rep, over.done) == (
+        Phase.POSITIONING,
+        0,
+        0,
+        0,
+        (),
+    )
+    assert (over.pains, over.gentle) == (1, True)
+    assert coach.catalog.speech.start_over in plan.text
+
+
+def test_start_over_is_refused_after_a_safety_stop(coach: Coach, fresh: SessionState) -> None:
+    stopped = fresh.evolve(phase=Phase.STOPPED, stop_reason=StopReason.PAIN)
+    with pytest.raises(IllegalEventError):
+        coach.step(stopped, ev.StartOver())
+
+
+def test_hold_time_is_the_current_exercises_hold(coach: Coach, fresh: SessionState) -> None:
+    state, _ = run(coach, fresh, ev.Start())
+    while coach.catalog[state.item.exercise_id].hold_seconds is None:
+        state, _ = run(coach, state, ev.Skip())
+    _, (plan,) = run(coach, state, ev.HoldTime())
+    assert f"{state.item.hold_seconds} seconds" in plan.text
+    gentle = state.evolve(gentle=True)
+    _, (plan,) = run(coach, gentle, ev.HoldTime())
+    assert f"{state.item.gentle().hold_seconds} seconds" in plan.text
+
+
+def test_hold_time_of_a_movement_says_it_has_no_hold(coach: Coach, fresh: SessionState) -> None:
+    state, _ = run(coach, fresh, ev.Start())
+    assert coach.catalog[state.item.exercise_id].hold_seconds is None  # knee rolls
+    _, (plan,) = run(coach, state, ev.HoldTime())
+    assert "no hold" in plan.text

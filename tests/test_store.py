@@ -46,7 +46,7 @@ from tests.redis_server import RedisServer, free_port
 USER = "amzn1.ask.account.AGF7EXAMPLEUSERIDTHATISLONGANDSECRET0123456789"
 OTHER_USER = "amzn1.ask.account.AGF7SOMEONEELSEENTIRELY9876543210"
 
-KEY_PATTERN = re.compile(r"^backcoach:\{[0-9a-f]{32}\}:(progress|pain|history)$")
+KEY_PATTERN = re.compile(r"^backcoach:\{[0-9a-f]{32}\}:(progress|pain|history|version)$")
 
 
 def pain_event(words: str = "it hurts", exercise: str = "b-knee-rolls", n: int = 1) -> dict:
@@ -238,7 +238,7 @@ def test_keys_carry_a_hash_tag_and_never_the_raw_user_id(
 
     keys = sorted(raw.scan_iter("*"))
 
-    assert len(keys) == 6
+    assert len(keys) == 8  # progress, pain, history and the progress version, each
     for key in keys:
         assert KEY_PATTERN.match(key), key
         assert USER not in key and OTHER_USER not in key
@@ -373,7 +373,9 @@ def test_delete_user_removes_every_key_of_that_user_and_no_other(
 
     assert store.load(USER) == UserRecord(None, None, None)
     assert store.pain_log(USER) == [] and store.history(USER) == []
-    assert sorted(raw.scan_iter("*")) == sorted(keys_for(OTHER_USER).all)
+    # Only the marker that blocks write-back from sessions begun before the deletion.
+    assert sorted(raw.scan_iter("*")) == sorted([*keys_for(OTHER_USER).all, keys_for(USER).deleted])
+    assert 86_000 < raw.ttl(keys_for(USER).deleted) <= 86_400
     assert store.load(OTHER_USER).state == state
 
 
@@ -609,6 +611,31 @@ def test_cluster_round_trip_with_one_round_trip_per_load_and_save(cluster_url: s
     store.close()
 
 
+def test_cluster_runs_the_save_script_exactly_once_with_versions_and_deletion(
+    cluster_url: str, redis_cluster: RedisServer, state: dict
+):
+    store = RedisStore.from_url(cluster_url, cluster=True)
+    event = {**pain_event(), "id": "amzn1.echo-api.request.CLUSTER:0"}
+    first = store.save(USER, state, [event], version=0, today="2026-11-02", writer="S1")
+    again = store.save(USER, state, [event], version=0, today="2026-11-02", writer="S2")
+    moved = store.save(USER, {**state, "i": 1}, version=0, writer="S3")
+
+    raw = redis_cluster.client()
+    keys = keys_for(USER)
+    assert raw.lrange(keys.pain, 0, -1) == [json.dumps(event, separators=(",", ":"))]
+    assert raw.hget(keys.pain_days, "2026-11-02") == "1"
+    assert (first.status, again.status, moved.status) == ("saved", "saved", "conflict")
+    assert again.new_pains == (False,) and moved.current == state
+    store.delete_user(USER, "2026-11-02T11:00:00+00:00")
+    late = store.save(
+        USER, state, [event], version=first.version, started="2026-11-02T10:00:00+00:00"
+    )
+    assert late.status == "deleted"
+    assert sorted(raw.keys("*")) == [keys.deleted]
+    raw.close()
+    store.close()
+
+
 def test_cluster_keys_of_one_user_share_a_slot(redis_cluster: RedisServer):
     client = redis_cluster.client()
     for user in (USER, OTHER_USER):
@@ -673,6 +700,8 @@ def test_the_adapter_loads_saves_and_deletes_through_the_attributes_manager(
         "recent": [],
         "link": None,
         "time_zone": None,
+        "version": 0,
+        "pain_days": {},
     }
     first.persistent_attributes["state"] = state
     first.persistent_attributes["append_pain"] = [pain_event()]
@@ -696,10 +725,13 @@ def test_the_adapter_loads_saves_and_deletes_through_the_attributes_manager(
         "recent": [session_record()],
         "link": None,
         "time_zone": "Europe/Berlin",
+        "version": later.persistent_attributes["version"],
+        "pain_days": {},  # no day given: nothing counted
     }
+    assert int(raw.hget(keys_for(USER).version, "v")) == later.persistent_attributes["version"] > 0
 
     later.delete_persistent_attributes()
-    assert raw.keys("*") == []
+    assert raw.keys("*") == [keys_for(USER).deleted]  # only the deletion marker
 
 
 def test_the_adapter_needs_a_user_id(store: RedisStore):

@@ -303,7 +303,7 @@ def test_delete_my_data_removes_the_time_zone(redis_url: str, raw: redis.Redis) 
     device.launch()
     device.say("DeleteDataIntent")
     assert "deleted everything" in text(device.say("AMAZON.YesIntent"))
-    assert raw.keys("*") == []
+    assert raw.keys("*") == [keys_for(USER).deleted]  # the deletion marker only
 
 
 # --- the real loader, against a local server ---------------------------------------------

@@ -124,6 +124,8 @@ def test_ambiguous_name_asks_back_and_the_answer_picks_one(device: Device) -> No
             choice=slot("choice", "on all fours", [("q:a08-hip-extension", "on all fours")]),
         )
     )
+    assert "Hip extension" in said and "isn't in your routine" in said and "Say ready" not in said
+    said = text(device.say("AMAZON.YesIntent"))
     assert "Hip extension" in said and "Say ready" in said
     current = device.state["r"][device.state["i"]][0]
     assert current == "a08-hip-extension"
@@ -169,12 +171,12 @@ def test_pain_then_gentle_then_pain_again_ends_and_is_logged(
     assert record["outcome"] == "stopped" and record["reason"] == "pain"
 
 
-def test_soreness_slows_down(device: Device) -> None:
+def test_soreness_is_reassured_and_the_pace_stays(device: Device) -> None:
     device.launch()
     device.say("StartRoutineIntent")
     pace = device.state["p"]
     said = text(device.say("SorenessIntent"))
-    assert "slow the pace" in said and device.state["p"] == pace + 1 and not device.ended
+    assert "normal" in said and device.state["p"] == pace and not device.ended
 
 
 def test_red_flag_stops_and_the_next_launch_remembers(device: Device, store: RedisStore) -> None:
@@ -186,7 +188,7 @@ def test_red_flag_stops_and_the_next_launch_remembers(device: Device, store: Red
             symptom=slot("symptom", "pins and needles", [("numbness_tingling", "tingling")]),
         )
     )
-    assert "Numbness or tingling" in said and "urgent care" in said and device.ended
+    assert "Numbness or tingling" in said and "emergency room" in said and device.ended
     assert store.pain_log(device.user_id)[0]["red_flag"] == "numbness_tingling"
     said = text(device.send(launch())["response"]["outputSpeech"]["ssml"])
     assert "won't start the exercises" in said and device.ended
@@ -380,7 +382,7 @@ def test_absurdly_long_words_are_capped_not_crashed(device: Device, store: Redis
     device.launch()
     device.say("StartRoutineIntent")
     said = text(device.say("RedFlagIntent", symptom=slot("symptom", "numb " * 2000)))
-    assert "urgent care" in said
+    assert "needs a doctor's attention" in said
     (event,) = store.pain_log(device.user_id)
     assert 0 < len(event["words"]) <= 200
 

@@ -68,10 +68,10 @@ class TimedStore:
         finally:
             self.nanoseconds += clock() - start
 
-    def save(self, user_id: str, state: Any, *args: Any, **kwargs: Any) -> None:
+    def save(self, user_id: str, state: Any, *args: Any, **kwargs: Any) -> Any:
         start = clock()
         try:
-            self.store.save(user_id, state, *args, **kwargs)
+            return self.store.save(user_id, state, *args, **kwargs)
         finally:
             self.nanoseconds += clock() - start
 

@@ -168,22 +168,81 @@ class Program(_Strict):
         return items
 
 
+# Placeholders a safety text may use, filled from the locale's own words.
+LOCAL_WORDS = ("urgent_care", "emergency_call")
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
 class SafetyText(_Strict):
-    """What the coach says about safety (``content/safety.yaml``)."""
+    """What the coach says about safety (``content/safety.yaml``).
+
+    ``locales`` overrides texts for one locale (the emergency number, A and E); the
+    coach of that locale gets :meth:`for_locale`, with ``{urgent_care}`` and
+    ``{emergency_call}`` filled in.
+    """
 
     welcome: str = Field(min_length=1)
     stop_count: str = Field(min_length=1)
     first_pain: str = Field(min_length=1)
     first_pain_question: str = Field(min_length=1)
     go_on_gently: str = Field(min_length=1)
+    gentle_today: str = Field(min_length=1)
     stop_after_pain: str = Field(min_length=1)
     second_pain: str = Field(min_length=1)
+    severe_pain: str = Field(min_length=1)
+    worse_at_check_in: str = Field(min_length=1)
     red_flag: str = Field(min_length=1, pattern=r"\{symptom\}")
+    emergency: str = Field(min_length=1)
+    distress_follow_up: str = Field(min_length=1)
+    urgent_care: str = Field(min_length=1)
+    emergency_call: str = Field(min_length=1)
+    discomfort: str = Field(min_length=1)
     soreness: str = Field(min_length=1)
     soreness_outside_routine: str = Field(min_length=1)
     pain_outside_routine: str = Field(min_length=1)
+    not_understood: str = Field(min_length=1)
     no_start_after_pain: str = Field(min_length=1)
     no_start_after_red_flag: str = Field(min_length=1)
+    locales: dict[str, dict[str, str]] = {}
+
+    @model_validator(mode="after")
+    def _known_words(self) -> SafetyText:
+        texts = self.texts()
+        for locale, overrides in self.locales.items():
+            unknown = set(overrides) - set(texts)
+            if unknown:
+                raise ValueError(f"locales.{locale}: no such text: {', '.join(sorted(unknown))}")
+        for name, text in texts.items():
+            for key in _PLACEHOLDER.findall(text):
+                allowed = ("symptom",) if name == "red_flag" else ()
+                if key not in (*LOCAL_WORDS, *allowed):
+                    raise ValueError(f"{name}: unknown placeholder {{{key}}}")
+        return self
+
+    def texts(self) -> dict[str, str]:
+        return {name: value for name, value in self if isinstance(value, str)}
+
+    def for_locale(self, locale: str | None) -> SafetyText:
+        """The texts for one locale: its overrides, with the local words filled in."""
+        texts = {**self.texts(), **self.locales.get(locale or "", {})}
+        local = {key: texts[key] for key in LOCAL_WORDS}
+        filled = {
+            name: _PLACEHOLDER.sub(lambda m: local.get(m.group(1), m.group(0)), text)
+            for name, text in texts.items()
+        }
+        return self.model_copy(update={**filled, "locales": {}})
+
+
+class SpeechText(_Strict):
+    """Other things the coach says (``content/speech.yaml``), with their placeholders."""
+
+    not_understood: str = Field(min_length=1)
+    okay: str = Field(min_length=1)
+    start_over: str = Field(min_length=1)
+    hold_time: str = Field(min_length=1, pattern=r"\{seconds\}")
+    no_hold: str = Field(min_length=1, pattern=r"\{name\}")
+    did_you_mean: str = Field(min_length=1, pattern=r"\{spoken\}.*\{name\}")
+    not_in_routine: str = Field(min_length=1, pattern=r"\{name\}")
 
 
 def normalise_name(text: str) -> str:
@@ -205,9 +264,14 @@ class Catalog:
     """All exercises and programs, looked up by id or by spoken name."""
 
     def __init__(
-        self, exercises: Iterable[Exercise], programs: Iterable[Program], safety: SafetyText
+        self,
+        exercises: Iterable[Exercise],
+        programs: Iterable[Program],
+        safety: SafetyText,
+        speech: SpeechText,
     ) -> None:
         self.safety = safety
+        self.speech = speech
         self.exercises: dict[str, Exercise] = {e.id: e for e in exercises}
         self.programs: dict[str, Program] = {p.id: p for p in programs}
         self._names: dict[str, list[str]] = {}
@@ -309,4 +373,8 @@ def load_catalog(root: Path | None = None) -> Catalog:
     if not safety_file.is_file():
         raise ContentError(f"{safety_file}: the safety text file is missing")
     safety = _validate(SafetyText, safety_file, "safety.yaml")
-    return Catalog(exercises, programs, safety)
+    speech_file = root / "speech.yaml"
+    if not speech_file.is_file():
+        raise ContentError(f"{speech_file}: the speech text file is missing")
+    speech = _validate(SpeechText, speech_file, "speech.yaml")
+    return Catalog(exercises, programs, safety, speech)

@@ -1,7 +1,8 @@
 """The check-in after a pain report: "How is your back today?" at the next launch.
 
-Worse: offer the gentler routine or rest, and say to contact the physician; nothing
-starts by itself.  Better or the same: the usual routine.
+Better or the same: the usual routine.  Worse is pain that persisted: the coach's
+``WorseAtCheckIn`` event stops exercise for the day (handout A: "Should pain persist,
+discontinue exercises and contact your physician immediately").
 """
 
 from __future__ import annotations
@@ -11,12 +12,11 @@ from dataclasses import replace
 from typing import Any, Literal
 
 from . import script
-from .pacing import GENTLE_PACE
 from .plan import PainEvent, Say
 from .session import Coach, Outcome
 from .state import SessionState
 
-Feeling = Literal["better", "same", "worse"]
+Feeling = Literal["better", "same", "worse"]  # worse goes to the coach, not answer()
 FEELINGS: tuple[Feeling, ...] = ("better", "same", "worse")
 QUESTION = "How is your back today: better, the same, or worse?"
 
@@ -36,15 +36,7 @@ def ask(coach: Coach, fresh: SessionState, hello: str) -> Outcome:
 
 
 def answer(coach: Coach, fresh: SessionState, feeling: Feeling) -> Outcome:
-    if feeling == "worse":
-        gentle = fresh.evolve(gentle=True, pace=max(fresh.pace, GENTLE_PACE))
-        offer = "Say start to do a gentler routine, or stop to rest today."
-        speech = [
-            Say("I'm sorry it's worse."),
-            Say("If the pain continues, stop the exercises and contact your physician."),
-            Say(offer),
-        ]
-        return gentle, replace(coach._plan(gentle, speech), reprompt=(Say(offer),))
+    """Better or the same: today's usual routine."""
     first = script.mid_sentence(coach.catalog[fresh.routine[0].exercise_id].name)
     count = script.plural(len(fresh.routine), "exercise")
     lead = "Good to hear." if feeling == "better" else "Okay. Go gently today."

@@ -89,6 +89,24 @@ class PainReported:
     at: str | None = None
     red_flag: str | None = None  # which red flag, when the intent's slot said so
     mid_count: bool = False  # said while a count was still being spoken (it was cut short)
+    level: str | None = None  # how bad, when the intent's slot said so: pain, severe, discomfort
+
+
+@dataclass(frozen=True, slots=True)
+class StartOver:
+    """Back to the first exercise of the routine ("start over", "from the beginning")."""
+
+
+@dataclass(frozen=True, slots=True)
+class HoldTime:
+    """ "How long do I hold it?": the current exercise's hold."""
+
+
+@dataclass(frozen=True, slots=True)
+class WorseAtCheckIn:
+    """ "Worse", asked how the back is after a day with pain: the pain has persisted."""
+
+    at: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,4 +157,7 @@ Event = (
     | Stop
     | Yes
     | No
+    | StartOver
+    | HoldTime
+    | WorseAtCheckIn
 )

@@ -33,8 +33,9 @@ class Hold:
 
 Segment = Say | Pause | Hold
 
-ReportKind = Literal["soreness", "pain", "red_flag"]
-PainAction = Literal["slowed", "gentle_offered", "stopped", "urgent_stop", "advised"]
+ReportKind = Literal["soreness", "discomfort", "pain", "red_flag"]
+REPORT_KINDS: tuple[ReportKind, ...] = ("soreness", "discomfort", "pain", "red_flag")
+PainAction = Literal["reassured", "slowed", "gentle_offered", "stopped", "urgent_stop", "advised"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +64,7 @@ class PainEvent:
     @classmethod
     def from_dict(cls, data: object) -> PainEvent | None:
         """A stored pain event, or None when it cannot be read (never raises)."""
-        if not isinstance(data, dict) or data.get("kind") not in ("soreness", "pain", "red_flag"):
+        if not isinstance(data, dict) or data.get("kind") not in REPORT_KINDS:
             return None
         return cls(
             at=_text(data.get("at")),

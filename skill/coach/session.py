@@ -40,9 +40,10 @@ Outcome = tuple[SessionState, Plan]
 class Coach:
     """Drives sessions over one catalog.  Holds no per-person state."""
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, locale: str | None = None) -> None:
         self.catalog = catalog
-        self.safety = catalog.safety
+        self.locale = locale
+        self.safety = catalog.safety.for_locale(locale)
         self._handlers: dict[type, Callable[[SessionState, ev.Event], Outcome]] = {
             ev.Start: self._start,
             ev.Ready: self._ready,
@@ -62,6 +63,9 @@ class Coach:
             ev.Stop: self._stop,
             ev.Yes: self._yes,
             ev.No: self._no,
+            ev.StartOver: self._start_over,
+            ev.HoldTime: self._hold_time,
+            ev.WorseAtCheckIn: self._worse_at_check_in,
         }
 
     # -- public API -------------------------------------------------------------
@@ -112,6 +116,8 @@ class Coach:
             count = script.plural(len(state.routine), "exercise")
             speech = [Say(hello), *self._remember(last_pain), Say(self.safety.welcome)]
             speech.append(Say(f"Today's routine has {count}, starting with {first}."))
+            if state.gentle:
+                speech.append(Say(self.safety.gentle_today))
             speech.append(Say(self.prompt(state)))
             return state, self._plan(state, speech)
         if stored.phase is Phase.STOPPED:
@@ -128,7 +134,7 @@ class Coach:
         state = stored.evolve(phase=Phase.PAUSED, paused_from=paused_from)
         speech = [Say(hello), Say(f"You were on {self._where(state)}.")]
         if state.gentle:
-            speech.append(Say("We're keeping it gentle today, because of the pain earlier."))
+            speech.append(Say(self.safety.gentle_today))
         speech.append(Say("Shall we carry on?"))
         plan = self._plan(state, speech)
         return state, replace(plan, reprompt=(Say("Shall we carry on? Say yes or no."),))
@@ -320,10 +326,11 @@ class Coach:
             lead = [Say(f"Let's begin. Today's routine has {count}.")]
             return self._goto_index(state, 0, lead)
         if state.phase is Phase.FINISHED:
-            fresh = state.evolve(
-                index=0, set=0, rep=0, pains=0, gentle=False, done=(), pace=clamp_pace(state.pace)
-            )
+            # The same day: a pain report earlier today still counts, and keeps it gentle.
+            fresh = state.evolve(index=0, set=0, rep=0, done=(), pace=clamp_pace(state.pace))
             return self._goto_index(fresh, 0, [Say("Let's do the routine again from the start.")])
+        if state.phase is Phase.PAIN_CHECK:  # "start", asked whether to go on gently
+            return self._go_on_gently(state)
         if state.phase is Phase.STOPPED:
             reply = (
                 self.safety.no_start_after_red_flag
@@ -334,6 +341,27 @@ class Coach:
         if state.phase is Phase.PAUSED:
             raise self._refuse(state, event, "Your routine is paused, and your place is kept.")
         raise self._refuse(state, event, "We've already started.")
+
+    def _start_over(self, state: SessionState, event: ev.Event) -> Outcome:
+        """Back to the first exercise; what the pain policy has done today stands."""
+        if state.phase is Phase.READY:
+            return self._start(state, event)
+        if state.phase in (Phase.PAIN_CHECK, Phase.STOPPED):
+            raise self._refuse(state, event, self._cannot_move(state))
+        fresh = state.evolve(index=0, set=0, rep=0, done=(), paused_from=None)
+        return self._goto_index(fresh, 0, [Say(self.catalog.speech.start_over)])
+
+    def _hold_time(self, state: SessionState, event: ev.Event) -> Outcome:
+        """How long the current exercise's hold is (the first one's, before starting)."""
+        if state.item is None:
+            return state, self._plan(state, [Say(self._over(state)), Say(self.prompt(state))])
+        item = self._item(state)
+        speech = self.catalog.speech
+        if item.hold_seconds:
+            text = speech.hold_time.format(seconds=item.hold_seconds)
+        else:
+            text = speech.no_hold.format(name=self._exercise(state).name)
+        return state, self._plan(state, [Say(text), Say(self.prompt(state))])
 
     def _ready(self, state: SessionState, event: ev.Event) -> Outcome:
         match state.phase:
@@ -611,17 +639,26 @@ class Coach:
                 return state, self._plan(state, speech, end=True)
         return state, self._plan(state, [Say("Okay. Goodbye!")], end=True)
 
-    # -- the pain policy (DESIGN.md §3) -------------------------------------------
+    # -- the pain policy (DESIGN.md §3; handout A's general instructions) ---------------
 
     def _report(self, state: SessionState, event: ev.Event) -> Outcome:
+        """Any report stops the count at once; what follows depends on what it is.
+
+        Red flag: stop for today with urgent advice (how to get help now first, when
+        the person may be hurt on the floor).  Severe pain, or pain a second time in a
+        day (``pains`` counts the person's reports today): stop for today, contact the
+        physician immediately.  First pain: the advice and a choice of going on gently
+        or stopping.  Discomfort other than soreness: slower, fewer repetitions.
+        Muscle soreness: reassurance and the usual routine.
+        """
         assert isinstance(event, ev.PainReported)
-        found = classify(event.words, event.reported_as, event.red_flag)
+        found = classify(event.words, event.reported_as, event.red_flag, event.level)
 
         # The report belongs to the exercise and set being done when it was made.
-        current = state.item if state.phase is not Phase.READY else None
+        current = state.item if state.phase not in (Phase.READY, *TERMINAL) else None
         set_number = state.set + 1 if current else None
 
-        def record(new: SessionState, action: PainAction) -> PainEvent:
+        def record(action: PainAction) -> PainEvent:
             return PainEvent(
                 at=event.at,
                 words=event.words,
@@ -632,47 +669,42 @@ class Coach:
                 red_flag=found.red_flag,
             )
 
+        interrupted = state.phase is Phase.COUNTING and event.mid_count
+        stopped = self._stop_count(interrupted)
+        if found.red_flag == "distress":
+            return self._distress(state, event, stopped, record("advised"))
         if found.kind == "red_flag":
             new = state.evolve(
                 phase=Phase.STOPPED, stop_reason=StopReason.RED_FLAG, paused_from=None
             )
-            speech = [Say(self.safety.red_flag.format(symptom=found.symptom))]
-            return new, self._plan(new, speech, end=True, pain_event=record(new, "urgent_stop"))
+            speech = [Say(self.safety.emergency)] if found.emergency else []
+            speech.append(Say(self.safety.red_flag.format(symptom=found.symptom)))
+            return new, self._plan(new, speech, end=True, pain_event=record("urgent_stop"))
 
-        if state.phase in TERMINAL:
-            text = (
-                self.safety.pain_outside_routine
-                if found.kind == "pain"
-                else self.safety.soreness_outside_routine
-            )
-            return state, self._plan(
-                state, [Say(text)], end=True, pain_event=record(state, "advised")
-            )
-
-        interrupted = state.phase is Phase.COUNTING and event.mid_count
-        state = self.settle(state, event.mid_count)
+        if found.kind in ("soreness", "discomfort") and state.phase in TERMINAL:
+            speech = [Say(self.safety.soreness_outside_routine)]
+            return state, self._plan(state, speech, end=True, pain_event=record("advised"))
         if found.kind == "soreness":
-            return self._soreness(state, record)
+            return self._soreness(state, event, record("reassured"))
+        if found.kind == "discomfort" and not state.gentle:
+            return self._discomfort(state, event, stopped, record("slowed"))
 
-        if state.pains >= 1:
-            new = state.evolve(
-                phase=Phase.STOPPED,
-                stop_reason=StopReason.PAIN,
-                pains=state.pains + 1,
-                paused_from=None,
-            )
-            speech = [*self._stop_count(interrupted), Say(self.safety.second_pain)]
-            return new, self._plan(new, speech, end=True, pain_event=record(new, "stopped"))
-
+        # Pain (or discomfort again after easing off, which is not going away).
+        if found.severe or state.pains >= 1:
+            return self._stop_for_today(state, stopped, found.severe, record("stopped"))
+        if state.phase in TERMINAL:
+            new = state.evolve(pains=state.pains + 1, gentle=True)
+            speech = [Say(self.safety.pain_outside_routine)]
+            return new, self._plan(new, speech, end=True, pain_event=record("advised"))
+        state = self.settle(state, event.mid_count)
         if state.phase is Phase.FINISHED:  # right after the last count: nothing to go on to
             new = state.evolve(pains=1, gentle=True)
             speech = [
-                *self._stop_count(interrupted),
+                *stopped,
                 Say("That was the last exercise."),
                 Say(self.safety.pain_outside_routine),
             ]
-            return new, self._plan(new, speech, end=True, pain_event=record(new, "advised"))
-
+            return new, self._plan(new, speech, end=True, pain_event=record("advised"))
         new = state.evolve(
             phase=Phase.PAIN_CHECK,
             pains=1,
@@ -681,22 +713,84 @@ class Coach:
             rep=0,
             paused_from=None,
         )
-        speech = [
-            *self._stop_count(interrupted),
-            Say(self.safety.first_pain),
-            Say(self.safety.first_pain_question),
-        ]
-        return new, self._plan(new, speech, pain_event=record(new, "gentle_offered"))
+        speech = [*stopped, Say(self.safety.first_pain), Say(self.safety.first_pain_question)]
+        return new, self._plan(new, speech, pain_event=record("gentle_offered"))
 
     def _stop_count(self, interrupted: bool) -> list[Segment]:
         return [Say(self.safety.stop_count)] if interrupted else []
 
-    def _soreness(
-        self, state: SessionState, record: Callable[[SessionState, PainAction], PainEvent]
+    def _stop_for_today(
+        self, state: SessionState, stopped: list[Segment], severe: bool, event: PainEvent
     ) -> Outcome:
-        if state.phase is Phase.FINISHED:  # right after the last count
+        """Severe pain, or pain that persists: no more exercise today (a red-flag stop
+        stays one)."""
+        new = state.evolve(
+            phase=Phase.STOPPED,
+            stop_reason=state.stop_reason or StopReason.PAIN,
+            pains=state.pains + 1,
+            gentle=True,
+            paused_from=None,
+        )
+        text = self.safety.severe_pain if severe else self.safety.second_pain
+        return new, self._plan(new, [*stopped, Say(text)], end=True, pain_event=event)
+
+    def _soreness(self, state: SessionState, event: ev.PainReported, record: PainEvent) -> Outcome:
+        """Muscle soreness is expected: reassure, and carry on as usual."""
+        settled = self.settle(state, event.mid_count)
+        if settled.phase is Phase.FINISHED:  # right after the last count
             speech = [Say(self.safety.soreness_outside_routine)]
-            return state, self._plan(state, speech, end=True, pain_event=record(state, "advised"))
-        slower = state.evolve(pace=clamp_pace(state.pace + 1))
-        speech = [Say(self.safety.soreness), Say(self.prompt(slower))]
-        return slower, self._plan(slower, speech, pain_event=record(slower, "slowed"))
+            return settled, self._plan(settled, speech, end=True, pain_event=record)
+        speech = [Say(self.safety.soreness), Say(self.prompt(settled))]
+        return settled, self._plan(settled, speech, pain_event=record)
+
+    def _discomfort(
+        self,
+        state: SessionState,
+        event: ev.PainReported,
+        stopped: list[Segment],
+        record: PainEvent,
+    ) -> Outcome:
+        """Discomfort other than muscle soreness: slow down and do fewer repetitions."""
+        settled = self.settle(state, event.mid_count)
+        eased = settled.evolve(gentle=True, pace=max(settled.pace, GENTLE_PACE))
+        if eased.phase is Phase.COUNTING or eased.phase is Phase.POSITIONING:
+            eased = eased.evolve(phase=Phase.POSITIONING, rep=0)
+        speech = [*stopped, Say(self.safety.discomfort), Say(self.prompt(eased))]
+        return eased, self._plan(eased, speech, pain_event=record)
+
+    def _distress(
+        self,
+        state: SessionState,
+        event: ev.PainReported,
+        stopped: list[Segment],
+        record: PainEvent,
+    ) -> Outcome:
+        """ "Help me": how to get help now, first; the count stops and the place is kept."""
+        settled = self.settle(state, event.mid_count)
+        new = settled
+        if settled.phase in (Phase.POSITIONING, Phase.PAIN_CHECK):
+            new = settled.evolve(phase=Phase.PAUSED, paused_from=settled.phase)
+        speech = [Say(self.safety.emergency), Say(self.safety.distress_follow_up)]
+        return new, self._plan(new, speech, pain_event=record)
+
+    def _worse_at_check_in(self, state: SessionState, event: ev.Event) -> Outcome:
+        """ "Worse" the day after pain: the pain has persisted; no exercise today."""
+        new = state.evolve(
+            phase=Phase.STOPPED,
+            stop_reason=state.stop_reason or StopReason.PAIN,
+            pains=state.pains + 1,
+            gentle=True,
+            paused_from=None,
+        )
+        assert isinstance(event, ev.WorseAtCheckIn)
+        record = PainEvent(
+            at=event.at,
+            words="worse at the check-in",
+            kind="pain",
+            action="stopped",
+            exercise_id=None,
+            set_number=None,
+        )
+        return new, self._plan(
+            new, [Say(self.safety.worse_at_check_in)], end=True, pain_event=record
+        )

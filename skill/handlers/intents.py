@@ -19,12 +19,14 @@ from ask_sdk_model.slu.entityresolution import StatusCode
 
 from ..coach import checkin
 from ..coach import events as ev
+from ..coach.pain import screen
 from ..coach.plan import PainEvent, Plan, ReportKind, Say
 from ..coach.progress import days_this_week, record_day, streak, streak_with_today
 from ..coach.script import mid_sentence, plural
 from ..coach.state import Phase
 from ..store import StoreUnavailableError, UserRecord
 from ..store.plans import normalise_code
+from .names import Found
 from .turn import QUESTION, UNSAVED, Services, Turn
 
 log = logging.getLogger("skill.handlers")
@@ -32,24 +34,44 @@ log = logging.getLogger("skill.handlers")
 
 # Pain reports keep what was said for the history, but no more than this.
 MAX_WORDS = 200
+# The slots of the pain intents that carry what the person said, most telling first.
+REPORT_SLOTS = ("symptom", "pain", "soreness")
 
 
 def _pain(kind: ReportKind) -> Callable[[Turn], ev.Event]:
     def event(turn: Turn) -> ev.Event:
-        words = {"pain": "it hurts", "soreness": "it's sore", "red_flag": ""}[kind]
-        flag = None
-        if kind == "red_flag":
-            words = _slot_value(turn.input, "symptom") or words
-            flag = _resolved_id(turn.input, "symptom")
+        said = [value for name in REPORT_SLOTS if (value := _slot_value(turn.input, name))]
+        # Alexa sends slots, not the sentence: the words kept are the slots' words, or
+        # what the intent means when no slot caught any ("ow ow ow").
+        words = " ".join(said) or {"pain": "pain", "soreness": "soreness"}.get(kind, "")
         body_part = _slot_value(turn.input, "body_part")
         if body_part:
-            words = f"{words} in my {body_part}"
-        words = words[:MAX_WORDS]
+            words = f"{words} in my {body_part}".strip()
         return ev.PainReported(
-            words=words, reported_as=kind, at=turn.at, red_flag=flag, mid_count=turn.mid_count
+            words=words[:MAX_WORDS],
+            reported_as=kind,
+            at=turn.at,
+            red_flag=_resolved_id(turn.input, "symptom"),
+            level=_resolved_id(turn.input, "pain"),
+            mid_count=turn.mid_count,
         )
 
     return event
+
+
+def screened(turn: Turn, spoken: str) -> ev.PainReported | None:
+    """A pain report, when another intent's slot words read as one ("do the back of my
+    leg hurts", "better but my leg is numb"): the pain policy runs, not the intent."""
+    found = screen(spoken)
+    if found is None:
+        return None
+    return ev.PainReported(
+        words=spoken[:MAX_WORDS],
+        reported_as="red_flag" if found.kind == "red_flag" else "pain",
+        at=turn.at,
+        red_flag=found.red_flag,
+        mid_count=turn.mid_count,
+    )
 
 
 def _slot_value(handler_input: HandlerInput, name: str) -> str | None:
@@ -95,6 +117,8 @@ EVENT_INTENTS: dict[str, Callable[[Turn], ev.Event]] = {
     "AMAZON.StopIntent": lambda turn: ev.Stop(mid_count=turn.mid_count),
     "AMAZON.CancelIntent": lambda turn: ev.Stop(mid_count=turn.mid_count),
     "AMAZON.NavigateHomeIntent": lambda turn: ev.Stop(mid_count=turn.mid_count),
+    "AMAZON.StartOverIntent": _simple(ev.StartOver()),
+    "HoldTimeIntent": _simple(ev.HoldTime()),
 }
 
 
@@ -170,28 +194,52 @@ class SessionEndedHandler(_Handler):
 
 
 class ExerciseHandler(_Handler):
-    """ "Do the bridge", "how do I do knee rolls": find the exercise, or ask which one."""
+    """ "Do the bridge", "how do I do knee rolls": find the exercise, or ask which one.
+
+    Nothing starts on a guess: a name heard only roughly is asked back ("Did you mean
+    ...?"), an exercise outside the person's routine is confirmed first, and words
+    that read as a symptom are a pain report, not a name.
+    """
 
     intents = ("DoExerciseIntent", "DescribeExerciseIntent")
 
     def answer(self, turn: Turn) -> Response:
         describe = is_intent_name("DescribeExerciseIntent")(turn.input)
+        spoken = _slot_value(turn.input, "exercise") or ""
+        report = screened(turn, spoken)
+        if report is not None:
+            return turn.event(report)
         found = turn.services.names.resolve(get_slot(turn.input, "exercise"), turn.routine_ids)
-        if len(found.ids) == 1:
-            return turn.event(self.event(found.ids[0], describe))
         if not found.ids:
-            return turn.say(self.unknown(turn))
-        return ask_which(turn, found.ids, describe)
+            return turn.say(self.unknown(turn, found.spoken))
+        if not found.certain:
+            return did_you_mean(turn, found, describe)
+        if len(found.ids) > 1:
+            return ask_which(turn, found.ids, describe)
+        return self.go(turn, found.ids[0], describe)
+
+    @staticmethod
+    def go(turn: Turn, exercise_id: str, describe: bool) -> Response:
+        """Describe it, or start it: at once when it is in the routine, else confirmed."""
+        if describe or exercise_id in turn.routine_ids:
+            return turn.event(ExerciseHandler.event(exercise_id, describe))
+        name = turn.coach.catalog[exercise_id].full_name
+        question = turn.coach.catalog.speech.not_in_routine.format(name=name)
+        plan = Plan((Say(question),), reprompt=(Say(question),))
+        return turn.say(plan, question={"kind": "confirm", "ids": [exercise_id]})
 
     @staticmethod
     def event(exercise_id: str, describe: bool) -> ev.Event:
         return ev.Describe(exercise_id) if describe else ev.GoTo(exercise_id)
 
     @staticmethod
-    def unknown(turn: Turn) -> Plan:
+    def unknown(turn: Turn, spoken: str) -> Plan:
         catalog = turn.coach.catalog
-        examples = ", ".join(mid_sentence(catalog[i].name) for i in turn.routine_ids[:3])
+        close = turn.services.names.closest(spoken)
         state = turn.state()
+        if close is not None:
+            return did_you_mean_plan(turn, spoken, close)
+        examples = ", ".join(mid_sentence(catalog[i].name) for i in turn.routine_ids[:3])
         return Plan(
             speech=(
                 Say("I don't know that one."),
@@ -203,6 +251,12 @@ class ExerciseHandler(_Handler):
         )
 
 
+def did_you_mean_plan(turn: Turn, spoken: str, exercise_id: str) -> Plan:
+    name = mid_sentence(turn.coach.catalog[exercise_id].full_name)
+    question = turn.coach.catalog.speech.did_you_mean.format(spoken=spoken or "that", name=name)
+    return Plan((Say(question),), reprompt=(Say(question),))
+
+
 def ask_which(turn: Turn, ids: tuple[str, ...], describe: bool) -> Response:
     catalog = turn.coach.catalog
     names = [mid_sentence(catalog[i].full_name) for i in ids]
@@ -211,12 +265,22 @@ def ask_which(turn: Turn, ids: tuple[str, ...], describe: bool) -> Response:
     return turn.say(plan, question={"kind": "describe" if describe else "do", "ids": list(ids)})
 
 
+def did_you_mean(turn: Turn, found: Found, describe: bool) -> Response:
+    """A name heard only roughly: ask about the closest, start nothing."""
+    best = found.ids[0]
+    plan = did_you_mean_plan(turn, found.spoken, best)
+    return turn.say(plan, question={"kind": "describe" if describe else "do", "ids": [best]})
+
+
 class ChooseExerciseHandler(_Handler):
     """The answer to "hip extension on all fours, or lying on your stomach?"."""
 
     intents = ("ChooseExerciseIntent",)
 
     def answer(self, turn: Turn) -> Response:
+        report = screened(turn, _slot_value(turn.input, "choice") or "")
+        if report is not None:
+            return turn.event(report)
         question = turn.attributes.get(QUESTION) or {}
         candidates = tuple(question.get("ids") or ())
         if question.get("kind") not in ("do", "describe") or not candidates:
@@ -228,7 +292,7 @@ class ChooseExerciseHandler(_Handler):
         )
         if chosen is None:
             return ask_which(turn, candidates, question["kind"] == "describe")
-        return turn.event(ExerciseHandler.event(chosen, question["kind"] == "describe"))
+        return ExerciseHandler.go(turn, chosen, question["kind"] == "describe")
 
 
 class ListExercisesHandler(_Handler):
@@ -254,10 +318,18 @@ class ListExercisesHandler(_Handler):
 class HelpHandler(_Handler):
     intents = ("AMAZON.HelpIntent",)
 
+    @staticmethod
+    def prompt(turn: Turn) -> Response:
+        """ "No" to a question about an exercise: nothing starts; what to say next."""
+        prompt = Say(turn.coach.prompt(turn.state()))
+        return turn.say(Plan((Say(turn.coach.catalog.speech.okay), prompt), reprompt=(prompt,)))
+
     def answer(self, turn: Turn) -> Response:
+        """ "Help" may be said by someone who fell: how to get help now comes first."""
         state = turn.state()
         prompt = Say(turn.coach.prompt(state))
-        return turn.say(Plan(tuple(turn.coach.help(state)), reprompt=(prompt,)))
+        speech = (Say(turn.coach.safety.emergency), *turn.coach.help(state))
+        return turn.say(Plan(speech, reprompt=(prompt,)))
 
 
 class FallbackHandler(_Handler):
@@ -268,9 +340,19 @@ class FallbackHandler(_Handler):
 
     @staticmethod
     def fallback(turn: Turn) -> Response:
-        prompt = turn.coach.prompt(turn.state())
-        speech = (Say("Sorry, I didn't catch that."), Say(prompt), Say("Or say help."))
-        return turn.say(Plan(speech, reprompt=(Say(prompt),)))
+        """Not understood: say how to report pain, start or go on with no count, and
+        keep the session open.  A count cut short by it is done again."""
+        before = turn.state()
+        after = turn.coach.settle(before, mid_count=True) if turn.mid_count else before
+        prompt = turn.coach.prompt(after)
+        speech = (
+            Say(turn.coach.catalog.speech.not_understood),
+            Say(turn.coach.safety.not_understood),
+            Say(prompt),
+            Say("Or say help."),
+        )
+        hint = (Say(turn.coach.safety.not_understood), Say(prompt))
+        return turn.answer(before, after, Plan(speech, reprompt=hint))
 
 
 class UnknownIntentHandler(_Handler):
@@ -292,8 +374,15 @@ class YesNoHandler(_Handler):
     def answer(self, turn: Turn) -> Response:
         yes = is_intent_name("AMAZON.YesIntent")(turn.input)
         question = turn.attributes.get(QUESTION) or {}
-        if question.get("kind") == "delete":
+        kind, ids = question.get("kind"), question.get("ids") or []
+        if kind == "delete":
             return DeleteDataHandler.confirmed(turn) if yes else DeleteDataHandler.kept(turn)
+        if kind in ("do", "describe", "confirm") and len(ids) == 1:
+            if not yes:
+                return HelpHandler.prompt(turn)
+            if kind == "confirm":
+                return turn.event(ev.GoTo(ids[0]))
+            return ExerciseHandler.go(turn, ids[0], kind == "describe")
         return turn.event(ev.Yes() if yes else ev.No())
 
 
@@ -418,9 +507,15 @@ class CheckInHandler(_Handler):
     def answer(self, turn: Turn) -> Response:
         feeling = _resolved_id(turn.input, "feeling")
         asked = (turn.attributes.get(QUESTION) or {}).get("kind") == "checkin"
+        if asked and feeling == "worse":  # worse than after the pain: it has persisted
+            return turn.event(ev.WorseAtCheckIn(at=turn.at))
+        spoken = _slot_value(turn.input, "feeling") or ""
+        report = screened(turn, spoken)
+        if report is None and feeling == "worse":  # "it's worse" out of the blue
+            report = ev.PainReported(spoken[:MAX_WORDS], at=turn.at, mid_count=turn.mid_count)
+        if report is not None:  # or an answer that names a symptom
+            return turn.event(report)
         if not asked:
-            if feeling == "worse":  # "it's worse" out of the blue is a pain report
-                return turn.event(_pain("pain")(turn))
             return FallbackHandler.fallback(turn)
         if feeling not in checkin.FEELINGS:
             plan = Plan((Say(checkin.QUESTION),), reprompt=(Say(checkin.QUESTION),))

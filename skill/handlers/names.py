@@ -21,12 +21,21 @@ FUZZY_CUTOFF = 80.0
 FUZZY_TIE = 3.0
 
 
+# A name nothing matched, this close to a name as it stands (plain edit distance,
+# not WRatio's best part, which finds "stretch" in every stretch), is offered as
+# "did you mean", never started.
+SUGGEST_CUTOFF = 70.0
+
+
 @dataclass(frozen=True)
 class Found:
-    """The exercise ids the name could mean: one is a match, several ambiguous, none unknown."""
+    """The exercise ids the name could mean: one is a match, several ambiguous, none
+    unknown.  ``certain`` when Alexa resolved the name or it is a catalog name as it
+    stands; a fuzzy match is only a guess, to be asked back."""
 
     ids: tuple[str, ...]
     spoken: str
+    certain: bool = True
 
 
 class ExerciseNames:
@@ -37,8 +46,23 @@ class ExerciseNames:
 
     def resolve(self, slot: Slot | None, routine_ids: tuple[str, ...] = ()) -> Found:
         spoken = (slot.value or "").strip() if slot is not None else ""
-        ids = self._from_resolution(slot) or self._from_words(spoken)
-        return Found(self._narrow(ids, routine_ids), spoken)
+        resolved = self._from_resolution(slot)
+        if resolved:
+            return Found(self._narrow(resolved, routine_ids), spoken)
+        exact = self._exact(spoken)
+        if exact:
+            return Found(self._narrow(exact, routine_ids), spoken)
+        return Found(self._narrow(self._fuzzy(spoken), routine_ids), spoken, certain=False)
+
+    def closest(self, spoken: str) -> str | None:
+        """The exercise whose name is nearest a name nothing matched, if any is near."""
+        query = _query(spoken)
+        if not query:
+            return None
+        match = process.extractOne(
+            query, self._choices, scorer=fuzz.ratio, score_cutoff=SUGGEST_CUTOFF
+        )
+        return self._names[match[0]][0] if match else None
 
     def _from_resolution(self, slot: Slot | None) -> tuple[str, ...]:
         resolutions = slot.resolutions if slot is not None else None
@@ -56,15 +80,14 @@ class ExerciseNames:
                     ids.append(value.id)
         return tuple(dict.fromkeys(ids))
 
-    def _from_words(self, spoken: str) -> tuple[str, ...]:
-        if not spoken:
+    def _exact(self, spoken: str) -> tuple[str, ...]:
+        found = self.catalog.find(spoken) if spoken else ()
+        return tuple(e.id for e in found)
+
+    def _fuzzy(self, spoken: str) -> tuple[str, ...]:
+        query = _query(spoken)
+        if not query:
             return ()
-        exact = self.catalog.find(spoken)
-        if exact:
-            return tuple(e.id for e in exact)
-        query = normalise_name(spoken)
-        for article in ("the ", "a ", "some ", "my "):
-            query = query.removeprefix(article)
         matches = process.extract(
             query, self._choices, scorer=fuzz.WRatio, score_cutoff=FUZZY_CUTOFF, limit=5
         )
@@ -105,3 +128,10 @@ class ExerciseNames:
             normalise_name(spoken), list(options), scorer=fuzz.WRatio, score_cutoff=FUZZY_CUTOFF
         )
         return options[match[0]] if match else None
+
+
+def _query(spoken: str) -> str:
+    query = normalise_name(spoken)
+    for article in ("the ", "a ", "some ", "my "):
+        query = query.removeprefix(article)
+    return query

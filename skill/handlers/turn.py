@@ -4,14 +4,22 @@ Within a session the coach state travels in the session attributes (Alexa sends
 them back signed), so a mid-session request reads nothing from the store and
 writes once at the end.  A new session reads the store once to resume.  A store
 outage never stops an answer: the turn goes on from the session attributes and
-keeps unsaved events there until a later write succeeds.
+keeps unsaved events there until a later write succeeds; at a session's end the
+store keeps them in its local journal instead.
+
+Every pain event and history record carries an id (the request id and its index),
+so the store keeps it once however often it is sent.  Progress is compare-and-set on
+the version the session last read or wrote, and pain reports are counted per person
+and day: when another device got there first, the save says so and the turn answers
+again from what the person really did (``reconciled``).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,17 +29,26 @@ from ask_sdk_model import Response
 
 from ..coach import events as ev
 from ..coach.catalog import Catalog, ContentError
+from ..coach.pacing import GENTLE_PACE
 from ..coach.plan import PainEvent, Plan, Say
 from ..coach.prescription import linked_routine
-from ..coach.progress import local_date
+from ..coach.progress import local_date, record_day
 from ..coach.routine import default_routine
 from ..coach.session import Coach
 from ..coach.state import TERMINAL, Phase, SessionState, StateError, StopReason
 from ..speech import render, speech_seconds
-from ..store import RecordTooLargeError, Store, StoreUnavailableError, TimeZoneUpdate, UserRecord
+from ..store import (
+    RecordTooLargeError,
+    SaveResult,
+    Store,
+    StoreUnavailableError,
+    TimeZoneUpdate,
+    UserRecord,
+)
 from ..store.base import TIME_ZONE_TTL, UNKNOWN_TIME_ZONE_TTL
 from ..store.plans import PlanStore
 from ..timezone import TimeZones, zone_named
+from . import storage_text
 from .names import ExerciseNames
 
 log = logging.getLogger("skill.turn")
@@ -41,9 +58,10 @@ QUESTION = "q"  # session attribute: a question the skill asked ({"kind": ..., "
 COUNT_UNTIL = "c"  # session attribute: when the last count will have been said (ISO time)
 UNSAVED = "u"  # session attribute: pain events and history not yet written to the store
 TIME_ZONE = "z"  # session attribute: the device's time zone name ("" when unknown: UTC)
-MAX_UNSAVED = 20
-# A routine finished or stopped for pain this long ago belongs to an earlier day.
-A_NEW_DAY = timedelta(hours=6)  # of each kind: a session's attributes must stay small
+VERSION = "v"  # session attribute: the progress version last read or written
+STARTED = "t"  # session attribute: when the session began (a later deletion blocks it)
+MAX_UNSAVED = 20  # unsaved events of each kind a session may carry
+MAX_UNSAVED_BYTES = 16 * 1024  # and their size, as JSON
 
 
 @dataclass
@@ -55,6 +73,16 @@ class Services:
     names: ExerciseNames
     plans: PlanStore | None = None  # None without Redis: no codes to link
     time_zones: TimeZones | None = None  # None: days in UTC, no lookups
+    coaches: dict[str, Coach] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        catalog = self.coach.catalog
+        self.coaches = {locale: Coach(catalog, locale) for locale in catalog.safety.locales}
+
+    def coach_for(self, locale: str | None) -> Coach:
+        """The coach that speaks a locale's words (its emergency number); the general
+        one for a locale the content has no words for."""
+        return self.coaches.get(locale or "", self.coach)
 
     def fresh_state(self, link: dict[str, Any] | None = None) -> SessionState:
         """A routine not yet begun: the linked plan's, in its order, else the default."""
@@ -73,16 +101,21 @@ class Turn:
     def __init__(self, handler_input: HandlerInput, services: Services) -> None:
         self.input = handler_input
         self.services = services
-        self.coach = services.coach
         envelope = handler_input.request_envelope
+        self.coach = services.coach_for(getattr(envelope.request, "locale", None))
         self.request_id = envelope.request.request_id or "-"
         stamp = envelope.request.timestamp
         self.at = (stamp or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
         self.user_id = envelope.context.system.user.user_id if envelope.context else None
         self.new_session = bool(envelope.session and envelope.session.new)
+        self.session_id = envelope.session.session_id if envelope.session else None
         attributes = handler_input.attributes_manager.session_attributes
         self.attributes: dict[str, Any] = attributes if attributes is not None else {}
         drop_malformed(self.attributes, self.coach.catalog)
+        if self.new_session and STARTED not in self.attributes:
+            self.attributes[STARTED] = self.at
+        # How to answer the request's coach event from another state (see reconciled).
+        self._respond: Callable[[SessionState], tuple[SessionState, Plan]] | None = None
         self.record: UserRecord | None = None
         self._state: SessionState | None = None
         self._zone: ZoneInfo | None = None
@@ -108,8 +141,31 @@ class Turn:
         return stored if stored is not None else self.fresh_state()
 
     def fresh_state(self) -> SessionState:
+        """A routine not yet begun, gentle when the person reported pain earlier today."""
         record = self.load()
-        return self.services.fresh_state(record.link if record else None)
+        fresh = self.services.fresh_state(record.link if record else None)
+        return with_todays_pains(fresh, self.pains_today())
+
+    def pains_today(self) -> int:
+        """The person's pain reports today (their local day), on every device: the
+        store's count for the day, or what today's saved progress and the newest pain
+        report show (a store that predates the count)."""
+        record = self.load()
+        if record is None:
+            return 0
+        count = (record.pain_days or {}).get(self.today.isoformat(), 0)
+        if record.state is not None and self.is_today(record.state.get("t")):
+            pains = record.state.get("n", 0)
+            if isinstance(pains, int) and not isinstance(pains, bool):
+                count = max(count, pains)
+        last = PainEvent.from_dict(record.last_pain)
+        if last is not None and last.kind == "pain" and self.is_today(last.at):
+            count = max(count, 1)
+        return count
+
+    def is_today(self, stamp: object) -> bool:
+        """Whether an ISO time falls on the request's day, in the device's time zone."""
+        return isinstance(stamp, str) and record_day({"at": stamp}, self.zone) == self.today
 
     @property
     def today(self) -> date:
@@ -159,9 +215,10 @@ class Turn:
         return name
 
     def stored_state(self) -> SessionState | None:
-        """Today's saved state, if any: a routine finished or stopped for pain on an
-        earlier day is over, and the person starts afresh (a red-flag stop stands until
-        the progress expires)."""
+        """The saved state, if any.  A routine finished or stopped (for pain or a red
+        flag) on an earlier day is over, and the person starts afresh: a safety stop
+        holds for the rest of the day it was made.  A routine paused on an earlier day
+        resumes, counting only today's pain reports."""
         record = self.load()
         if record is None or record.state is None:
             return None
@@ -170,10 +227,11 @@ class Turn:
         except StateError as error:
             log.warning("request %s: unreadable stored state (%s)", self.request_id, error)
             return None
-        over = state.phase is Phase.FINISHED or state.stop_reason is StopReason.PAIN
-        if over and self.since(state.saved_at) >= A_NEW_DAY:
+        if self.is_today(state.saved_at):
+            return with_todays_pains(state, self.pains_today())
+        if state.phase in TERMINAL:
             return None
-        return state
+        return with_todays_pains(state.evolve(pains=0), self.pains_today())
 
     def since(self, stamp: str | None) -> timedelta:
         """How long ago an ISO time was (a long time, when unknown)."""
@@ -211,7 +269,11 @@ class Turn:
                 recent=tuple(stored.get("recent") or ()),
                 link=stored.get("link"),
                 time_zone=stored.get("time_zone"),
+                version=stored.get("version") or 0,
+                pain_days=stored.get("pain_days") or {},
             )
+            # The version this session's progress is based on: set once, at its start.
+            self.attributes.setdefault(VERSION, self.record.version)
         return self.record
 
     @property
@@ -229,10 +291,16 @@ class Turn:
 
     def event(self, event: ev.Event, lead: tuple[Say, ...] = ()) -> Response:
         """Apply a coach event and answer with its plan."""
+
+        def respond(before: SessionState) -> tuple[SessionState, Plan]:
+            after, plan = self.coach.respond(before, event)
+            if lead:
+                plan = replace(plan, speech=lead + plan.speech)
+            return after, plan
+
+        self._respond = respond
         before = self.state()
-        after, plan = self.coach.respond(before, event)
-        if lead:
-            plan = replace(plan, speech=lead + plan.speech)
+        after, plan = respond(before)
         return self.answer(before, after, plan)
 
     def answer(
@@ -243,7 +311,9 @@ class Turn:
         if question is not None:
             self.attributes[QUESTION] = question
         self._state = after
-        self.save(before, after, plan.pain_event, plan.end_session)
+        saved = self.save(before, after, plan.pain_event, plan.end_session)
+        if saved is not None:
+            after, plan = self.reconciled(before, after, plan, saved)
         speech, reprompt = render(plan)
         self.attributes.pop(COUNT_UNTIL, None)
         if after.phase is Phase.COUNTING:
@@ -266,26 +336,44 @@ class Turn:
         after: SessionState,
         pain: PainEvent | None,
         ending: bool,
-    ) -> None:
-        """One write per request: progress, new pain events and history, in one round trip."""
+        amend: tuple[tuple[dict[str, Any], dict[str, Any]], ...] = (),
+    ) -> SaveResult | None:
+        """One write per request: progress, new pain events and history, in one round
+        trip.  None when nothing reached the store (no user, or it is down mid-session)."""
         state = after.evolve(saved_at=self.at).to_dict()
         self.attributes[STATE] = json.dumps(state, separators=(",", ":"))
         unsaved = self.attributes.get(UNSAVED) or {"pain": [], "history": []}
         if pain is not None:
-            unsaved["pain"].append(pain.to_dict())
+            unsaved["pain"].append(self.identified(pain.to_dict(), 0))
         record = history_record(before, after, ending, self.at)
         if record is not None:
-            unsaved["history"].append(record)
+            unsaved["history"].append(self.identified(record, 1))
         if self.user_id is None:
-            return
+            return None
         if self.new_session:
             _ = self.zone  # a session's start looks the zone up: saved with this write
+        version = self.attributes.get(VERSION)
+        started = self.attributes.get(STARTED)
+        stopped = after.phase is Phase.STOPPED
         manager = self.input.attributes_manager
         manager.persistent_attributes = {
             "state": state,
             "append_pain": unsaved["pain"],
             "append_history": unsaved["history"],
             "set_time_zone": self.zone_update,
+            "save_options": {
+                "version": version if type(version) is int else None,
+                "started": started if isinstance(started, str) else None,
+                "at": self.at,
+                "today": self.today.isoformat(),
+                # A safety stop wins over newer progress; a red flag locks it.
+                "force": stopped and after.stop_reason in (StopReason.PAIN, StopReason.RED_FLAG),
+                "lock": stopped and after.stop_reason is StopReason.RED_FLAG,
+                # No later request will carry them: journaled if the store is down.
+                "final": ending or not fits_in_session(unsaved),
+                "amend": amend,
+                "writer": self.session_id,
+            },
         }
         try:
             manager.save_persistent_attributes()
@@ -295,7 +383,7 @@ class Turn:
             )
             self.attributes.pop(UNSAVED, None)
             self.zone_update = None
-            return
+            return None
         except StoreUnavailableError as error:
             log.warning(
                 "request %s: store unavailable on write (%s); keeping %d unsaved events",
@@ -303,11 +391,98 @@ class Turn:
                 error,
                 len(unsaved["pain"]) + len(unsaved["history"]),
             )
-            # Kept in the session for a later write, within the session's size budget.
+            # Kept in the session for a later write (within its size budget, else
+            # journaled above; only a journal that failed too gets here over budget).
             self.attributes[UNSAVED] = {k: v[-MAX_UNSAVED:] for k, v in unsaved.items()}
-            return
+            return None
         self.attributes.pop(UNSAVED, None)
         self.zone_update = None
+        saved = manager.persistent_attributes.get("saved")
+        if not isinstance(saved, SaveResult) or saved.status == "journaled":
+            return None
+        if saved.status == "deleted":
+            # Deleted (on another device) since this session began: from now on this
+            # session is a new person's.
+            log.info("request %s: the person's data was deleted; nothing saved", self.request_id)
+            for key in (STATE, VERSION, QUESTION):
+                self.attributes.pop(key, None)
+            self.attributes[STARTED] = self.at
+            return None
+        self.attributes[VERSION] = saved.version
+        return saved
+
+    def identified(self, record: dict[str, Any], index: int) -> dict[str, Any]:
+        """The record with its exactly-once id: this request's id and its index in it."""
+        if self.request_id == "-":
+            return record  # no request id (never from Alexa): stored without one
+        return {**record, "id": f"{self.request_id}:{index}"}
+
+    def reconciled(
+        self, before: SessionState, after: SessionState, plan: Plan, saved: SaveResult
+    ) -> tuple[SessionState, Plan]:
+        """The answer, again, when the save shows another device got there first: a pain
+        report after one elsewhere today persists; progress newer than this session's
+        is where the person really is.  A second round trip only in that race."""
+        pain = plan.pain_event
+        if pain is not None and saved.new_pains and not saved.new_pains[-1]:
+            pain = None  # this request's report was stored before: a repeat, answered as then
+        current = self._adoptable(saved.current) if saved.status == "conflict" else None
+        persisting = pain is not None and pain.kind == "pain" and saved.pains_today > after.pains
+        if self._respond is not None and pain is not None and (persisting or current is not None):
+            start = current if current is not None else before
+            if pain.kind == "pain":
+                start = start.evolve(pains=max(start.pains, saved.pains_today - 1))
+            again, plan = self._respond(start)
+            self._state = again
+            redone = plan.pain_event
+            amend: tuple[tuple[dict[str, Any], dict[str, Any]], ...] = ()
+            if redone is not None and redone != pain:
+                first, now = pain.to_dict(), redone.to_dict()
+                amend = ((self.identified(first, 0), self.identified(now, 0)),)
+            self.save(start, again, redone, plan.end_session, amend)
+            return again, plan
+        if current is None:
+            return after, plan
+        return self.moved_on(current, plan.end_session)
+
+    def _adoptable(self, current: dict[str, Any] | None) -> SessionState | None:
+        if current is None:
+            return None
+        try:
+            return self.coachable(SessionState.from_dict(current))
+        except StateError as error:
+            log.warning("request %s: unreadable newer progress (%s)", self.request_id, error)
+            return None
+
+    def moved_on(self, current: SessionState, ending: bool) -> tuple[SessionState, Plan]:
+        """Where the person got to on another device, said instead of this answer."""
+        state, plan = self.coach.greet(current, current, returning=True)
+        lead = Say(storage_text.TEXT.moved_on)
+        if ending and not plan.end_session:
+            plan = Plan((lead, Say(storage_text.TEXT.kept_there)), end_session=True)
+        else:
+            plan = replace(plan, speech=(lead, *plan.speech[1:]))  # instead of the hello
+        self._state = state
+        saved = state.evolve(saved_at=self.at).to_dict()
+        self.attributes[STATE] = json.dumps(saved, separators=(",", ":"))
+        return state, plan
+
+
+def fits_in_session(unsaved: dict[str, list[dict[str, Any]]]) -> bool:
+    """Whether unsaved events stay within what a session may carry (MAX_UNSAVED of
+    each kind, MAX_UNSAVED_BYTES in all)."""
+    if any(len(unsaved.get(kind) or ()) > MAX_UNSAVED for kind in ("pain", "history")):
+        return False
+    size = len(json.dumps(unsaved, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+    return size <= MAX_UNSAVED_BYTES
+
+
+def with_todays_pains(state: SessionState, pains: int) -> SessionState:
+    """A state that counts today's earlier pain reports: a second report today is
+    persisting pain, and the routine stays gentle."""
+    if pains <= state.pains:
+        return state
+    return state.evolve(pains=pains, gentle=True, pace=max(state.pace, GENTLE_PACE))
 
 
 def session_state(value: Any) -> SessionState:
@@ -339,8 +514,18 @@ def drop_malformed(attributes: dict[str, Any], catalog: Catalog) -> None:
             and all(isinstance(record, dict) for record in unsaved[kind])
             for kind in ("pain", "history")
         )
+        and fits_in_session(unsaved)
     ):
+        # Only a forged request or a bug can send these (this module never carries
+        # more): refused, not stored.  The log says how much, never what.
+        log.warning("dropped malformed or over-long unsaved events from the session")
         del attributes[UNSAVED]
+    version = attributes.get(VERSION)
+    if version is not None and (type(version) is not int or version < 0):
+        del attributes[VERSION]
+    started = attributes.get(STARTED)
+    if started is not None and not (isinstance(started, str) and len(started) <= 40):
+        del attributes[STARTED]
 
 
 def history_record(

@@ -7,11 +7,15 @@ Persistent attributes, as the handlers see them:
 - written: ``"state"`` (the whole progress, or None to clear it), plus the optional
   ``"append_pain"`` and ``"append_history"`` lists of new records to append and the
   optional ``"set_time_zone"`` (a ``TimeZoneUpdate``: a newly looked-up time zone),
-  all in the one round trip of the save.
+  all in the one round trip of the save; and how to save: ``"save_options"`` (the
+  keyword arguments of ``Store.save``: version, session start, date, force, lock,
+  final, amend).  The save's ``SaveResult`` is put back as ``"saved"`` (the ASK SDK's
+  save returns nothing); a deletion uses the request's timestamp as its time.
 """
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
@@ -21,7 +25,7 @@ from ask_sdk_model import RequestEnvelope
 from .base import Store, TimeZoneUpdate
 
 # Written once: dropped after a save, so a second save in the same request skips them.
-ONCE_KEYS = ("append_pain", "append_history", "set_time_zone")
+ONCE_KEYS = ("append_pain", "append_history", "set_time_zone", "save_options")
 
 
 class StorePersistenceAdapter(AbstractPersistenceAdapter):
@@ -37,25 +41,32 @@ class StorePersistenceAdapter(AbstractPersistenceAdapter):
             "recent": list(record.recent),
             "link": record.link,
             "time_zone": record.time_zone,
+            "version": record.version,
+            "pain_days": record.pain_days,
         }
 
     def save_attributes(
         self, request_envelope: RequestEnvelope, attributes: dict[str, Any]
     ) -> None:
         time_zone = attributes.get("set_time_zone")
-        self.store.save(
+        options = attributes.get("save_options") or {}
+        attributes["saved"] = self.store.save(
             _user_id(request_envelope),
             attributes.get("state"),
             attributes.get("append_pain") or (),
             attributes.get("append_history") or (),
             time_zone if isinstance(time_zone, TimeZoneUpdate) else None,
+            **options,
         )
         # Written now, so a second save in the same request cannot log them twice.
         for key in ONCE_KEYS:
             attributes.pop(key, None)
 
     def delete_attributes(self, request_envelope: RequestEnvelope) -> None:
-        self.store.delete_user(_user_id(request_envelope))
+        request = request_envelope.request
+        stamp = request.timestamp if request is not None else None
+        at = stamp.astimezone(UTC).isoformat(timespec="seconds") if stamp else None
+        self.store.delete_user(_user_id(request_envelope), at)
 
 
 def _user_id(request_envelope: RequestEnvelope) -> str:

@@ -8,12 +8,28 @@ from typing import Any, Protocol, runtime_checkable
 
 from .keys import user_key
 
-__all__ = ["Store", "StoreUnavailableError", "TimeZoneUpdate", "UserRecord", "user_key"]
+__all__ = [
+    "SaveResult",
+    "Store",
+    "StoreUnavailableError",
+    "TimeZoneUpdate",
+    "UserRecord",
+    "user_key",
+]
 
 RECENT_HISTORY = 60  # history records read at a session's start: about two months
 DEFAULT_PROGRESS_TTL = 86_400  # seconds: routine progress expires after a day (DESIGN.md §4)
 TIME_ZONE_TTL = 30 * 86_400  # seconds: the device's time zone is asked again after 30 days
 UNKNOWN_TIME_ZONE_TTL = 86_400  # seconds: after a failed lookup, UTC is used for a day
+# Seconds a deletion blocks the write-back of sessions begun before it: longer than
+# any Alexa session (and than the journal's outages in practice).
+DELETION_MARKER_TTL = 86_400
+# Ids of stored events kept for exactly-once: the newest this many.  A duplicate comes
+# from a retry (seconds), a replayed request (Alexa's 150 s window), the session's
+# unsaved events (one session) or the journal (one outage); a person stores a handful
+# of events a day, so this covers months.
+SEEN_IDS = 1_000
+PAIN_DAYS_KEPT = 7  # days of pain counts kept (only today's is read)
 
 
 class StoreUnavailableError(Exception):
@@ -21,7 +37,13 @@ class StoreUnavailableError(Exception):
 
     Every Redis error and timeout surfaces as this, never as a raw redis exception,
     so the webhook has one thing to catch to fall back on the session attributes.
+    ``transient``: the store is down, slow, full or read-only, and the same write will
+    work later; False for a refusal of this write itself (a key of the wrong type).
     """
+
+    def __init__(self, message: str, *, transient: bool = True) -> None:
+        super().__init__(message)
+        self.transient = transient
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +57,30 @@ class UserRecord:
     # The device's IANA time zone as last looked up: None when never looked up (or
     # expired), "" when the lookup failed (UTC until it expires).
     time_zone: str | None = field(default=None, compare=False)
+    # The progress version (compare-and-set; 0 when never written; Redis's clock in
+    # milliseconds at the write, or one more than the last, so it only grows) and the person's
+    # pain reports (kind "pain") per local day ("YYYY-MM-DD" -> count), across devices.
+    version: int = field(default=0, compare=False)
+    pain_days: dict[str, int] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class SaveResult:
+    """What a save did.
+
+    ``status``: "saved" (the progress written or left as asked, the new events
+    stored), "conflict" (events stored, but the progress is newer than the version
+    the save was based on: ``current`` is that progress), "deleted" (the person's data
+    was deleted after the session began: nothing written), "journaled" (the store was
+    down at a session's end: everything is in the local journal, for replay).
+    """
+
+    status: str
+    version: int = 0
+    pains_today: int = 0  # the person's pain reports on ``today``, this save's included
+    current: dict[str, Any] | None = None
+    # For each pain event given (in order): stored now (True) or already before.
+    new_pains: tuple[bool, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,22 +106,51 @@ class Store(Protocol):
         pain_events: Sequence[dict[str, Any]] = (),
         history: Sequence[dict[str, Any]] = (),
         time_zone: TimeZoneUpdate | None = None,
-    ) -> None:
+        *,
+        version: int | None = None,
+        started: str | None = None,
+        at: str | None = None,
+        today: str | None = None,
+        force: bool = False,
+        lock: bool = False,
+        final: bool = False,
+        amend: Sequence[tuple[dict[str, Any], dict[str, Any]]] = (),
+        writer: str | None = None,
+    ) -> SaveResult:
         """In one round trip: replace the progress (or delete it when state is None),
-        append the pain events and history records, and store a newly looked-up time
-        zone (with its expiry)."""
+        append the pain events and history records not stored before (by their
+        ``"id"``), and store a newly looked-up time zone (with its expiry).
+
+        ``version``: the progress version the session last read or wrote (None when
+        unknown: then the write happens only if ``at`` is not older than the stored
+        progress); a newer stored version wins (the save writes no progress and
+        returns it), unless ``force`` (a safety stop).
+        ``lock``: this progress is a red-flag stop that only a forced write replaces,
+        for the rest of ``today`` (the person's local day); the next day it lifts.
+        ``started``: when the session began; a deletion after that blocks the save.
+        ``today``: the local date whose pain count to raise and return.  ``final``:
+        no later request of the session will carry the events (journal them if the
+        store is down).  ``amend``: (as stored, as now) pain events to rewrite.
+        ``writer``: the session's id; a newer version it wrote itself (a write that
+        timed out but landed) does not count as another device's.
+        """
         ...
 
     def pain_log(self, user_id: str) -> list[dict[str, Any]]: ...
 
     def history(self, user_id: str) -> list[dict[str, Any]]: ...
 
-    def delete_user(self, user_id: str) -> None:
-        """Forget everything stored for this person."""
+    def delete_user(self, user_id: str, at: str | None = None) -> None:
+        """Forget everything stored for this person, and block for a day the write-back
+        of sessions begun before ``at`` (the deletion's time; now when None)."""
         ...
 
     def ping(self) -> bool:
         """True if the store answers; never raises."""
+        ...
+
+    def readiness(self) -> str | None:
+        """None when the store takes writes, else why not; never raises."""
         ...
 
     def close(self) -> None: ...

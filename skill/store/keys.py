@@ -3,8 +3,8 @@
 The raw Alexa user id is long-lived and identifies a person's account, so it never
 appears in a key (nor, therefore, in a Redis log, a slowlog or a key scan): keys
 carry a salted SHA-256 of it.  The hashed part is wrapped in a hash tag, ``{...}``,
-so every key of one person lands in the same Redis Cluster slot and one pipelined
-MULTI/EXEC can touch all of them.
+so every key of one person lands in the same Redis Cluster slot and one pipeline or
+one Lua script can touch all of them.
 """
 
 from __future__ import annotations
@@ -30,16 +30,43 @@ class UserKeys:
     plan: str  # string: the linked prescription as JSON (plan id and exercises), no expiry
     code_tries: str  # counter: link-code attempts in the current hour
     time_zone: str  # string: the device's IANA time zone ("" when unknown), 30-day expiry
+    version: str  # hash: the progress version ("v"), when it was written ("at"), "lock"
+    seen: str  # sorted set: ids of the events already stored (exactly once), newest kept
+    pain_days: str  # hash: pain reports per local day ("YYYY-MM-DD" -> count), last days only
+    deleted: str  # string: when the person's data was deleted (ISO time), expires after a day
 
     @property
-    def all(self) -> tuple[str, str, str]:
+    def all(self) -> tuple[str, str, str, str]:
         """The keys every session writes."""
-        return (self.progress, self.pain, self.history)
+        return (self.progress, self.pain, self.history, self.version)
 
     @property
     def every(self) -> tuple[str, ...]:
-        """Every key this person can have: what "delete my data" removes."""
-        return (*self.all, self.plan, self.code_tries, self.time_zone)
+        """Every key this person can have: what "delete my data" removes (the deletion
+        marker is written by the deletion itself)."""
+        return (
+            *self.all,
+            self.plan,
+            self.code_tries,
+            self.time_zone,
+            self.version,
+            self.seen,
+            self.pain_days,
+        )
+
+    @property
+    def script(self) -> tuple[str, ...]:
+        """The keys the save script touches, in the order it names them (KEYS[1..8])."""
+        return (
+            self.progress,
+            self.version,
+            self.pain,
+            self.history,
+            self.seen,
+            self.pain_days,
+            self.time_zone,
+            self.deleted,
+        )
 
 
 def keys_for(user_id: str, salt: str = "") -> UserKeys:
@@ -56,4 +83,8 @@ def keys_for_user_key(hashed: str) -> UserKeys:
         plan=f"{tag}:plan",
         code_tries=f"{tag}:codetries",
         time_zone=f"{tag}:tz",
+        version=f"{tag}:version",
+        seen=f"{tag}:seen",
+        pain_days=f"{tag}:paindays",
+        deleted=f"{tag}:deleted",
     )

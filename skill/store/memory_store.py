@@ -1,19 +1,34 @@
 """The embedded store: the Store API in process memory, for running locally.
 
-It keeps what Redis keeps, in the same encoding, for as long as the process lives.
-Tests of storage behaviour run against a real redis-server, not this (DESIGN.md §7).
+It keeps what Redis keeps, in the same encoding, for as long as the process lives,
+with the same contract as the Redis save script: events stored once by id, the
+progress compare-and-set on a version, pain reports per day, the deletion marker.
+No journal: it cannot be down.  Tests of storage behaviour run against a real
+redis-server, not this (DESIGN.md §7).
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from .base import DEFAULT_PROGRESS_TTL, RECENT_HISTORY, TimeZoneUpdate, UserRecord
-from .codec import decode, decode_all, encode, encode_records
+from .base import (
+    DEFAULT_PROGRESS_TTL,
+    DELETION_MARKER_TTL,
+    PAIN_DAYS_KEPT,
+    RECENT_HISTORY,
+    SEEN_IDS,
+    SaveResult,
+    TimeZoneUpdate,
+    UserRecord,
+)
+from .codec import decode, decode_all, encode, encode_record
 from .keys import user_key
+from .redis_store import fingerprint
 
 
 class MemoryStore:
@@ -33,6 +48,11 @@ class MemoryStore:
         self._pain: dict[str, list[str]] = {}
         self._history: dict[str, list[str]] = {}
         self._time_zone: dict[str, tuple[str, float]] = {}  # key -> (name, expires at)
+        # key -> (version, at, lock, the writing session's id, the progress's fingerprint)
+        self._version: dict[str, tuple[int, str, str, str, str]] = {}
+        self._seen: dict[str, OrderedDict[str, None]] = {}
+        self._pain_days: dict[str, dict[str, int]] = {}
+        self._deleted: dict[str, tuple[str, float]] = {}  # key -> (when, expires at)
 
     def load(self, user_id: str) -> UserRecord:
         key = user_key(user_id)
@@ -44,12 +64,16 @@ class MemoryStore:
             last_session = records[-1] if records else None
             recent = list(records[-RECENT_HISTORY:]) if records else []
             time_zone = self._live(self._time_zone, key)
+            version = self._version.get(key, (0, "", "", "", ""))[0]
+            days = dict(self._pain_days.get(key, {}))
         return UserRecord(
             state=decode(progress, "progress"),
             last_pain=decode(last_pain, "pain event"),
             last_session=decode(last_session, "history record"),
             recent=tuple(decode_all(recent, "history record")),
             time_zone=time_zone,
+            version=version,
+            pain_days=days,
         )
 
     def save(
@@ -59,22 +83,98 @@ class MemoryStore:
         pain_events: Sequence[dict[str, Any]] = (),
         history: Sequence[dict[str, Any]] = (),
         time_zone: TimeZoneUpdate | None = None,
-    ) -> None:
+        *,
+        version: int | None = None,
+        started: str | None = None,
+        at: str | None = None,
+        today: str | None = None,
+        force: bool = False,
+        lock: bool = False,
+        final: bool = False,
+        amend: Sequence[tuple[dict[str, Any], dict[str, Any]]] = (),
+        writer: str | None = None,
+    ) -> SaveResult:
         key = user_key(user_id)
         progress = None if state is None else encode(state)
-        pains = encode_records(pain_events)
-        records = encode_records(history)
+        pains = [(e.get("id"), e.get("kind"), encode_record(e)) for e in pain_events]
+        records = [(r.get("id"), encode_record(r)) for r in history]
+        amended = [(encode(old), encode_record(new)) for old, new in amend]
         with self._lock:
-            if progress is None:
-                self._progress.pop(key, None)
+            deleted = self._live(self._deleted, key)
+            if deleted is not None and started and started <= deleted:
+                return SaveResult("deleted")
+            current, stored_at, lock_day, by, print_ = self._version.get(key, (0, "", "", "", ""))
+            alive = self._live_progress(key) is not None
+            locked = bool(lock_day) and lock_day == today and alive  # for its day only
+            mark = fingerprint(progress)
+            same = bool(mark) and mark == print_ and alive
+            if same:  # the same progress: no new version
+                allowed = False
+            elif force:
+                allowed = True
+            elif locked:
+                allowed = False
+            elif version is None:
+                allowed = not at or at >= stored_at
             else:
+                # Only a newer version wins, and not the session's own (a write that
+                # timed out but landed).
+                allowed = version >= current or bool(writer and by == writer)
+            status = "conflict" if not (allowed or same) else "saved"
+            if same and progress is not None:
                 self._progress[key] = (progress, self._clock() + self._progress_ttl)
-            if pains:
-                self._pain.setdefault(key, []).extend(pains)
-            if records:
-                self._history.setdefault(key, []).extend(records)
+            if allowed:
+                current = max(current + 1, int(time.time() * 1000))  # as Redis: its clock
+                day = (today or "") if lock else ""
+                self._version[key] = (current, at or "", day, writer or "", mark)
+                if progress is None:
+                    self._progress.pop(key, None)
+                else:
+                    self._progress[key] = (progress, self._clock() + self._progress_ttl)
+            seen = self._seen.setdefault(key, OrderedDict())
+            days = self._pain_days.setdefault(key, {})
+            new: list[bool] = []
+            for event_id, kind, text in pains:
+                new.append(self._first(seen, event_id))
+                if new[-1]:
+                    self._pain.setdefault(key, []).append(text)
+                    if kind == "pain" and today:
+                        days[today] = days.get(today, 0) + 1
+            for event_id, text in records:
+                if self._first(seen, event_id):
+                    self._history.setdefault(key, []).append(text)
+            for old, new in amended:
+                log = self._pain.get(key, [])
+                for index in range(len(log) - 1, max(-1, len(log) - 101), -1):
+                    if log[index] == old:
+                        log[index] = new
+                        break
+            if today:
+                cutoff = (date.fromisoformat(today) - timedelta(days=PAIN_DAYS_KEPT)).isoformat()
+                for day in [d for d in days if d < cutoff]:
+                    del days[day]
             if time_zone is not None:
                 self._time_zone[key] = (time_zone.name, self._clock() + time_zone.ttl)
+            stored = self._live_progress(key) if status == "conflict" else None
+            return SaveResult(
+                status,
+                current,
+                days.get(today, 0) if today else 0,
+                decode(stored, "progress") if stored else None,
+                tuple(new),
+            )
+
+    @staticmethod
+    def _first(seen: OrderedDict[str, None], event_id: object) -> bool:
+        """True if the event is new (or has no id), remembering its id."""
+        if not isinstance(event_id, str) or not event_id:
+            return True
+        if event_id in seen:
+            return False
+        seen[event_id] = None
+        while len(seen) > SEEN_IDS:
+            seen.popitem(last=False)
+        return True
 
     def pain_log(self, user_id: str) -> list[dict[str, Any]]:
         with self._lock:
@@ -86,16 +186,27 @@ class MemoryStore:
             entries = list(self._history.get(user_key(user_id), ()))
         return decode_all(entries, "history record")
 
-    def delete_user(self, user_id: str) -> None:
+    def delete_user(self, user_id: str, at: str | None = None) -> None:
         key = user_key(user_id)
+        when = at or datetime.now(UTC).isoformat(timespec="seconds")
         with self._lock:
-            self._progress.pop(key, None)
-            self._pain.pop(key, None)
-            self._history.pop(key, None)
-            self._time_zone.pop(key, None)
+            for values in (
+                self._progress,
+                self._pain,
+                self._history,
+                self._time_zone,
+                self._version,
+                self._seen,
+                self._pain_days,
+            ):
+                values.pop(key, None)
+            self._deleted[key] = (when, self._clock() + DELETION_MARKER_TTL)
 
     def ping(self) -> bool:
         return True
+
+    def readiness(self) -> str | None:
+        return None
 
     def close(self) -> None:
         pass

@@ -1,20 +1,30 @@
-"""The Redis store: one pipelined round trip to load a person, one to save.
+"""The Redis store: one pipelined round trip to load a person, one script to save.
+
+A save is one Lua script (EVALSHA, or EVAL the first time and after a Redis restart,
+which caches it): the progress compare-and-set on its version, each event appended
+once by its id, the day's pain count, the deletion marker: all atomic, in one round
+trip, on one Redis Cluster slot (the keys share a hash tag).  When Redis fails at a
+session's end, the save goes to the local journal (journal.py) and is replayed here.
 
 Timeouts are short and redis-py's retries are off.  The webhook answers from the
 session attributes when Redis is down or slow (DESIGN.md §4), so a retry would only
 spend Alexa's time budget: ``Redis(host=...)`` in redis-py 8 retries 10 times with
 exponential backoff by default and ``RedisCluster`` 10 times, each re-reading the
 topology.  A pooled connection that Redis closed (a restart) is not an error: the
-pool notices the closed socket and reconnects before sending.  Retrying after a
-failure mid-write could also append a pain event twice.
+pool notices the closed socket and reconnects before sending.  A write that timed out may
+still land; the ids make its repeat (the session's next save, a journal replay, a
+replayed request) store nothing twice.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeAlias
 from urllib.parse import urlsplit
 
@@ -22,21 +32,34 @@ import redis
 from redis.backoff import NoBackoff
 from redis.cluster import RedisCluster
 from redis.connection import parse_url
+from redis.exceptions import (
+    BusyLoadingError,
+    NoScriptError,
+    OutOfMemoryError,
+    ReadOnlyError,
+    RedisClusterException,
+    RedisError,
+    ResponseError,
+)
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import RedisClusterException, RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.maint_notifications import MaintNotificationsConfig
 from redis.retry import Retry
 
 from .base import (
     DEFAULT_PROGRESS_TTL,
+    DELETION_MARKER_TTL,
+    PAIN_DAYS_KEPT,
     RECENT_HISTORY,
+    SEEN_IDS,
+    SaveResult,
     StoreUnavailableError,
     TimeZoneUpdate,
     UserRecord,
 )
-from .codec import decode, decode_all, decode_text, encode, encode_records
-from .keys import PREFIX, UserKeys, keys_for, user_key
+from .codec import decode, decode_all, decode_text, encode, encode_record
+from .journal import Journal, JournalError
+from .keys import PREFIX, UserKeys, keys_for, keys_for_user_key, user_key
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +71,130 @@ DEFAULT_CONNECT_TIMEOUT = 0.25  # seconds
 # RedisClusterException is not a RedisError (it is raised, for one, when no node of
 # the cluster can be reached); OSError covers anything the socket layer lets through.
 _STORE_ERRORS: tuple[type[BaseException], ...] = (RedisError, RedisClusterException, OSError)
+_TRANSIENT_REPLIES = (OutOfMemoryError, ReadOnlyError, BusyLoadingError, NoScriptError)
+
+
+READY_KEY = f"{PREFIX}:ready"  # the readiness probe's key (a short expiry)
+REPLAY_INTERVAL = 5.0  # seconds between journal replay attempts while it has rows
+
+# KEYS: progress, version, pain, history, seen, pain days, time zone, deleted
+# ARGV: 1 expected version ("" unknown), 2 force, 3 session start, 4 at, 5 today,
+# 6 "set"/"del", 7 progress JSON, 8 progress TTL, 9 lock day ("" none), 10 set zone, 11 zone,
+# 12 zone TTL, 13 oldest pain day kept, 14 ids kept, 15 the writing session's id
+# ("" unknown), 16 the progress's fingerprint, then the counted lists: pain
+# events (id, kind, JSON), history records (id, JSON), amendments (old, new JSON).
+SAVE_SCRIPT = """
+-- A script is not rolled back on an error: refuse before writing anything if a key
+-- has the wrong type, so an event is never marked seen without being stored.
+local kinds = {'string', 'hash', 'list', 'list', 'zset', 'hash', 'string', 'string'}
+local names = {'progress', 'version', 'pain', 'history', 'seen', 'paindays', 'tz', 'deleted'}
+for k = 1, 8 do
+  local kind = redis.call('TYPE', KEYS[k])['ok']
+  if kind ~= 'none' and kind ~= kinds[k] then
+    return redis.error_reply('WRONGTYPE the ' .. names[k] .. ' key is a ' .. kind)
+  end
+end
+local deleted = redis.call('GET', KEYS[8])
+if deleted and ARGV[3] ~= '' and ARGV[3] <= deleted then
+  return {'deleted', 0, 0, '', ''}
+end
+local now = redis.call('TIME')
+local clock = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+local status = 'saved'
+local version = tonumber(redis.call('HGET', KEYS[2], 'v') or '0') or 0
+local stored_at = redis.call('HGET', KEYS[2], 'at') or ''
+-- A red-flag stop locks the progress for the rest of its (local) day only.
+local lockday = redis.call('HGET', KEYS[2], 'lock') or ''
+local locked = lockday ~= '' and lockday == ARGV[5] and redis.call('EXISTS', KEYS[1]) == 1
+local own = ARGV[15] ~= '' and redis.call('HGET', KEYS[2], 'by') == ARGV[15]
+local same = ARGV[16] ~= '' and ARGV[6] == 'set'
+  and redis.call('HGET', KEYS[2], 'fp') == ARGV[16] and redis.call('EXISTS', KEYS[1]) == 1
+local allowed
+if same then
+  allowed = false
+  -- The same progress (a second device's launch, a repeat): no new version.
+  redis.call('SET', KEYS[1], ARGV[7], 'EX', ARGV[8])
+elseif ARGV[2] == '1' then
+  allowed = true
+elseif locked then
+  allowed = false
+elseif ARGV[1] == '' then
+  allowed = ARGV[4] == '' or ARGV[4] >= stored_at
+else
+  -- Newer than what the session knew: another device's (unless the session's own:
+  -- a write that timed out and landed anyway).  Older: Redis lost it (a restart
+  -- without persistence); the session's own is the newest.
+  allowed = tonumber(ARGV[1]) >= version or own
+end
+if allowed then
+  -- Versions are Redis's clock in milliseconds (or one more than the last): a Redis
+  -- that lost its data (a restart without persistence) gives later writes higher
+  -- versions than any session from before, so an old session or replay cannot win.
+  version = math.max(version + 1, clock)
+  if ARGV[6] == 'set' then
+    redis.call('SET', KEYS[1], ARGV[7], 'EX', ARGV[8])
+  else
+    redis.call('DEL', KEYS[1])
+  end
+  redis.call('HSET', KEYS[2], 'v', string.format('%d', version), 'at', ARGV[4],
+    'lock', ARGV[9], 'by', ARGV[15], 'fp', ARGV[16])
+elseif not same then
+  status = 'conflict'
+end
+local i = 17
+local function remember(id)
+  if id == '' then return true end
+  return redis.call('ZADD', KEYS[5], 'NX', clock, id) == 1
+end
+local new = ''
+local n = tonumber(ARGV[i]); i = i + 1
+for _ = 1, n do
+  if not remember(ARGV[i]) then
+    new = new .. '0'
+  else
+    new = new .. '1'
+    redis.call('RPUSH', KEYS[3], ARGV[i + 2])
+    if ARGV[i + 1] == 'pain' and ARGV[5] ~= '' then
+      redis.call('HINCRBY', KEYS[6], ARGV[5], 1)
+    end
+  end
+  i = i + 3
+end
+n = tonumber(ARGV[i]); i = i + 1
+for _ = 1, n do
+  if remember(ARGV[i]) then
+    redis.call('RPUSH', KEYS[4], ARGV[i + 1])
+  end
+  i = i + 2
+end
+n = tonumber(ARGV[i]); i = i + 1
+for _ = 1, n do
+  local at = redis.call('LPOS', KEYS[3], ARGV[i], 'RANK', -1, 'MAXLEN', 100)
+  if at then redis.call('LSET', KEYS[3], at, ARGV[i + 1]) end
+  i = i + 2
+end
+local cap = tonumber(ARGV[14])
+if redis.call('ZCARD', KEYS[5]) > cap then
+  redis.call('ZREMRANGEBYRANK', KEYS[5], 0, -(cap + 1))
+end
+if ARGV[13] ~= '' and redis.call('HLEN', KEYS[6]) > 1 then
+  for _, day in ipairs(redis.call('HKEYS', KEYS[6])) do
+    if day < ARGV[13] then redis.call('HDEL', KEYS[6], day) end
+  end
+end
+if ARGV[10] == '1' then
+  redis.call('SET', KEYS[7], ARGV[11], 'EX', ARGV[12])
+end
+local today = 0
+if ARGV[5] ~= '' then
+  today = tonumber(redis.call('HGET', KEYS[6], ARGV[5]) or '0') or 0
+end
+local current = ''
+if status == 'conflict' then
+  current = redis.call('GET', KEYS[1]) or ''
+end
+return {status, string.format('%d', version), today, current, new}
+"""
 
 
 def no_retry() -> Retry:
@@ -70,6 +217,8 @@ class RedisStore:
         *,
         connect: Callable[[], RedisClient] | None = None,
         description: str | None = None,
+        journal: Journal | None = None,
+        replay_interval: float = REPLAY_INTERVAL,
     ) -> None:
         if (client is None) == (connect is None):
             raise ValueError("give RedisStore either a client or a connect function")
@@ -81,6 +230,15 @@ class RedisStore:
         self._progress_ttl = progress_ttl
         self._salt = salt
         self.description = description or _describe_client(client)
+        self.journal = journal
+        self._replay_interval = replay_interval
+        self._script_sha = ""  # set once Redis has the script cached (EVAL caches it)
+        self._replay_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._replayer: threading.Thread | None = None
+        self._replayer_pid = 0
+        self._closed = False
+        self._journal_pending = False  # this process knows the journal has rows
 
     @classmethod
     def from_url(
@@ -92,6 +250,8 @@ class RedisStore:
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
         progress_ttl: int = DEFAULT_PROGRESS_TTL,
         salt: str = "",
+        journal: Journal | None = None,
+        replay_interval: float = REPLAY_INTERVAL,
         **redis_options: Any,
     ) -> RedisStore:
         """A store for a redis:// or rediss:// URL; query-string options in the URL win.
@@ -117,10 +277,22 @@ class RedisStore:
                 return RedisCluster.from_url(url, retry=retry, **options)
 
             return cls(
-                progress_ttl=progress_ttl, salt=salt, connect=connect, description=description
+                progress_ttl=progress_ttl,
+                salt=salt,
+                connect=connect,
+                description=description,
+                journal=journal,
+                replay_interval=replay_interval,
             )
         client = redis.Redis.from_url(url, retry=retry, **options)
-        return cls(client, progress_ttl=progress_ttl, salt=salt, description=description)
+        return cls(
+            client,
+            progress_ttl=progress_ttl,
+            salt=salt,
+            description=description,
+            journal=journal,
+            replay_interval=replay_interval,
+        )
 
     @property
     def client(self) -> RedisClient:
@@ -147,7 +319,11 @@ class RedisStore:
             pipe.lrange(keys.history, -RECENT_HISTORY, -1)
             pipe.get(keys.plan)
             pipe.get(keys.time_zone)
-            progress, last_pain, recent, link, time_zone = pipe.execute()
+            pipe.hget(keys.version, "v")
+            # The zone (and so today's date) is known only after this read: all days.
+            pipe.hgetall(keys.pain_days)
+            progress, last_pain, recent, link, time_zone, version, days = pipe.execute()
+        self._after_success()
         history = decode_all(recent, "history record")
         return UserRecord(
             state=decode(progress, "progress"),
@@ -156,6 +332,8 @@ class RedisStore:
             recent=tuple(history),
             link=decode(link, "plan link"),
             time_zone=decode_text(time_zone),
+            version=_integer(version),
+            pain_days={str(day): _integer(count) for day, count in days.items()},
         )
 
     def save(
@@ -165,36 +343,69 @@ class RedisStore:
         pain_events: Sequence[dict[str, Any]] = (),
         history: Sequence[dict[str, Any]] = (),
         time_zone: TimeZoneUpdate | None = None,
-    ) -> None:
-        keys = self.keys(user_id)
+        *,
+        version: int | None = None,
+        started: str | None = None,
+        at: str | None = None,
+        today: str | None = None,
+        force: bool = False,
+        lock: bool = False,
+        final: bool = False,
+        amend: Sequence[tuple[dict[str, Any], dict[str, Any]]] = (),
+        writer: str | None = None,
+    ) -> SaveResult:
         # Encode first: a value that cannot be stored fails before anything is written.
-        progress = None if state is None else encode(state)
-        pains = encode_records(pain_events)
-        records = encode_records(history)
-        if not pains and not records and time_zone is None:
-            # Most requests: one command, atomic by itself (no MULTI/EXEC to pay for).
+        args = save_args(
+            None if state is None else encode(state),
+            [(_event_id(e), str(e.get("kind", "")), encode_record(e)) for e in pain_events],
+            [(_event_id(r), encode_record(r)) for r in history],
+            [(encode(old), encode_record(new)) for old, new in amend],
+            progress_ttl=self._progress_ttl,
+            version=version,
+            started=started,
+            at=at,
+            today=today,
+            force=force,
+            lock=lock,
+            time_zone=time_zone,
+            writer=writer,
+        )
+        hashed = self.hashed(user_id)
+        try:
             with _unavailable_on_error("save"):
-                if progress is None:
-                    self.client.delete(keys.progress)
-                else:
-                    self.client.set(keys.progress, progress, ex=self._progress_ttl)
-            return
-        # MULTI/EXEC in the same single round trip: the progress and the events it
-        # accounts for (and a newly looked-up time zone) land together or not at all.
-        # The hash tag keeps the person's keys in one slot, which a cluster transaction
-        # requires.
-        with _unavailable_on_error("save"), self.client.pipeline(transaction=True) as pipe:
-            if progress is None:
-                pipe.delete(keys.progress)
-            else:
-                pipe.set(keys.progress, progress, ex=self._progress_ttl)
-            if pains:
-                pipe.rpush(keys.pain, *pains)
-            if records:
-                pipe.rpush(keys.history, *records)
-            if time_zone is not None:
-                pipe.set(keys.time_zone, time_zone.name, ex=time_zone.ttl)
-            pipe.execute()
+                reply = self._run(keys_for_user_key(hashed).script, args)
+        except StoreUnavailableError as error:
+            if not final or self.journal is None:
+                raise
+            self._journal("save", hashed, args, error)
+            return SaveResult("journaled")
+        self._after_success()
+        return _result(reply)
+
+    def _run(self, keys: Sequence[str], args: Sequence[str]) -> Any:
+        """The save script in one round trip: EVALSHA once Redis has it, else EVAL
+        (which caches it: the first save after a start or a Redis restart)."""
+        client = self.client
+        if self._script_sha:
+            try:
+                return client.evalsha(self._script_sha, len(keys), *keys, *args)
+            except NoScriptError:
+                self._script_sha = ""  # Redis restarted (or SCRIPT FLUSH): nothing ran
+        reply = client.eval(SAVE_SCRIPT, len(keys), *keys, *args)
+        self._script_sha = SCRIPT_SHA
+        return reply
+
+    def _journal(self, op: str, hashed: str, args: list[str], error: Exception) -> None:
+        assert self.journal is not None
+        try:
+            self.journal.append(op, hashed, args)
+        except JournalError as failed:
+            log.error("%s; the %s could not be kept anywhere: %s", failed, op, error)
+            raise StoreUnavailableError(f"{error}; and {failed}") from None
+        log.warning("kept a %s in the local journal for replay (%s)", op, error)
+        self._journal_pending = True
+        self.start_replayer()
+        self._wake.set()
 
     def pain_log(self, user_id: str) -> list[dict[str, Any]]:
         with _unavailable_on_error("pain log read"):
@@ -206,12 +417,28 @@ class RedisStore:
             entries = self.client.lrange(self.keys(user_id).history, 0, -1)
         return decode_all(entries, "history record")
 
-    def delete_user(self, user_id: str) -> None:
-        keys = self.keys(user_id)
+    def delete_user(self, user_id: str, at: str | None = None) -> None:
         hashed = self.hashed(user_id)
+        args = [at or _now()]
+        try:
+            self._delete(hashed, args)
+        except StoreUnavailableError as error:
+            if self.journal is None:
+                raise
+            self._journal("delete", hashed, args, error)
+            return
+        self._after_success()
+
+    def _delete(self, hashed: str, args: list[str]) -> None:
+        """Every key of the person, and a marker that refuses the write-back of
+        sessions begun before the deletion (the plan's set is another slot)."""
+        keys = keys_for_user_key(hashed)
         with _unavailable_on_error("delete"):
             link = decode(self.client.get(keys.plan), "plan link")
-            self.client.delete(*keys.every)
+            with self.client.pipeline(transaction=True) as pipe:
+                pipe.delete(*keys.every)
+                pipe.set(keys.deleted, args[0], ex=DELETION_MARKER_TTL)
+                pipe.execute()
             if link and link.get("plan"):
                 # The plan's set of linked people (another slot in a cluster).
                 self.client.srem(f"{PREFIX}:plan:{link['plan']}:users", hashed)
@@ -223,9 +450,192 @@ class RedisStore:
             log.debug("redis ping failed: %s", _reason(error))
             return False
 
+    def readiness(self) -> str | None:
+        """A write probe (a SET with a short expiry): an out-of-memory Redis or a
+        read-only replica answers PING but refuses writes.  Plus the journal's health."""
+        try:
+            self.client.set(READY_KEY, "1", px=5000)
+        except Exception as error:  # readiness probes must get an answer, whatever broke
+            return f"store refuses writes ({_reason(error)})"
+        self._after_success()
+        if self.journal is not None:
+            return self.journal.health()
+        return None
+
+    # -- the journal's replay -------------------------------------------------------
+
+    def replay(self) -> int:
+        """Write the journal's entries into Redis, oldest first, removing each once
+        Redis has acknowledged it; stop at the first failure.  Returns how many."""
+        if self.journal is None or not self.journal.exists():
+            return 0
+        done, after, refused = 0, 0, 0
+        with self._replay_lock:
+            while entries := self.journal.pending(after=after):
+                for entry in entries:
+                    after = entry.id
+                    try:
+                        if entry.op == "delete":
+                            self._delete(entry.user_key, entry.args)
+                        else:
+                            with _unavailable_on_error("replay"):
+                                self._run(keys_for_user_key(entry.user_key).script, entry.args)
+                    except StoreUnavailableError as error:
+                        if error.transient:
+                            log.info("journal replay waits for the store (%s)", error)
+                            return done
+                        # Refused as such (a key of the wrong type): kept for an
+                        # operator, and not in the way of everyone else's entries.
+                        log.error("journal entry %d refused by the store: %s", entry.id, error)
+                        refused += 1
+                        continue
+                    self.journal.remove(entry.id)
+                    done += 1
+            self._journal_pending = refused > 0
+        if done:
+            log.info("replayed %d journal entries into %s", done, self.description)
+        return done
+
+    def start_replayer(self) -> None:
+        """The background thread of this process (after a fork too) that replays the
+        journal every few seconds while it has rows, and at once when woken."""
+        if self.journal is None or self._closed:
+            return
+        if self._replayer is not None and self._replayer_pid == os.getpid():
+            return
+        with self._connect_lock:
+            if self._replayer is not None and self._replayer_pid == os.getpid():
+                return
+            self._wake = threading.Event()
+            self._replayer = threading.Thread(
+                target=self._replay_forever, name="backcoach-journal", daemon=True
+            )
+            self._replayer_pid = os.getpid()
+            self._replayer.start()
+
+    def _replay_forever(self) -> None:
+        while not self._closed:
+            try:
+                if self.journal is not None and self.journal.count():
+                    self._journal_pending = True
+                    self.replay()
+            except Exception as error:  # the thread must outlive any one failure
+                log.error("journal replay failed: %s", _reason(error))
+            self._wake.wait(self._replay_interval)
+            self._wake.clear()
+
+    def _after_success(self) -> None:
+        """Redis answered: if this process knows of journal rows, replay them now (in
+        the background thread, so the request's round trips stay as they are).  The
+        first call in a worker forked from a preloaded app starts its own thread."""
+        if self.journal is not None and self._replayer_pid != os.getpid():
+            self.start_replayer()
+        if self._journal_pending:
+            self.start_replayer()
+            self._wake.set()
+
     def close(self) -> None:
+        self._closed = True
+        self._wake.set()
         if self._client is not None:
             self._client.close()
+
+
+SCRIPT_SHA = hashlib.sha1(SAVE_SCRIPT.encode("utf-8")).hexdigest()
+SAVED_AT = "t"  # the progress's field for when it was saved: not part of what it says
+
+
+def fingerprint(progress: str | None) -> str:
+    """What the progress says, without when it was saved: the same fingerprint is
+    the same progress (so a second device's launch is not news to the first)."""
+    if progress is None:
+        return ""
+    value = decode(progress, "progress") or {}
+    value.pop(SAVED_AT, None)
+    return hashlib.sha1(encode(value).encode("utf-8")).hexdigest()[:16]
+
+
+def _short(text: str | None) -> str:
+    """A short digest of an id (a session's), to compare, not to read."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12] if text else ""
+
+
+def save_args(
+    progress: str | None,
+    pains: Sequence[tuple[str, str, str]],
+    history: Sequence[tuple[str, str]],
+    amend: Sequence[tuple[str, str]],
+    *,
+    progress_ttl: int,
+    version: int | None,
+    started: str | None,
+    at: str | None,
+    today: str | None,
+    force: bool,
+    lock: bool,
+    time_zone: TimeZoneUpdate | None,
+    writer: str | None = None,
+) -> list[str]:
+    """The save script's ARGV (see SAVE_SCRIPT), as strings: also what the journal keeps."""
+    cutoff = ""
+    if today:
+        try:
+            cutoff = (date.fromisoformat(today) - timedelta(days=PAIN_DAYS_KEPT)).isoformat()
+        except ValueError:
+            today = None
+    return [
+        "" if version is None else str(version),
+        "1" if force else "0",
+        started or "",
+        at or "",
+        today or "",
+        "del" if progress is None else "set",
+        progress or "",
+        str(progress_ttl),
+        (today or "") if lock else "",  # the day the lock holds
+        "0" if time_zone is None else "1",
+        "" if time_zone is None else time_zone.name,
+        "0" if time_zone is None else str(time_zone.ttl),
+        cutoff,
+        str(SEEN_IDS),
+        _short(writer),
+        fingerprint(progress),
+        str(len(pains)),
+        *(part for event in pains for part in event),
+        str(len(history)),
+        *(part for record in history for part in record),
+        str(len(amend)),
+        *(part for pair in amend for part in pair),
+    ]
+
+
+def _result(reply: Any) -> SaveResult:
+    status, version, today, current, new = reply
+    return SaveResult(
+        status=str(status),
+        version=_integer(version),
+        pains_today=_integer(today),
+        current=decode(current, "progress") if current else None,
+        new_pains=tuple(flag == "1" for flag in str(new or "")),
+    )
+
+
+def _event_id(record: Mapping[str, Any]) -> str:
+    """What the seen set keeps of an event's id: a 64-bit digest (ids are about 60
+    characters; a collision among a person's newest 1000 is about 1 in 10^13)."""
+    value = record.get("id")
+    return hashlib.sha1(value.encode("utf-8")).hexdigest()[:16] if isinstance(value, str) else ""
+
+
+def _integer(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 @contextmanager
@@ -235,7 +645,28 @@ def _unavailable_on_error(operation: str) -> Iterator[None]:
     except _STORE_ERRORS as error:
         # "from None": a command error's text and traceback carry the command's
         # arguments, which can hold what the person said about their pain.
-        raise StoreUnavailableError(f"redis {operation} failed: {_reason(error)}") from None
+        raise StoreUnavailableError(
+            f"redis {operation} failed: {_reason(error)}", transient=_transient(error)
+        ) from None
+
+
+def _transient(error: BaseException) -> bool:
+    """Whether the same command can succeed later: Redis down, slow, loading, out of
+    memory, read-only, a cluster in flux; not a command Redis refuses as such."""
+    if not isinstance(error, ResponseError):
+        return True
+    return isinstance(error, _TRANSIENT_REPLIES) or str(error).split(" ", 1)[0] in (
+        "OOM",
+        "READONLY",
+        "LOADING",
+        "BUSY",
+        "MASTERDOWN",
+        "CLUSTERDOWN",
+        "TRYAGAIN",
+        "MOVED",
+        "ASK",
+        "NOSCRIPT",
+    )
 
 
 def _reason(error: BaseException) -> str:
