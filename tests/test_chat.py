@@ -155,7 +155,12 @@ def test_every_sample_of_the_model_is_understood_as_its_intent(nlu: Nlu) -> None
         ),
         ("I slipped in the shower", "RedFlagIntent", {"symptom": "fall_injury"}),
         ("my back hurts", "PainIntent", {"body_part": "back"}),
-        ("my hamstrings feel tight", "SorenessIntent", {"body_part": "leg", "soreness": "tight"}),
+        ("my hamstrings feel tight", "SorenessIntent", {"body_part": "leg"}),
+        (
+            "my calves feel a little tight",
+            "SorenessIntent",
+            {"body_part": "leg", "soreness": "tight"},
+        ),
         ("I've got pins and needles", "RedFlagIntent", {"symptom": "numbness_tingling"}),
         ("I think I have sciatica", "RedFlagIntent", {"symptom": "shooting_leg_pain"}),
         # words in the slot that name nothing: sent as Alexa would, without a match

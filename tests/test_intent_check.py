@@ -5,7 +5,8 @@ flag report that is the safety net failing.  ``tests/intent_check/match.js`` (no
 pinned in its ``package-lock.json``, installed by ``make node-deps``) matches each phrase
 of ``tests/phrases/*.yaml`` against a model; this module judges the answers.
 ``patients.yaml`` holds phrases heard from patients; ``heldout.yaml`` other phrasings of
-the same meanings, kept out of the source, to tell covered meanings from pasted lines.
+the same meanings, kept out of the source, to tell covered meanings from pasted lines;
+``tuning.yaml`` the phrasings tried while tuning (regression checks, not held out).
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def misses(results: list[dict[str, Any]]) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("phrase_file", ["patients.yaml", "heldout.yaml"])
+@pytest.mark.parametrize("phrase_file", ["patients.yaml", "heldout.yaml", "tuning.yaml"])
 @pytest.mark.parametrize("locale", LOCALES)
 def test_every_phrase_reaches_its_intent(locale: str, phrase_file: str) -> None:
     results = match(MODEL_DIR / f"{locale}.json", PHRASES / phrase_file)

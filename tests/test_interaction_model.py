@@ -359,7 +359,7 @@ def test_the_model_stays_within_alexas_size_limits(locale: str) -> None:
 
 
 def test_locales_differ_only_where_the_source_says() -> None:
-    """British and American words: "loo" in en-GB only, "butt" in en-US only."""
+    """British and American words: "loo" in en-GB only, "tush" in en-US only."""
     pause = {loc: set(intents(loc)["AMAZON.PauseIntent"]["samples"]) for loc in LOCALES}
     assert "wait I need the loo" in pause["en-GB"] and "wait I need the loo" not in pause["en-US"]
     assert (
@@ -367,7 +367,8 @@ def test_locales_differ_only_where_the_source_says() -> None:
         and "wait I need the restroom" not in pause["en-AU"]
     )
     body = {loc: {s for v in slot_type(loc, "BODY_PART") for s in strings(v)} for loc in LOCALES}
-    assert "butt" in body["en-US"] and "butt" not in body["en-IN"]
+    assert "tush" in body["en-US"] and "tush" not in body["en-IN"]
+    assert {"bum", "butt"} <= body["en-CA"] & body["en-AU"]  # red-flag words: everywhere
     assert {"bum", "bottom"} <= body["en-US"] & body["en-GB"]
 
 
