@@ -15,10 +15,10 @@ from . import script
 from .plan import PainEvent, Say
 from .session import Coach, Outcome
 from .state import SessionState
+from .words import Words, one_or_many
 
 Feeling = Literal["better", "same", "worse"]  # worse goes to the coach, not answer()
 FEELINGS: tuple[Feeling, ...] = ("better", "same", "worse")
-QUESTION = "How is your back today: better, the same, or worse?"
 
 
 def needs_check_in(last_session: Mapping[str, Any] | None, last_pain: PainEvent | None) -> bool:
@@ -29,20 +29,28 @@ def needs_check_in(last_session: Mapping[str, Any] | None, last_pain: PainEvent 
     return isinstance(pains, int) and pains > 0
 
 
+def question(words: Words) -> str:
+    """How is your back today: better, the same, or worse?"""
+    return words.phrase("checkin_question")
+
+
 def ask(coach: Coach, fresh: SessionState, hello: str) -> Outcome:
-    speech = [Say(hello), Say("Last time, something hurt."), Say(QUESTION)]
+    asked = question(coach.words)
+    speech = [Say(hello), Say(coach.words.phrase("checkin_last_time")), Say(asked)]
     plan = coach._plan(fresh, speech)
-    return fresh, replace(plan, reprompt=(Say(QUESTION),))
+    return fresh, replace(plan, reprompt=(Say(asked),))
 
 
 def answer(coach: Coach, fresh: SessionState, feeling: Feeling) -> Outcome:
     """Better or the same: today's usual routine."""
+    words = coach.words
     first = script.mid_sentence(coach.catalog[fresh.routine[0].exercise_id].name)
-    count = script.plural(len(fresh.routine), "exercise")
-    lead = "Good to hear." if feeling == "better" else "Okay. Go gently today."
+    total = len(fresh.routine)
+    count = one_or_many(words.phrase("exercises", count=total), total)
+    lead = words.phrase("checkin_better") if feeling == "better" else words.phrase("checkin_same")
     speech = [
         Say(lead),
-        Say(f"Today's routine has {count}, starting with {first}."),
+        Say(words.phrase("todays_routine", exercises=count, first=first)),
         Say(coach.prompt(fresh)),
     ]
     return fresh, coach._plan(fresh, speech)
