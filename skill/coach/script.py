@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import reduce
+from typing import Any
 
-from .catalog import Exercise
+from .catalog import Exercise, Position
 from .pacing import Pace
 from .plan import Hold, Pause, Say, Segment
-from .routine import RoutineItem, change_to
+from .routine import POSITION_ORDER, RoutineItem, change_to
 from .words import Words, base_words, one_or_many
 
 # One turn counts at most this much (a set that would take longer is split across
@@ -36,7 +37,7 @@ def help_text(words: Words) -> str:
     return words.phrase("help")
 
 
-def position_words(words: Words, position: str) -> str:
+def position_words(words: Words, position: Position) -> str:
     """Where an exercise is done, inside a sentence ("lying on your back")."""
     said = {
         "back": words.phrase("position_back"),
@@ -49,13 +50,12 @@ def position_words(words: Words, position: str) -> str:
     return said[position]
 
 
-def __getattr__(name: str) -> object:
+def __getattr__(name: str) -> Any:
     """``HELP`` and ``POSITION_WORDS`` for session.py, from the base phrases."""
     if name == "HELP":
         return help_text(base_words())
     if name == "POSITION_WORDS":
-        positions = ("back", "all_fours", "kneeling", "stomach", "sitting", "standing")
-        return {position: position_words(base_words(), position) for position in positions}
+        return {position: position_words(base_words(), position) for position in POSITION_ORDER}
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
