@@ -10,7 +10,16 @@ from pathlib import Path
 import pytest
 
 from skill.coach.catalog import ContentError, load_catalog
-from skill.coach.words import PACKAGE_DIR, Use, WordsError, check, load_words, placeholders, uses
+from skill.coach.words import (
+    PACKAGE_DIR,
+    Use,
+    WordsError,
+    check,
+    load_words,
+    one_or_many,
+    placeholders,
+    uses,
+)
 
 CONTENT = PACKAGE_DIR.parent / "content"
 
@@ -65,6 +74,14 @@ def test_a_missing_phrase_stops_the_catalog_loading(tmp_path: Path) -> None:
 def test_placeholders_are_the_format_fields() -> None:
     assert placeholders("I don't know a {spoken}. Did you mean {name}?") == {"spoken", "name"}
     assert placeholders("No fields.") == frozenset()
+
+
+def test_a_count_phrase_says_one_or_many_and_must_have_both_halves() -> None:
+    assert one_or_many("1 set | 1 sets", 1) == "1 set"
+    assert one_or_many("3 set | 3 sets", 3) == "3 sets"
+    assert one_or_many("0 set | 0 sets", 0) == "0 sets"
+    with pytest.raises(WordsError, match=r"not a 'one \| many' phrase"):
+        one_or_many("3 sets", 3)
 
 
 def test_backcoach_words_lists_every_phrase_with_where_it_is_used() -> None:
