@@ -99,12 +99,11 @@ def test_red_flags_are_recognised_whatever_the_intent(words: str, flag: str) -> 
     for reported_as in ("soreness", "pain", "red_flag"):
         found = classify(words, reported_as)  # type: ignore[arg-type]
         assert (found.kind, found.red_flag) == ("red_flag", flag)
-        assert found.symptom
 
 
 def test_a_red_flag_intent_without_telling_words_is_still_a_red_flag() -> None:
     found = classify("", "red_flag")
-    assert found.kind == "red_flag" and found.symptom
+    assert (found.kind, found.red_flag) == ("red_flag", "unspecified")
 
 
 def test_curly_apostrophes_are_understood() -> None:
@@ -449,3 +448,19 @@ def test_pain_right_after_the_last_count_ends_the_routine_with_advice(
         assert CONSULT in plan.text and new.pains == 1
     again, plan = coach.step(new.evolve(phase=Phase.COUNTING), ev.PainReported("ouch"))
     assert again.phase is Phase.STOPPED and again.stop_reason is StopReason.PAIN
+
+
+def test_every_red_flag_has_a_name_to_say_and_the_model_names_only_known_flags(
+    catalog: Catalog,
+) -> None:
+    import json
+
+    from skill.coach.pain import RED_FLAG_IDS
+    from skill.interaction_model import MODEL_DIR
+
+    assert RED_FLAG_IDS | {"unspecified"} == set(catalog.safety.symptoms)
+    model = json.loads((MODEL_DIR / "en-US.json").read_text(encoding="utf-8"))
+    (red_flag,) = [
+        t for t in model["interactionModel"]["languageModel"]["types"] if t["name"] == "RED_FLAG"
+    ]
+    assert {value["id"] for value in red_flag["values"]} == RED_FLAG_IDS

@@ -10,7 +10,16 @@ from pathlib import Path
 import pytest
 
 from skill.coach.catalog import ContentError, load_catalog
-from skill.coach.words import PACKAGE_DIR, Use, WordsError, check, load_words, placeholders, uses
+from skill.coach.words import (
+    PACKAGE_DIR,
+    Use,
+    WordsError,
+    check,
+    load_words,
+    one_or_many,
+    placeholders,
+    uses,
+)
 
 CONTENT = PACKAGE_DIR.parent / "content"
 
@@ -67,6 +76,14 @@ def test_placeholders_are_the_format_fields() -> None:
     assert placeholders("No fields.") == frozenset()
 
 
+def test_a_count_phrase_says_one_or_many_and_must_have_both_halves() -> None:
+    assert one_or_many("1 set | 1 sets", 1) == "1 set"
+    assert one_or_many("3 set | 3 sets", 3) == "3 sets"
+    assert one_or_many("0 set | 0 sets", 0) == "0 sets"
+    with pytest.raises(WordsError, match=r"not a 'one \| many' phrase"):
+        one_or_many("3 sets", 3)
+
+
 def test_backcoach_words_lists_every_phrase_with_where_it_is_used() -> None:
     shown = subprocess.run(
         [sys.executable, "-m", "skill.cli", "words", "--locale", "en-GB"],
@@ -77,3 +94,10 @@ def test_backcoach_words_lists_every_phrase_with_where_it_is_used() -> None:
     for use in uses():
         assert f"{use.key}: " in shown and f"{use.file}:{use.line}" in shown
     assert "call nine nine nine" in shown  # the safety text, in the locale's words
+
+
+def test_a_phrase_written_twice_is_refused_not_silently_overwritten(tmp_path: Path) -> None:
+    (tmp_path / "speech").mkdir()
+    (tmp_path / "speech" / "en.yaml").write_text("okay: Okay.\nokay: Fine.\n", encoding="utf-8")
+    with pytest.raises(WordsError, match="'okay' is written twice"):
+        load_words(tmp_path)

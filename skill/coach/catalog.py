@@ -209,10 +209,14 @@ class SafetyText(_Strict):
     not_understood: str = Field(min_length=1)
     no_start_after_pain: str = Field(min_length=1)
     no_start_after_red_flag: str = Field(min_length=1)
+    # How the red_flag text names each red flag back (by the RED_FLAG slot's ids).
+    symptoms: dict[str, str] = Field(min_length=1)
     locales: dict[str, dict[str, str]] = {}
 
     @model_validator(mode="after")
     def _known_words(self) -> SafetyText:
+        if "unspecified" not in self.symptoms:
+            raise ValueError("symptoms: needs 'unspecified', for a red flag no word named")
         texts = self.texts()
         for locale, overrides in self.locales.items():
             unknown = set(overrides) - set(texts)
@@ -236,7 +240,7 @@ class SafetyText(_Strict):
             name: _PLACEHOLDER.sub(lambda m: local.get(m.group(1), m.group(0)), text)
             for name, text in texts.items()
         }
-        return self.model_copy(update={**filled, "locales": {}})
+        return self.model_copy(update={**filled, "locales": {}, "symptoms": self.symptoms})
 
 
 def normalise_name(text: str) -> str:

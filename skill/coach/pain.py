@@ -26,13 +26,13 @@ SEVERITY: dict[ReportKind, int] = {"soreness": 0, "discomfort": 1, "pain": 2, "r
 # comes before anything else.
 EMERGENCIES = frozenset({"fall_injury", "cannot_get_up", "distress"})
 
-# Each red flag: its id (the RED_FLAG slot type's ids), how the coach names it back to
-# the person, and the words that give it away.  The order matters: the first that
-# fits names the report, so "I fell and can't get up" is that, not a fall alone.
-RED_FLAGS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
+# Each red flag: its id (the RED_FLAG slot type's ids, and the key of its name in
+# content/safety.yaml's ``symptoms``) and the words that give it away.  The order
+# matters: the first that fits names the report, so "I fell and can't get up" is
+# that, not a fall alone.
+RED_FLAGS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "cannot_get_up",
-        "Not being able to get up",
         re.compile(
             r"\b(can'?t|cannot|unable to) get (up|off)\b|\bstuck on the (floor|ground)\b"
             r"|\bfallen\b|\bcan'?t move\b"
@@ -40,7 +40,6 @@ RED_FLAGS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     ),
     (
         "bladder_bowel",
-        "A change in bladder or bowel control",
         re.compile(
             r"\b(bladder|bowel\w*|incontinen\w*|wet (myself|me)|soiled|pee'?d myself|"
             r"wee'?d myself|pooe?d myself|leak\w*|can'?t (hold|stop) (my )?(pee|wee|it)|"
@@ -49,7 +48,6 @@ RED_FLAGS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     ),
     (
         "numbness_tingling",
-        "Numbness or tingling",
         re.compile(
             r"\b(numb\w*|tingl\w*|pins and needles|can'?t feel|no feeling|gone dead|"
             r"feels? dead|saddle)\b"
@@ -57,7 +55,6 @@ RED_FLAGS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     ),
     (
         "leg_weakness",
-        "Weakness in your legs",
         re.compile(
             r"\b(weak\w*|gave (way|out)|giving (way|out)|give (way|out)|buckl\w*|"
             r"collaps\w*|wobbl\w*|foot drop|dropped foot)\b"
@@ -65,7 +62,6 @@ RED_FLAGS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     ),
     (
         "shooting_leg_pain",
-        "Pain shooting down your leg",
         re.compile(
             r"\bsciatica\b"
             r"|\b(shoot\w*|radiat\w*|travel\w*|spread\w*)\b.*\b(legs?|thighs?|foot|feet|calf)\b"
@@ -75,16 +71,14 @@ RED_FLAGS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     ),
     (
         "fall_injury",
-        "Pain after a fall or injury",
         re.compile(r"\b(fell|fall|falling|injur\w*|slipped|tripped|tumble|accident)\b"),
     ),
     (
         "distress",
-        "What you describe",
         re.compile(r"\b(help me|somebody help|someone help|need help|call an ambulance)\b"),
     ),
 )
-RED_FLAG_IDS = frozenset(name for name, _, _ in RED_FLAGS)
+RED_FLAG_IDS = frozenset(name for name, _ in RED_FLAGS)
 
 SEVERE_WORDS = re.compile(
     r"\b(killing|(hurts?|hurting|hurt) (a lot|so much|so bad|badly)|a lot of pain|"
@@ -106,8 +100,7 @@ PAIN_LEVELS = {"pain": "pain", "severe": "pain", "discomfort": "discomfort"}
 @dataclass(frozen=True, slots=True)
 class Classified:
     kind: ReportKind
-    red_flag: str | None = None
-    symptom: str | None = None
+    red_flag: str | None = None  # which one ("unspecified" when no word said which)
     severe: bool = False  # pain that stops the exercises for today at once
 
     @property
@@ -132,16 +125,16 @@ def classify(
     PAIN_WORD slot's id (``pain``, ``severe`` or ``discomfort``).
     """
     text = normalise(words)
-    for name, symptom, pattern in RED_FLAGS:
+    for name, pattern in RED_FLAGS:
         if name == flag or pattern.search(text):
-            return Classified("red_flag", name, symptom)
+            return Classified("red_flag", name)
     if reported_as == "red_flag":
         # The intent said red flag but neither slot nor words say which: the words may
         # still say plainly it was soreness or pain ("my leg is sore" misheard);
         # anything else stays a red flag.
         plain = _from_words(text, level)
         if plain is None:
-            return Classified("red_flag", "unspecified", "What you describe")
+            return Classified("red_flag", "unspecified")
         return plain
     from_words = _from_words(text, level)
     if from_words is None:
@@ -173,8 +166,8 @@ def screen(words: str) -> Classified | None:
     text = normalise(words)
     if not text:
         return None
-    for name, symptom, pattern in RED_FLAGS:
+    for name, pattern in RED_FLAGS:
         if name != "distress" and pattern.search(text):
-            return Classified("red_flag", name, symptom)
+            return Classified("red_flag", name)
     found = _from_words(text, None)
     return found if found is not None and found.kind != "soreness" else None

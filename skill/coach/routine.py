@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from .catalog import Catalog, Exercise, Position, ProgramItem
+from .words import Words, base_words
 
 POSITION_ORDER: tuple[Position, ...] = (
     "back",
@@ -17,14 +18,18 @@ POSITION_ORDER: tuple[Position, ...] = (
     "standing",
 )
 
-POSITION_CHANGE: dict[Position, str] = {
-    "back": "Time to change position: lie down on your back.",
-    "all_fours": "Time to change position: come onto your hands and knees.",
-    "kneeling": "Time to change position: come up to kneeling on your mat.",
-    "stomach": "Time to change position: lie on your stomach.",
-    "sitting": "Time to change position: sit down on a chair or stool.",
-    "standing": "Time to change position: stand up.",
-}
+
+def change_to(words: Words, position: Position) -> str:
+    """What to say to get into ``position`` from another one (content/speech)."""
+    said = {
+        "back": words.phrase("change_to_back"),
+        "all_fours": words.phrase("change_to_all_fours"),
+        "kneeling": words.phrase("change_to_kneeling"),
+        "stomach": words.phrase("change_to_stomach"),
+        "sitting": words.phrase("change_to_sitting"),
+        "standing": words.phrase("change_to_standing"),
+    }
+    return said[position]
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,8 +111,10 @@ def default_routine(catalog: Catalog) -> tuple[RoutineItem, ...]:
     return plan_routine(catalog, catalog.default_program.exercises)
 
 
-def position_change(previous: Exercise | None, current: Exercise) -> str | None:
+def position_change(
+    previous: Exercise | None, current: Exercise, words: Words | None = None
+) -> str | None:
     """What to say when the next exercise starts in another position, else None."""
     if previous is None or previous.position == current.position:
         return None
-    return POSITION_CHANGE[current.position]
+    return change_to(words or base_words(), current.position)

@@ -27,6 +27,7 @@ from .plan import PainAction, PainEvent, Plan, Say, Segment
 from .routine import RoutineItem, resolve_item
 from .state import TERMINAL, Phase, SessionState, StopReason
 from .transitions import TABLE, refusal
+from .words import one_or_many
 
 
 class IllegalEventError(Exception):
@@ -103,7 +104,7 @@ class Coach:
             case Phase.READY:
                 return self.words.phrase("prompt_ready")
             case Phase.CHECK_IN:
-                return self.words.phrase("check_in_question")
+                return self.words.phrase("checkin_question")
             case Phase.POSITIONING:
                 return self.words.phrase("prompt_positioning")
             case Phase.COUNTING:
@@ -173,14 +174,12 @@ class Coach:
         return script.mid_sentence(self.catalog[exercise_id].name)
 
     def _exercises(self, count: int) -> str:
-        if count == 1:
-            return self.words.phrase("one_exercise")
-        return self.words.phrase("exercises", count=count)
+        return one_or_many(self.words.phrase("exercises", count=count), count)
 
     def _todays_routine(self, state: SessionState) -> str:
         return self.words.phrase(
             "todays_routine",
-            count=self._exercises(len(state.routine)),
+            exercises=self._exercises(len(state.routine)),
             first=self._name(state.routine[0].exercise_id),
         )
 
@@ -246,6 +245,7 @@ class Coach:
             set_index=state.set,
             previous_position=state.last_position,
             gentle=state.gentle,
+            words=self.words,
         )
         new = state.evolve(
             phase=Phase.POSITIONING, paused_from=None, last_position=exercise.position
@@ -256,7 +256,13 @@ class Coach:
         """Count the current part of the set and move to COUNTING."""
         exercise, item, speed = self._exercise(state), self._item(state), self._pace(state)
         speech, end = script.count_reps(
-            exercise, item, speed, set_index=state.set, start=state.rep, with_action=with_action
+            exercise,
+            item,
+            speed,
+            set_index=state.set,
+            start=state.rep,
+            with_action=with_action,
+            words=self.words,
         )
         speech += script.after_set(
             exercise,
@@ -265,13 +271,14 @@ class Coach:
             set_index=state.set,
             set_complete=end >= script.rep_slots(exercise, item),
             last_exercise=state.index + 1 >= len(state.routine),
+            words=self.words,
         )
         new = state.evolve(phase=Phase.COUNTING)
         return new, self._plan(new, speech)
 
     def _chunk_end(self, state: SessionState) -> int:
         return script.chunk_end(
-            self._exercise(state), self._item(state), self._pace(state), state.rep
+            self._exercise(state), self._item(state), self._pace(state), state.rep, self.words
         )
 
     def _goto_index(self, state: SessionState, index: int, lead: list[Segment]) -> Outcome:
@@ -316,7 +323,11 @@ class Coach:
             fresh = event.fresh
             if event.check_in:
                 asked = fresh.evolve(phase=Phase.CHECK_IN)
-                speech = [hello, Say(self.words.phrase("last_time_hurt")), Say(self.prompt(asked))]
+                speech = [
+                    hello,
+                    Say(self.words.phrase("checkin_last_time")),
+                    Say(self.prompt(asked)),
+                ]
                 return asked, self._plan(asked, speech)
             speech = [hello, *self._remember(event.last_pain), Say(self.safety.welcome)]
             speech.append(Say(self._todays_routine(fresh)))
@@ -363,9 +374,9 @@ class Coach:
         assert isinstance(event, ev.CheckInAnswer)
         ready = state.evolve(phase=Phase.READY)
         if event.feeling == "better":
-            lead = self.words.phrase("good_to_hear")
+            lead = self.words.phrase("checkin_better")
         else:
-            lead = self.words.phrase("go_gently_today")
+            lead = self.words.phrase("checkin_same")
         speech = [Say(lead), Say(self._todays_routine(ready)), Say(self.prompt(ready))]
         return ready, self._plan(ready, speech)
 
@@ -473,7 +484,7 @@ class Coach:
         self, state: SessionState, event: ev.Event, exercise_id: str, variant: str | None
     ) -> Exercise:
         if exercise_id not in self.catalog:
-            raise self._refuse(state, event, self.words.phrase("unknown_exercise"))
+            raise self._refuse(state, event, self.words.phrase("unknown_exercise_id"))
         exercise = self.catalog[exercise_id]
         try:
             exercise.variant(variant)
@@ -489,7 +500,7 @@ class Coach:
             (i for i in state.routine if i.exercise_id == exercise.id),
             resolve_item(self.catalog, ProgramItem(id=exercise.id, variant=event.variant)),
         )
-        speech = script.describe(exercise, event.variant or item.variant, item)
+        speech = script.describe(exercise, event.variant or item.variant, item, self.words)
         speech.append(Say(self.prompt(state)))
         return state, self._plan(state, speech)
 
@@ -539,7 +550,7 @@ class Coach:
             return self.words.phrase("next_set", set=state.set + 2, name=name)
         if state.index + 1 < len(state.routine):
             following = self.catalog[state.routine[state.index + 1].exercise_id]
-            where = script.POSITION_WORDS[following.position]
+            where = script.position_words(self.words, following.position)
             name = script.mid_sentence(following.name)
             return self.words.phrase("next_exercise", name=name, where=where)
         return self.words.phrase("that_was_the_last")
@@ -649,7 +660,10 @@ class Coach:
                 phase=Phase.STOPPED, stop_reason=StopReason.RED_FLAG, paused_from=None
             )
             speech = [Say(self.safety.emergency)] if found.emergency else []
-            speech.append(Say(self.safety.red_flag.format(symptom=found.symptom)))
+            symptom = self.safety.symptoms.get(
+                found.red_flag or "", self.safety.symptoms["unspecified"]
+            )
+            speech.append(Say(self.safety.red_flag.format(symptom=symptom)))
             return new, self._plan(new, speech, end=True, pain_event=record("urgent_stop"))
 
         if found.kind in ("soreness", "discomfort") and state.phase in TERMINAL:

@@ -12,6 +12,12 @@ each phrase against the names the calls pass, so a missing or mistyped phrase is
 error when the skill starts, never a crash in the middle of a routine.  The same walk
 tells ``backcoach words`` where each phrase is used.  (No library does this check;
 ``string.Formatter`` parses the placeholders.)
+
+A phrase stays one string.  Where English says a count two ways ("1 exercise", "3
+exercises") the phrase holds both, "one | many", and :func:`one_or_many` picks the
+half for the count after ``phrase`` has filled it; a list of words is never needed.
+Code that runs without a coach (the error handler, and ``script`` functions that
+``session.py`` still calls without its words) uses :func:`base_words`, the base file.
 """
 
 from __future__ import annotations
@@ -94,6 +100,14 @@ class Words:
         return key in self._phrases
 
 
+def one_or_many(text: str, count: int) -> str:
+    """The half of a "one | many" phrase that fits ``count``."""
+    halves = text.split(" | ")
+    if len(halves) != 2:
+        raise WordsError(f"not a 'one | many' phrase: {text!r}")
+    return halves[0] if count == 1 else halves[1]
+
+
 def check(phrases: Mapping[str, str], used: tuple[Use, ...], source: str) -> None:
     """Raise WordsError unless every used key exists, with exactly the placeholders
     its calls fill, and no phrase is unused (a stale phrase misleads a reviewer)."""
@@ -114,9 +128,25 @@ def check(phrases: Mapping[str, str], used: tuple[Use, ...], source: str) -> Non
         raise WordsError("the phrases do not fit the code:\n  " + "\n  ".join(problems))
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML keeps the last of two equal keys without a word; a phrase written twice
+    would hide one of them from its reviewer, so it is refused."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key {key!r} is written twice", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def _read(path: Path) -> dict[str, str]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         raise WordsError(f"{path}: cannot read: {error}") from None
     if not isinstance(data, dict) or not all(
@@ -144,3 +174,9 @@ def load_words(content: Path, locales: tuple[str, ...] = ()) -> dict[str | None,
         check(merged, used, f"speech/{file.name}")
         words[locale] = Words(merged, locale)
     return words
+
+
+@cache
+def base_words() -> Words:
+    """The checked base phrases of the repository's own ``content/``."""
+    return load_words(PACKAGE_DIR.parent / "content")[None]

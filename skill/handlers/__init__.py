@@ -32,5 +32,5 @@ def build_skill(catalog: Catalog, store: Store, time_zones: TimeZones | None = N
     builder = CustomSkillBuilder(persistence_adapter=StorePersistenceAdapter(store))
     for handler in HANDLERS:
         builder.add_request_handler(handler(services))
-    builder.add_exception_handler(ErrorHandler())
+    builder.add_exception_handler(ErrorHandler(catalog.words()))
     return builder.create()

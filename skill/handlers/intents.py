@@ -22,8 +22,9 @@ from ..coach import events as ev
 from ..coach.pain import screen
 from ..coach.plan import PainEvent, Plan, ReportKind, Say
 from ..coach.progress import days_this_week, record_day, streak, streak_with_today
-from ..coach.script import mid_sentence, plural
+from ..coach.script import mid_sentence
 from ..coach.state import Phase
+from ..coach.words import Words, base_words, one_or_many
 from ..store import StoreUnavailableError, UserRecord
 from ..store.plans import normalise_code
 from .names import Found
@@ -235,11 +236,12 @@ class ExerciseHandler(_Handler):
         if close is not None:
             return did_you_mean_plan(turn, spoken, close)
         examples = ", ".join(mid_sentence(catalog[i].name) for i in turn.routine_ids[:3])
+        words = turn.coach.words
         return Plan(
             speech=(
-                Say("I don't know that one."),
-                Say(f"You can say, for example, {examples}, or the bridge."),
-                Say("Or say list the exercises to hear them all."),
+                Say(words.phrase("unknown_exercise")),
+                Say(words.phrase("unknown_examples", examples=examples)),
+                Say(words.phrase("unknown_list")),
                 Say(turn.coach.prompt(state)),
             ),
             reprompt=(Say(turn.coach.prompt(state)),),
@@ -255,7 +257,7 @@ def did_you_mean_plan(turn: Turn, spoken: str, exercise_id: str) -> Plan:
 def ask_which(turn: Turn, ids: tuple[str, ...], describe: bool) -> Response:
     catalog = turn.coach.catalog
     names = [mid_sentence(catalog[i].full_name) for i in ids]
-    question = f"Do you mean {', '.join(names[:-1])}, or {names[-1]}?"
+    question = turn.coach.words.phrase("which_one", names=", ".join(names[:-1]), last=names[-1])
     plan = Plan(speech=(Say(question),), reprompt=(Say(question),))
     return turn.say(plan, question={"kind": "describe" if describe else "do", "ids": list(ids)})
 
@@ -298,13 +300,12 @@ class ListExercisesHandler(_Handler):
         state = turn.state()
         routine = [mid_sentence(catalog[i].name) for i in turn.routine_ids]
         others = len(catalog.exercises) - len(set(turn.routine_ids))
+        words = turn.coach.words
+        count = one_or_many(words.phrase("exercises", count=len(routine)), len(routine))
+        other = one_or_many(words.phrase("other_exercises", count=others), others)
         speech = [
-            Say(f"Your routine has {plural(len(routine), 'exercise')}: {', '.join(routine)}."),
-            Say(
-                f"I also know {plural(others, 'other exercise')} from your handouts, "
-                "like cat and camel, the bridge and press ups. "
-                "Do only the ones your physician recommended."
-            ),
+            Say(words.phrase("list_routine", exercises=count, names=", ".join(routine))),
+            Say(words.phrase("list_others", others=other)),
             Say(turn.coach.prompt(state)),
         ]
         return turn.say(Plan(tuple(speech), reprompt=(Say(turn.coach.prompt(state)),)))
@@ -383,37 +384,45 @@ class ProgressHandler(_Handler):
 
 
 def progress_report(turn: Turn, record: UserRecord | None) -> list[str]:
+    words = turn.coach.words
     if record is None:
-        return ["Sorry, I can't look at your history just now."]
+        return [words.phrase("progress_unavailable")]
     # Records still waiting in the session (the store was down) count too.
     history = [*record.recent, *(turn.attributes.get(UNSAVED) or {}).get("history", [])]
     if not history:
-        return ["I don't have any sessions for you yet."]
+        return [words.phrase("progress_none")]
     week = days_this_week(history, turn.today, turn.zone)
     days = streak(history, turn.today, turn.zone)
-    texts = [f"This week, you've exercised on {plural(week, 'day')}."]
+    texts = [
+        words.phrase("progress_week", days=one_or_many(words.phrase("days", count=week), week))
+    ]
     if days >= 2:
-        texts.append(f"That's {days} days in a row.")
+        texts.append(words.phrase("progress_streak", days=days))
     elif days == 1:
-        texts.append("Your streak is 1 day.")
+        texts.append(words.phrase("progress_streak_one"))
     else:
-        texts.append("You haven't exercised today or yesterday.")
+        texts.append(words.phrase("progress_no_streak"))
     last_pain = PainEvent.from_dict(record.last_pain)
     if last_pain is None:
-        texts.append("You haven't reported any pain.")
+        texts.append(words.phrase("progress_no_pain"))
     else:
         when = record_day({"at": last_pain.at}, turn.zone)
-        on = f"on {when:%B} {when.day}" if when else "last time"
+        on = (
+            words.phrase("report_on_day", month=f"{when:%B}", day=when.day)
+            if when
+            else words.phrase("report_last_time")
+        )
         catalog = turn.coach.catalog
         during = (
-            f", during {mid_sentence(catalog[last_pain.exercise_id].name)}"
+            words.phrase("report_during", name=mid_sentence(catalog[last_pain.exercise_id].name))
             if last_pain.exercise_id in catalog
             else ""
         )
-        kind = {"soreness": "soreness", "red_flag": "a symptom that needs a doctor"}.get(
-            last_pain.kind, "pain"
-        )
-        texts.append(f"Your last report was {kind}, {on}{during}.")
+        kind = {
+            "soreness": words.phrase("report_soreness"),
+            "red_flag": words.phrase("report_red_flag"),
+        }.get(last_pain.kind) or words.phrase("report_pain")
+        texts.append(words.phrase("progress_last_report", kind=kind, when=on, during=during))
     return texts
 
 
@@ -421,50 +430,51 @@ class LinkCodeHandler(_Handler):
     """ "My code is one two three four five six": link the physician's plan."""
 
     intents = ("LinkCodeIntent",)
-    ASK = "What's your six-digit code? Say it one digit at a time."
 
     def answer(self, turn: Turn) -> Response:
         spoken = _slot_value(turn.input, "code")
         asked = (turn.attributes.get(QUESTION) or {}).get("kind") == "code"
         code = normalise_code(spoken)
+        words = turn.coach.words
         if code is None:
             if not spoken and not asked:
                 return self.ask(turn, "")
-            return self.ask(turn, "That didn't sound like six digits.")
+            return self.ask(turn, words.phrase("code_not_six_digits"))
         plans = turn.services.plans
         if plans is None or turn.user_id is None:
-            return self.reply(turn, "Sorry, I can't link a plan just now. Please try later.")
+            return self.reply(turn, words.phrase("code_cannot_link"))
         try:
             result = plans.link(turn.user_id, code, turn.at)
         except StoreUnavailableError as error:
             log.warning("request %s: store unavailable for link (%s)", turn.request_id, error)
-            return self.reply(turn, "Sorry, I couldn't check that code just now. Please try later.")
+            return self.reply(turn, words.phrase("code_cannot_check"))
         if result.status == "limited":
-            return self.reply(turn, "Too many tries: please try again in an hour.")
+            return self.reply(turn, words.phrase("code_too_many_tries"))
         if result.status != "linked" or result.plan is None:
-            text = "I couldn't find that code. Check it with your physician, or say it again."
-            plan = Plan((Say(text),), reprompt=(Say(self.ASK),))
+            text = words.phrase("code_not_found")
+            plan = Plan((Say(text),), reprompt=(Say(words.phrase("code_ask")),))
             return turn.say(plan, question={"kind": "code"})
         log.info("request %s: linked a plan", turn.request_id)
         before = turn.state()
         link = {"exercises": result.plan["exercises"]}
         linked = turn.services.fresh_state(link)
-        count = plural(len(linked.routine), "exercise")
-        speech = [Say(f"Your physician's plan is linked: {count}.")]
+        total = len(linked.routine)
+        count = one_or_many(words.phrase("exercises", count=total), total)
+        speech = [Say(words.phrase("code_linked", exercises=count))]
         if result.plan.get("note"):
-            speech.append(Say(f"Your physician's note: {result.plan['note']}"))
+            speech.append(Say(words.phrase("code_note", note=result.plan["note"])))
         after = before
         if before.phase in (Phase.READY, Phase.FINISHED):
             after = linked
         else:
-            speech.append(Say("Your plan starts with your next routine."))
+            speech.append(Say(words.phrase("code_starts_next")))
         prompt = turn.coach.prompt(after)
         speech.append(Say(prompt))
         return turn.answer(before, after, Plan(tuple(speech), reprompt=(Say(prompt),)))
 
     @staticmethod
     def ask(turn: Turn, lead: str) -> Response:
-        ask = LinkCodeHandler.ASK
+        ask = turn.coach.words.phrase("code_ask")
         speech = (Say(lead), Say(ask)) if lead else (Say(ask),)
         return turn.say(Plan(speech, reprompt=(Say(ask),)), question={"kind": "code"})
 
@@ -512,7 +522,7 @@ class DeleteDataHandler(_Handler):
     intents = ("DeleteDataIntent",)
 
     def answer(self, turn: Turn) -> Response:
-        question = "This deletes your progress and your exercise history. Are you sure?"
+        question = turn.coach.words.phrase("delete_ask")
         plan = Plan((Say(question),), reprompt=(Say(question),))
         return turn.say(plan, question={"kind": "delete"})
 
@@ -525,22 +535,28 @@ class DeleteDataHandler(_Handler):
                 turn.input.attributes_manager.delete_persistent_attributes()
         except StoreUnavailableError:
             log.warning("request %s: store unavailable for delete", turn.request_id)
-            text = "Sorry, I couldn't delete your data just now. Please try again later."
+            text = turn.coach.words.phrase("delete_failed")
             return turn.say(Plan((Say(text),), end_session=True))
         turn.attributes.clear()
-        turn.input.response_builder.speak("I've deleted everything I kept for you. Goodbye!")
+        turn.input.response_builder.speak(turn.coach.words.phrase("delete_done"))
         return turn.input.response_builder.set_should_end_session(True).response
 
     @staticmethod
     def kept(turn: Turn) -> Response:
         prompt = turn.coach.prompt(turn.state())
         return turn.say(
-            Plan((Say("Okay, I've kept everything."), Say(prompt)), reprompt=(Say(prompt),))
+            Plan(
+                (Say(turn.coach.words.phrase("delete_kept")), Say(prompt)), reprompt=(Say(prompt),)
+            )
         )
 
 
 class ErrorHandler(AbstractExceptionHandler):
-    """Anything that goes wrong inside a request still gets a short spoken answer."""
+    """Anything that goes wrong inside a request still gets a short spoken answer, in
+    the base phrases: the error may come before the request's locale is known."""
+
+    def __init__(self, words: Words | None = None) -> None:
+        self.words = words or base_words()
 
     def can_handle(self, handler_input: HandlerInput, exception: Exception) -> bool:
         return True
@@ -554,7 +570,7 @@ class ErrorHandler(AbstractExceptionHandler):
             getattr(request, "object_type", "request"),
             exc_info=log.isEnabledFor(logging.DEBUG),
         )
-        speech = "Sorry, something went wrong on my side. Please say that again, or say stop."
+        speech = self.words.phrase("error")
         return handler_input.response_builder.speak(speech).ask(speech).response
 
 

@@ -313,7 +313,7 @@ class Turn:
         saved = self.save(before, after, plan.pain_event, plan.end_session)
         if saved is not None:
             after, plan = self.reconciled(before, after, plan, saved)
-        speech, reprompt = render(plan)
+        speech, reprompt = render(plan, self.coach.words)
         self.attributes.pop(COUNT_UNTIL, None)
         if after.phase is Phase.COUNTING:
             until = datetime.fromisoformat(self.at) + timedelta(seconds=speech_seconds(speech))

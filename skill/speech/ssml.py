@@ -4,7 +4,9 @@ A hold is counted so that the counting lasts the hold: each count word is placed
 on its second (or, for long holds, on its milestone) and the gap to the next is
 filled with ``<break>``, aiming at absolute times so that a word that runs long
 is made up for by a shorter break after it.  Breaks longer than Alexa's 10 s are
-chained.
+chained.  The count's sentences ("twenty seconds left.") are phrases of
+content/speech; the numbers in them are :func:`~skill.speech.timing.number_words`,
+which the speech-time estimate reads too.  Without ``words``, the base phrases.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from functools import lru_cache
 from xml.sax.saxutils import escape
 
 from ..coach.plan import Hold, Pause, Plan, Say, Segment
+from ..coach.words import Words, base_words
 from .limits import MAX_BREAK_SECONDS, check_ssml
 from .timing import number_words, text_seconds
 
@@ -56,26 +59,31 @@ def hold_step(seconds: int) -> int:
     return 15
 
 
-def hold_cues(seconds: int) -> list[tuple[int, str]]:
+def hold_cues(seconds: int, words: Words | None = None) -> list[tuple[int, str]]:
     """What to say at which second of a hold: every second for short holds; for long
     ones the length, the time left at each step, and a final three, two, one."""
+    words = words or base_words()
+
+    def count(number: int) -> str:
+        return words.phrase("hold_count", number=number_words(number))
+
     if seconds <= COUNT_EVERY_SECOND_UP_TO:
-        return [(second, f"{number_words(second + 1)}.") for second in range(seconds)]
-    cues = [(0, f"{number_words(seconds)} seconds.")]
+        return [(second, count(second + 1)) for second in range(seconds)]
+    cues = [(0, words.phrase("hold_length", number=number_words(seconds)))]
     step = hold_step(seconds)
     left = (seconds - 1) // step * step
     while left > FINAL_COUNTDOWN + 2:
-        cues.append((seconds - left, f"{number_words(left)} seconds left."))
+        cues.append((seconds - left, words.phrase("hold_left", number=number_words(left))))
         left -= step
-    cues += [(seconds - n, f"{number_words(n)}.") for n in range(FINAL_COUNTDOWN, 0, -1)]
+    cues += [(seconds - n, count(n)) for n in range(FINAL_COUNTDOWN, 0, -1)]
     return cues
 
 
-def render_hold(seconds: int, rate_percent: int) -> str:
+def render_hold(seconds: int, rate_percent: int, words: Words | None = None) -> str:
     """A counted hold whose estimated length is ``seconds`` at this prosody rate."""
     parts: list[str] = []
     elapsed = 0.0
-    cues = hold_cues(seconds)
+    cues = hold_cues(seconds, words)
     for index, (at, words) in enumerate(cues):
         target_next = cues[index + 1][0] if index + 1 < len(cues) else seconds
         parts.append(speakable(words))
@@ -87,7 +95,9 @@ def render_hold(seconds: int, rate_percent: int) -> str:
     return " ".join(parts)
 
 
-def render_segments(segments: tuple[Segment, ...], rate_percent: int) -> str:
+def render_segments(
+    segments: tuple[Segment, ...], rate_percent: int, words: Words | None = None
+) -> str:
     parts: list[str] = []
     for segment in segments:
         if isinstance(segment, Say):
@@ -95,7 +105,7 @@ def render_segments(segments: tuple[Segment, ...], rate_percent: int) -> str:
         elif isinstance(segment, Pause):
             parts.append(breaks(segment.seconds))
         elif isinstance(segment, Hold):
-            parts.append(render_hold(segment.seconds, rate_percent))
+            parts.append(render_hold(segment.seconds, rate_percent, words))
         else:  # pragma: no cover - Segment is a closed union
             raise TypeError(f"not a speech segment: {segment!r}")
     body = " ".join(part for part in parts if part)
@@ -111,15 +121,16 @@ def _check_once(ssml: str) -> None:
     check_ssml(ssml)
 
 
-def render(plan: Plan) -> tuple[str, str | None]:
-    """SSML for a plan's speech and its reprompt (None when the session ends).
+def render(plan: Plan, words: Words | None = None) -> tuple[str, str | None]:
+    """SSML for a plan's speech and its reprompt (None when the session ends), holds
+    counted in ``words``.
 
     Raises :class:`~skill.speech.limits.SpeechLimitError` if Alexa would refuse it.
     """
-    speech = render_segments(plan.speech, plan.rate_percent)
+    speech = render_segments(plan.speech, plan.rate_percent, words)
     _check_once(speech)
     reprompt = None
     if plan.reprompt:
-        reprompt = render_segments(plan.reprompt, plan.rate_percent)
+        reprompt = render_segments(plan.reprompt, plan.rate_percent, words)
         _check_once(reprompt)
     return speech, reprompt
