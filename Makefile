@@ -8,10 +8,13 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: install test run lint exercises redis-server node node-deps clean
 
-$(STAMP): pyproject.toml
+# Two editable installs: the webhook (with the dev extra: test and lint tools) and the
+# developer package of tools/ (chat, simulate, bench, and the helpers the tests share),
+# which the webhook's wheel and Docker image do not carry.
+$(STAMP): pyproject.toml tools/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev]' -e ./tools
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -64,10 +67,10 @@ exercises: $(STAMP)
 # make chat ARGS="--user ann --realtime"
 .PHONY: chat
 chat: $(STAMP)
-	$(BIN)/backcoach chat $(ARGS)
+	$(BIN)/backcoach-dev chat $(ARGS)
 
 clean:
-	rm -rf $(VENV) .venv-audit .pytest_cache .ruff_cache build *.egg-info
+	rm -rf $(VENV) .venv-audit .pytest_cache .ruff_cache build *.egg-info tools/build tools/*.egg-info
 
 # The load test installs wrk (Debian package) if missing; the suite runs a short bench too.
 .PHONY: bench wrk
@@ -83,7 +86,7 @@ wrk:
 # driven by wrk, against a throwaway redis-server (a few minutes; BENCH_ARGS=--quick
 # for under one, BENCH_ARGS="--json bench.json" to keep the figures).
 bench: $(STAMP) redis-server wrk
-	$(BIN)/backcoach bench $(BENCH_ARGS)
+	$(BIN)/backcoach-dev bench $(BENCH_ARGS)
 
 # Known vulnerabilities in the pinned dependencies (pip-audit, its own venv so it does
 # not mix with the project's). Needs PyPI's per-release JSON API or OSV: not part of

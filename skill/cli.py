@@ -1,4 +1,9 @@
-"""The ``backcoach`` command."""
+"""The ``backcoach`` command: what the webhook's own package needs to run, check and
+serve itself, and the clinician's plan and report commands.
+
+The developer tools (``chat``, ``simulate``, ``bench``) are the ``backcoach-dev``
+command of ``tools/``, so the deployed package carries none of them.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .bench.main import add_bench_arguments, bench_main
-from .chat.main import add_chat_arguments, add_simulate_arguments, chat_command, simulate_command
 from .coach.catalog import Catalog, ContentError, Exercise, Figure, load_catalog
 from .interaction_model import MODEL_DIR, ModelError, check_models, write_models
 from .plan_cli import add_plan_arguments, add_report_arguments, plan_command, report_command
@@ -174,15 +177,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     local.add_argument("--port", type=int, default=None, help="port (default: $PORT or 8080)")
     commands.add_parser("serve", help="serve in production under gunicorn (needs REDIS_URL)")
-    add_chat_arguments(
-        commands.add_parser("chat", help="talk to the skill in the terminal, as to an Echo")
-    )
-    add_simulate_arguments(
-        commands.add_parser("simulate", help="run scripted conversations (YAML scenario files)")
-    )
-    add_bench_arguments(
-        commands.add_parser("bench", help="measure the skill under load against a hello world")
-    )
     add_plan_arguments(
         commands.add_parser("plan", help="store a prescription and give a link code (needs Redis)")
     )
@@ -194,16 +188,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return plan_command(args)
     if args.command == "report":
         return report_command(args)
-    if args.command == "bench":
-        return bench_main(args)
     if args.command == "run":
         return run_local(args.port)
     if args.command == "serve":
         return serve()
-    if args.command == "chat":
-        return chat_command(args)
-    if args.command == "simulate":
-        return simulate_command(args)
 
     try:
         catalog = load_catalog()

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from backcoach_dev.chat.device import InProcess
+from backcoach_dev.chat.scenario import load_scenario, run_scenario, store_prescription
 from skill.app import create_app
-from skill.chat.device import InProcess
-from skill.chat.scenario import load_scenario, run_scenario, store_prescription
 from skill.store import RedisStore
 
 SCENARIOS = sorted((Path(__file__).parent / "scenarios").glob("*.yaml"))

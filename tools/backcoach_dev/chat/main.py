@@ -1,4 +1,4 @@
-"""``backcoach chat`` and ``backcoach simulate``: their arguments and what they run."""
+"""``backcoach-dev chat`` and ``backcoach-dev simulate``: their arguments and what they run."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from ..interaction_model import LOCALES
+from skill.interaction_model import LOCALES
+
 from .device import ChatError, InProcess, OverHttp, Transport
 
 
@@ -51,9 +52,9 @@ def quiet_logging() -> None:
 def in_process() -> tuple[Transport, str]:
     """The webhook in this process: verification off, the store from REDIS_URL or the
     embedded one."""
-    from ..app import create_app
-    from ..settings import Settings
-    from ..store import open_store
+    from skill.app import create_app
+    from skill.settings import Settings
+    from skill.store import open_store
 
     settings = Settings.load({"ALEXA_VERIFY_SIGNATURE": "0"})
     store = open_store(
@@ -103,7 +104,7 @@ def chat_command(args: argparse.Namespace) -> int:
         nlu = Nlu.for_locale(args.locale)
         transport, where = transport_for(args.url)
     except (NluError, ChatError) as error:
-        print(f"backcoach chat: {error}", file=sys.stderr)
+        print(f"backcoach-dev chat: {error}", file=sys.stderr)
         return 2
     name = args.user or _login_name()
     device = Device(transport, user_id_for(name), args.locale)
@@ -135,7 +136,7 @@ def simulate_command(args: argparse.Namespace) -> int:
         scenarios = [(path, load_scenario(path)) for path in args.files]
         transport, _where = transport_for(args.url)
     except (ScenarioError, ChatError) as error:
-        print(f"backcoach simulate: {error}", file=sys.stderr)
+        print(f"backcoach-dev simulate: {error}", file=sys.stderr)
         return 2
     failed = 0
     for path, scenario in scenarios:

@@ -28,9 +28,10 @@ from pydantic import (
     model_validator,
 )
 
-from ..coach.catalog import Catalog, load_catalog
-from ..coach.pacing import PACES
-from ..interaction_model import LOCALES
+from skill.coach.catalog import Catalog, load_catalog
+from skill.coach.pacing import PACES
+from skill.interaction_model import LOCALES
+
 from .conversation import Conversation, Step
 from .device import Device, Transport, user_id_for
 from .nlu import Nlu
@@ -276,9 +277,9 @@ DIGIT_NAMES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "e
 
 def store_prescription(scenario: Scenario, redis_url: str) -> str | None:
     """Store the scenario's prescription in the Redis at ``redis_url``; its link code."""
-    from ..coach.prescription import parse_prescription
-    from ..store import RedisStore
-    from ..store.plans import PlanStore
+    from skill.coach.prescription import parse_prescription
+    from skill.store import RedisStore
+    from skill.store.plans import PlanStore
 
     if scenario.prescription is None:
         return None

@@ -1,4 +1,4 @@
-"""``backcoach bench`` / ``make bench``: the skill under load, next to a hello-world
+"""``backcoach-dev bench`` / ``make bench``: the skill under load, next to a hello-world
 ASK SDK skill on the same stack (DESIGN.md §8).
 
 - ``workload``: real conversations run in process, replayed as Alexa requests for
