@@ -54,7 +54,7 @@ test: $(STAMP) redis-server wrk node-deps
 
 # Serve locally on 127.0.0.1:$(PORT): verification off, embedded store unless REDIS_URL is set.
 run: $(STAMP)
-	PORT=$(PORT) $(BIN)/backcoach run
+	PORT=$(PORT) $(BIN)/backcoach run $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -12,6 +12,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .coach.catalog import Catalog, ContentError, Exercise, Figure, load_catalog
@@ -111,16 +112,31 @@ Request verification is OFF: this is for local use only.
 """
 
 
-def run_local(port: int | None) -> int:
-    """``make run``: the webhook on loopback with the embedded store unless REDIS_URL is set."""
+def run_local(port: int | None, plan: Path | None = None) -> int:
+    """``make run``: the webhook on loopback with the embedded store unless REDIS_URL is
+    set.  ``plan``: a prescription stored first, in whichever store that is, whose link
+    code is printed (the embedded store lives in this process only, so the clinician's
+    ``backcoach plan create`` cannot reach it)."""
     from .app import create_app
+    from .coach.prescription import load_prescription
     from .settings import Settings
 
     settings = Settings.load({"ALEXA_VERIFY_SIGNATURE": "0"})
     chosen = port or settings.port
+    prescription = None
+    if plan is not None:
+        try:
+            prescription = load_prescription(plan, load_catalog())
+        except ContentError as error:
+            print(f"backcoach: prescription error: {error}", file=sys.stderr)
+            return 2
     app = create_app({"ALEXA_VERIFY_SIGNATURE": "0"})
     store = app.extensions["backcoach"]["store"]
     print(LOCAL_HELP.format(port=chosen, store=store.description), flush=True)
+    if prescription is not None:
+        created = datetime.now(UTC).isoformat(timespec="seconds")
+        _plan_id, code = store.plan_store().create(prescription.to_dict(), created)
+        print(f'Plan {plan} stored: say "my code is {" ".join(code)}".', flush=True)
     app.run(host="127.0.0.1", port=chosen, threaded=True)
     return 0
 
@@ -176,6 +192,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "run", help="serve locally on 127.0.0.1 for trying it out (no request verification)"
     )
     local.add_argument("--port", type=int, default=None, help="port (default: $PORT or 8080)")
+    local.add_argument(
+        "--plan", type=Path, default=None, help="store this prescription first; print its code"
+    )
     commands.add_parser("serve", help="serve in production under gunicorn (needs REDIS_URL)")
     add_plan_arguments(
         commands.add_parser("plan", help="store a prescription and give a link code (needs Redis)")
@@ -189,7 +208,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "report":
         return report_command(args)
     if args.command == "run":
-        return run_local(args.port)
+        return run_local(args.port, args.plan)
     if args.command == "serve":
         return serve()
 

@@ -18,7 +18,7 @@ from .coach.catalog import Catalog, ContentError, load_catalog
 from .coach.prescription import load_prescription
 from .coach.progress import adherence, local_date, record_day
 from .store import RedisStore, StoreUnavailableError
-from .store.plans import PlanStore
+from .store.base import PlanStore
 from .timezone import zone_named
 
 ACTIONS = {
@@ -60,7 +60,7 @@ def _plan_store() -> PlanStore | None:
             file=sys.stderr,
         )
         return None
-    return PlanStore(RedisStore.from_url(url, socket_timeout=5.0, connect_timeout=5.0))
+    return RedisStore.from_url(url, socket_timeout=5.0, connect_timeout=5.0).plan_store()
 
 
 def _now() -> str:

@@ -33,9 +33,7 @@ from backcoach_dev.chat.render import Silence, Words, pieces, play, seconds, ssm
 from backcoach_dev.chat.scenario import ScenarioError, load_scenario
 from backcoach_dev.chat.voice import INSTALL_HINT, Voice
 from backcoach_dev.cli import main
-from skill.app import create_app
 from skill.interaction_model import LOCALES, MODEL_DIR
-from skill.store import RedisStore
 
 ROOT = Path(__file__).resolve().parents[1]
 BACKCOACH_DEV = str(Path(sys.executable).with_name("backcoach-dev"))
@@ -44,11 +42,6 @@ BACKCOACH_DEV = str(Path(sys.executable).with_name("backcoach-dev"))
 @pytest.fixture(scope="module")
 def nlu() -> Nlu:
     return Nlu.for_locale("en-US")
-
-
-@pytest.fixture
-def app(redis_url: str) -> Flask:
-    return create_app({"store": RedisStore.from_url(redis_url), "ALEXA_VERIFY_SIGNATURE": "0"})
 
 
 @pytest.fixture

@@ -45,8 +45,7 @@ from ..store import (
     TimeZoneUpdate,
     UserRecord,
 )
-from ..store.base import TIME_ZONE_TTL, UNKNOWN_TIME_ZONE_TTL
-from ..store.plans import PlanStore
+from ..store.base import TIME_ZONE_TTL, UNKNOWN_TIME_ZONE_TTL, PlanStore
 from ..timezone import TimeZones, zone_named
 from . import storage_text
 from .names import ExerciseNames
@@ -71,7 +70,7 @@ class Services:
     coach: Coach
     store: Store
     names: ExerciseNames
-    plans: PlanStore | None = None  # None without Redis: no codes to link
+    plans: PlanStore | None = None  # the store's (build_skill); None: no codes to link
     time_zones: TimeZones | None = None  # None: days in UTC, no lookups
     coaches: dict[str, Coach] = field(init=False, repr=False)
 

@@ -25,7 +25,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 from urllib.parse import urlsplit
 
 import redis
@@ -60,6 +60,9 @@ from .base import (
 from .codec import decode, decode_all, decode_text, encode, encode_record
 from .journal import Journal, JournalError
 from .keys import PREFIX, UserKeys, keys_for, keys_for_user_key, user_key
+
+if TYPE_CHECKING:
+    from .plans import RedisPlanStore
 
 log = logging.getLogger(__name__)
 
@@ -442,6 +445,12 @@ class RedisStore:
             if link and link.get("plan"):
                 # The plan's set of linked people (another slot in a cluster).
                 self.client.srem(f"{PREFIX}:plan:{link['plan']}:users", hashed)
+
+    def plan_store(self) -> RedisPlanStore:
+        """Plans under ``backcoach:plan:*`` in this Redis, links in the person's keys."""
+        from .plans import RedisPlanStore  # plans.py builds on this module
+
+        return RedisPlanStore(self)
 
     def ping(self) -> bool:
         try:

@@ -31,6 +31,7 @@ from pydantic import (
 from skill.coach.catalog import Catalog, load_catalog
 from skill.coach.pacing import PACES
 from skill.interaction_model import LOCALES
+from skill.store.base import PlanStore
 
 from .conversation import Conversation, Step
 from .device import Device, Transport, user_id_for
@@ -275,20 +276,14 @@ def _catalog() -> Catalog:
 DIGIT_NAMES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 
 
-def store_prescription(scenario: Scenario, redis_url: str) -> str | None:
-    """Store the scenario's prescription in the Redis at ``redis_url``; its link code."""
+def store_prescription(scenario: Scenario, plans: PlanStore) -> str | None:
+    """Store the scenario's prescription as a plan; its link code (None: it has none)."""
     from skill.coach.prescription import parse_prescription
-    from skill.store import RedisStore
-    from skill.store.plans import PlanStore
 
     if scenario.prescription is None:
         return None
     checked = parse_prescription(scenario.prescription, _catalog(), "scenario prescription")
-    store = RedisStore.from_url(redis_url, socket_timeout=5.0, connect_timeout=5.0)
-    try:
-        return PlanStore(store).create(checked.to_dict(), "2026-01-01T00:00:00+00:00")[1]
-    finally:
-        store.close()
+    return plans.create(checked.to_dict(), "2026-01-01T00:00:00+00:00")[1]
 
 
 def run_scenario(
