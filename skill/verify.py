@@ -251,11 +251,6 @@ class AlexaVerifier:
         self._cache_entries = cache_entries
         self._lock = threading.Lock()
 
-    @property
-    def cached_urls(self) -> list[str]:
-        with self._lock:
-            return list(self._cache)
-
     def verify(self, headers: Mapping[str, str], body: bytes, payload: Mapping[str, Any]) -> None:
         try:
             self._verify(headers, body, payload)

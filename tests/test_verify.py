@@ -393,20 +393,26 @@ def test_the_cache_is_bounded_and_keeps_the_most_recently_used(pki: Pki) -> None
     for url in urls[1:]:
         verify_at(verifier, datetime.now(UTC), url)
         verify_at(verifier, datetime.now(UTC), urls[0])  # kept warm
-    assert len(verifier.cached_urls) == 64
-    assert urls[0] in verifier.cached_urls and urls[1] not in verifier.cached_urls
     assert loader.calls.count(urls[0]) == 1
     assert len(loader.calls) == 200
+    # Seen from outside: the 63 newest and the warm one are served without a download,
+    # and the one just older than them was evicted (64 entries).
+    for url in urls[-63:]:
+        verify_at(verifier, datetime.now(UTC), url)
+    assert len(loader.calls) == 200
+    verify_at(verifier, datetime.now(UTC), urls[-64])
+    assert loader.calls[-1] == urls[-64] and len(loader.calls) == 201
 
 
 def test_urls_that_fail_to_download_never_enter_the_cache(pki: Pki) -> None:
-    verifier = AlexaVerifier(
-        SKILL_ID, cert_loader=Loader(OSError("404")), trust_roots=[pki.root.cert]
-    )
+    loader = Loader(OSError("404"))
+    verifier = AlexaVerifier(SKILL_ID, cert_loader=loader, trust_roots=[pki.root.cert])
     for i in range(100):
         with pytest.raises(VerificationError, match="download failed"):
             verify_at(verifier, datetime.now(UTC), f"https://s3.amazonaws.com/echo.api/{i}.pem")
-    assert verifier.cached_urls == []
+    with pytest.raises(VerificationError, match="download failed"):
+        verify_at(verifier, datetime.now(UTC), "https://s3.amazonaws.com/echo.api/0.pem")
+    assert len(loader.calls) == 101  # asked again: nothing was cached
 
 
 def test_an_expired_cached_certificate_is_fetched_again(pki: Pki) -> None:
@@ -448,7 +454,9 @@ def test_amazons_real_2026_chain_passes_the_path_validation_policy() -> None:
     verifier = AlexaVerifier(SKILL_ID, cert_loader=loader, now=clock)
     with pytest.raises(VerificationError, match=r"^signature: does not match the body$"):
         verify_at(verifier, clock.now, url)
-    assert verifier.cached_urls == [url]
+    with pytest.raises(VerificationError, match=r"^signature: does not match the body$"):
+        verify_at(verifier, clock.now, url)
+    assert loader.calls == [url]  # cached after the first: the chain passed validation
 
     clock.now = datetime(2027, 3, 1, tzinfo=UTC)
     with pytest.raises(VerificationError, match=r"^certificate: expired$"):

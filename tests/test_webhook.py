@@ -393,3 +393,29 @@ def test_a_pain_stop_yesterday_does_not_block_today(device: Device) -> None:
         device.say("CheckInIntent", feeling=slot("feeling", "the same", [("same", "same")]))
     )
     assert "Say start" in said
+
+
+def test_every_answer_is_checked_against_alexas_size_limit(
+    device: Device, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The 24 KB check runs on every response the webhook sends: an answer over the
+    limit (here a lowered one, so a real counting turn trips it) is replaced by a short
+    one that keeps the session and its attributes, and the error is logged."""
+    measure = Device(device.client, "amzn1.ask.account.MEASURE")
+    measure.launch()
+    measure.say("StartRoutineIntent")
+    counting = json.dumps(measure.send(intent("ReadyIntent")), separators=(",", ":"))
+    device.launch()
+    device.say("StartRoutineIntent")
+    ssml = json.loads(counting)["response"]["outputSpeech"]["ssml"]
+    limit = len(counting) - len(ssml) // 2  # the same turn is over it by far
+    monkeypatch.setattr("skill.speech.limits.MAX_RESPONSE_BYTES", limit)
+    with caplog.at_level(logging.ERROR):
+        said = text(device.say("ReadyIntent"))
+    assert said.startswith("Sorry, I lost my words there.") and "say it hurts" in said
+    assert not device.ended and device.attributes.get("s")
+    assert len(json.dumps(device.last, separators=(",", ":"))) < limit
+    assert any("answer replaced" in r.getMessage() and "bytes" in r.getMessage()
+               for r in caplog.records)  # fmt: skip
+    monkeypatch.undo()
+    assert "Sorry, I lost my words" not in text(device.say("AMAZON.RepeatIntent"))

@@ -84,7 +84,6 @@ RED_FLAGS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
         re.compile(r"\b(help me|somebody help|someone help|need help|call an ambulance)\b"),
     ),
 )
-RED_FLAG_IDS = frozenset(name for name, _, _ in RED_FLAGS)
 
 SEVERE_WORDS = re.compile(
     r"\b(killing|(hurts?|hurting|hurt) (a lot|so much|so bad|badly)|a lot of pain|"

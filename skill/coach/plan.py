@@ -6,7 +6,7 @@ speech layer decides how to make Alexa say it in that time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 
@@ -90,7 +90,6 @@ class Plan:
     end_session: bool = False
     rate_percent: int = 100
     pain_event: PainEvent | None = None
-    notes: tuple[str, ...] = field(default=())
 
     @property
     def text(self) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from .catalog import Catalog, Exercise, Position, ProgramItem
+from .catalog import Catalog, Position, ProgramItem
 
 POSITION_ORDER: tuple[Position, ...] = (
     "back",
@@ -104,10 +104,3 @@ def plan_routine(catalog: Catalog, items: Iterable[ProgramItem]) -> tuple[Routin
 
 def default_routine(catalog: Catalog) -> tuple[RoutineItem, ...]:
     return plan_routine(catalog, catalog.default_program.exercises)
-
-
-def position_change(previous: Exercise | None, current: Exercise) -> str | None:
-    """What to say when the next exercise starts in another position, else None."""
-    if previous is None or previous.position == current.position:
-        return None
-    return POSITION_CHANGE[current.position]

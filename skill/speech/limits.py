@@ -8,7 +8,6 @@ import xml.etree.ElementTree as ET
 MAX_SPEECH_CHARS = 8000
 MAX_BREAK_SECONDS = 10.0
 MAX_AUDIO_CLIPS = 5
-MAX_AUDIO_SECONDS = 240
 MIN_PROSODY_RATE = 20
 MAX_RESPONSE_BYTES = 24 * 1024
 
@@ -70,5 +69,7 @@ def check_ssml(ssml: str) -> ET.Element:
 
 
 def check_response_size(body: bytes) -> None:
+    """Raise :class:`SpeechLimitError` if a whole response body is too large for Alexa
+    (the webhook checks every answer: ``skill/app.py``)."""
     if len(body) >= MAX_RESPONSE_BYTES:
         raise SpeechLimitError(f"response is {len(body)} bytes, over {MAX_RESPONSE_BYTES}")

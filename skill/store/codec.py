@@ -39,10 +39,6 @@ def encode_record(record: Mapping[str, Any]) -> str:
     return text
 
 
-def encode_records(records: Iterable[Mapping[str, Any]]) -> list[str]:
-    return [encode_record(record) for record in records]
-
-
 def decode(text: str | bytes | None, what: str) -> dict[str, Any] | None:
     if text is None:
         return None
