@@ -11,9 +11,12 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Two editable installs: the webhook (with the dev extra: test and lint tools) and the
 # developer package of tools/ (chat, simulate, bench, and the helpers the tests share),
 # which the webhook's wheel and Docker image do not carry.
-$(STAMP): pyproject.toml tools/pyproject.toml
+# The runtime dependencies come from requirements.lock first (hashes checked), so the
+# suite runs on exactly what the Docker image installs; the dev tools on top.
+$(STAMP): pyproject.toml tools/pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements.lock
 	$(BIN)/pip install --quiet -e '.[dev]' -e ./tools
 	touch $(STAMP)
 
@@ -50,6 +53,8 @@ node-deps: $(NODE_STAMP)
 
 test: $(STAMP) redis-server wrk node-deps
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/pytest -q
 
 # Serve locally on 127.0.0.1:$(PORT): verification off, embedded store unless REDIS_URL is set.
@@ -70,7 +75,7 @@ chat: $(STAMP)
 	$(BIN)/backcoach-dev chat $(ARGS)
 
 clean:
-	rm -rf $(VENV) .venv-audit .pytest_cache .ruff_cache build *.egg-info tools/build tools/*.egg-info
+	rm -rf $(VENV) .venv-audit .venv-lock .pytest_cache .ruff_cache build *.egg-info tools/build tools/*.egg-info
 
 # The load test installs wrk (Debian package) if missing; the suite runs a short bench too.
 .PHONY: bench wrk
@@ -87,6 +92,16 @@ wrk:
 # for under one, BENCH_ARGS="--json bench.json" to keep the figures).
 bench: $(STAMP) redis-server wrk
 	$(BIN)/backcoach-dev bench $(BENCH_ARGS)
+
+# requirements.lock: the runtime dependencies, exact versions with hashes, resolved by
+# pip-compile (pip-tools, its own venv) from pyproject.toml; the Docker image and
+# make install take them from it. Run after changing a dependency, and commit the lock.
+.PHONY: lock
+lock:
+	@[ -x .venv-lock/bin/pip-compile ] || { $(PYTHON) -m venv .venv-lock && \
+		.venv-lock/bin/pip install --quiet 'pip-tools>=7.4,<8'; }
+	.venv-lock/bin/pip-compile --quiet --generate-hashes --strip-extras --no-emit-index-url \
+		--no-emit-find-links --output-file requirements.lock pyproject.toml
 
 # Known vulnerabilities in the pinned dependencies (pip-audit, its own venv so it does
 # not mix with the project's). Needs PyPI's per-release JSON API or OSV: not part of

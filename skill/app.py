@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from ask_sdk_core.exceptions import AskSdkException
 from ask_sdk_model import RequestEnvelope
@@ -158,7 +158,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         if _nested_too_deep(body, payload):
             return _refuse(400, "not an Alexa request")
         try:
-            verifier.verify(request.headers, body, payload)
+            # Headers is no Mapping subclass, but has the get() and [] the verifier uses.
+            verifier.verify(cast(Mapping[str, str], request.headers), body, payload)
         except VerificationError as refused:
             log.warning("refused request: %s", refused)
             return _refuse(400, "request could not be verified")

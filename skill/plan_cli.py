@@ -179,7 +179,11 @@ def build_report(
                     "date": day.isoformat() if day else None,
                     "at": event.get("at"),
                     "exercise": exercise,
-                    "exercise_name": catalog[exercise].full_name if exercise in catalog else None,
+                    "exercise_name": (
+                        catalog[exercise].full_name
+                        if isinstance(exercise, str) and exercise in catalog
+                        else None
+                    ),
                     "kind": event.get("kind"),
                     "kind_words": KINDS.get(str(event.get("kind")), event.get("kind")),
                     "action": event.get("action"),

@@ -1,4 +1,5 @@
-"""What ships: the webhook's wheel and Docker image carry the runtime package only.
+"""What ships: the webhook's wheel and Docker image carry the runtime package only,
+and the image installs exactly the locked dependencies.
 
 The developer tools (chat, simulate, bench, the private PKI) live in ``tools/`` as the
 ``backcoach-dev`` package (issue 14). These tests build the real wheel, offline, from a
@@ -12,10 +13,14 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 import zipfile
+from importlib import metadata
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCKERFILE = ROOT / "infra" / "Dockerfile"
@@ -124,3 +129,61 @@ def test_the_copy_check_would_catch_a_developer_tool() -> None:
         "tools",
         "tests",
     ]
+
+
+# --- the lock the image installs from --------------------------------------------------
+
+
+def locked() -> dict[str, tuple[str, list[str]]]:
+    """requirements.lock: normalised name -> (version, its sha256 hashes)."""
+    pins: dict[str, tuple[str, list[str]]] = {}
+    for block in re.split(r"\n(?=\S)", (ROOT / "requirements.lock").read_text()):
+        match = re.match(r"([A-Za-z0-9._-]+)==(\S+)", block)
+        if match:
+            name = canonicalize_name(match.group(1))
+            pins[name] = (match.group(2), re.findall(r"--hash=sha256:([0-9a-f]{64})", block))
+    return pins
+
+
+def runtime_requirements() -> list[Requirement]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    return [Requirement(text) for text in project["dependencies"]]
+
+
+def test_the_lock_pins_every_runtime_dependency_within_pyproject_with_hashes() -> None:
+    pins = locked()
+    for requirement in runtime_requirements():
+        version, _hashes = pins[canonicalize_name(requirement.name)]
+        assert requirement.specifier.contains(version), (requirement, version)
+    assert all(hashes for _version, hashes in pins.values())
+    assert "backcoach" not in pins and "pytest" not in pins  # the runtime only
+
+
+def test_ask_sdk_core_is_pinned_exactly_for_the_private_members_envelope_uses() -> None:
+    (core,) = [r for r in runtime_requirements() if r.name == "ask-sdk-core"]
+    (spec,) = core.specifier
+    assert spec.operator == "=="
+    assert locked()["ask-sdk-core"][0] == spec.version
+    assert metadata.version("ask-sdk-core") == spec.version
+
+
+def test_the_suite_runs_on_the_locked_versions() -> None:
+    """make install takes the runtime dependencies from the lock: what is tested is
+    what the image installs (run `make lock`, then `make install`, if this fails)."""
+    installed = {name: metadata.version(name) for name in locked()}
+    assert installed == {name: version for name, (version, _h) in locked().items()}
+
+
+def test_the_image_installs_the_lock_with_hashes_and_nothing_unpinned() -> None:
+    runs = [
+        " ".join(line.split())
+        for line in DOCKERFILE.read_text().replace("\\\n", " ").splitlines()
+        if line.startswith("RUN pip install")
+    ]
+    assert any(
+        "--require-hashes" in run and "--no-deps" in run and "-r requirements.lock" in run
+        for run in runs
+    ), runs
+    assert all("--no-deps" in run for run in runs), runs  # nothing resolved at build time
+    sources = copied_sources(DOCKERFILE.read_text())
+    assert sources.index("requirements.lock") < sources.index("skill")

@@ -152,11 +152,11 @@ class MemoryStore:
             for event_id, text in records:
                 if self._first(seen, event_id):
                     self._history.setdefault(key, []).append(text)
-            for old, new in amended:
+            for as_stored, as_now in amended:
                 log = self._pain.get(key, [])
                 for index in range(len(log) - 1, max(-1, len(log) - 101), -1):
-                    if log[index] == old:
-                        log[index] = new
+                    if log[index] == as_stored:
+                        log[index] = as_now
                         break
             if today:
                 cutoff = (date.fromisoformat(today) - timedelta(days=PAIN_DAYS_KEPT)).isoformat()
