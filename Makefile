@@ -87,7 +87,7 @@ wrk:
 	}
 	@command -v wrk >/dev/null 2>&1
 
-# DESIGN.md §8: the skill and a hello-world ASK SDK skill under gunicorn on loopback,
+# docs/ARCHITECTURE.md, 'Performance': the skill and a hello-world ASK SDK skill under gunicorn on loopback,
 # driven by wrk, against a throwaway redis-server (a few minutes; BENCH_ARGS=--quick
 # for under one, BENCH_ARGS="--json bench.json" to keep the figures).
 bench: $(STAMP) redis-server wrk

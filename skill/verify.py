@@ -1,4 +1,5 @@
-"""Alexa request verification (DESIGN.md §5): every request passes through here.
+"""Alexa request verification (docs/ARCHITECTURE.md, 'Request verification'): every
+request passes through here.
 
 Amazon's rules ("Host a Custom Skill as a Web Service", section "Verify that the request
 was sent by Alexa"): the ``SignatureCertChainUrl`` header is an https URL on
@@ -232,7 +233,8 @@ class SigningKey:
 
 
 class AlexaVerifier:
-    """Every rule of DESIGN.md §5; certificate chains validated once per URL and cached."""
+    """Every rule of docs/ARCHITECTURE.md, 'Request verification'; certificate chains
+    validated once per URL and cached."""
 
     def __init__(
         self,

@@ -1,8 +1,8 @@
 """A throwaway real redis-server for tests: start, stop, kill, restart, cluster mode,
 and the faults a live Redis has: out of memory, a read-only replica, a stall.
 
-Storage is tested against the real thing (DESIGN.md §7), so a missing redis-server
-is a failure, not a skip.
+Storage is tested against the real thing (docs/ARCHITECTURE.md, 'Testing'), so a
+missing redis-server is a failure, not a skip.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """``backcoach-dev bench`` end to end, as short as it goes: real redis-server, four gunicorn
 servers, wrk, signed requests; the JSON has every figure and the children are gone.
 
-No timing is asserted (DESIGN.md §8 figures are for ``make bench`` on a quiet machine).
+No timing is asserted (the figures in docs/ARCHITECTURE.md, 'Performance', are for
+``make bench`` on a quiet machine).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The pain policy of DESIGN.md §3, path by path.  Safety-critical: every branch here."""
+"""The pain policy (docs/ARCHITECTURE.md, 'Pain policy'), path by path.  Safety-critical:
+every branch here."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
-"""Alexa request verification (DESIGN.md §5): the whole HTTP path against a real Redis,
-with a self-made CA -> intermediate -> leaf served by an injected certificate loader,
-plus the URL rules, the cache, the downloader and Amazon's real 2026 chain."""
+"""Alexa request verification (docs/ARCHITECTURE.md, 'Request verification'): the whole
+HTTP path against a real Redis, with a self-made CA -> intermediate -> leaf served by an
+injected certificate loader, plus the URL rules, the cache, the downloader and Amazon's
+real 2026 chain."""
 
 from __future__ import annotations
 

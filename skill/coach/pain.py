@@ -10,7 +10,8 @@ a report at all.
 
 The categories follow handout A's general instructions: muscle soreness is expected;
 "discomfort other than muscle soreness" slows the pace or cuts the repetitions; pain
-stops; pain that persists ends the exercises for the day.  Red flags are DESIGN.md §3's.
+stops; pain that persists ends the exercises for the day.  The red flags are those of
+docs/ARCHITECTURE.md, 'Pain policy'.
 """
 
 from __future__ import annotations

@@ -40,7 +40,8 @@ PainAction = Literal["reassured", "slowed", "gentle_offered", "stopped", "urgent
 
 @dataclass(frozen=True, slots=True)
 class PainEvent:
-    """One report of pain or soreness, for the person's history (DESIGN.md §3)."""
+    """One report of pain or soreness, for the person's history (docs/ARCHITECTURE.md,
+    'Pain policy')."""
 
     at: str | None
     words: str

@@ -1,4 +1,5 @@
-"""Alexa's limits on what a response may say (DESIGN.md §3), checked on every render."""
+"""Alexa's limits on what a response may say (docs/ARCHITECTURE.md, 'Speech budget'), checked on
+every render (and the response size on every answer, in ``skill/app.py``)."""
 
 from __future__ import annotations
 

@@ -20,7 +20,8 @@ __all__ = [
 ]
 
 RECENT_HISTORY = 60  # history records read at a session's start: about two months
-DEFAULT_PROGRESS_TTL = 86_400  # seconds: routine progress expires after a day (DESIGN.md §4)
+# Seconds: routine progress expires after a day (docs/ARCHITECTURE.md, 'State and storage').
+DEFAULT_PROGRESS_TTL = 86_400
 TIME_ZONE_TTL = 30 * 86_400  # seconds: the device's time zone is asked again after 30 days
 UNKNOWN_TIME_ZONE_TTL = 86_400  # seconds: after a failed lookup, UTC is used for a day
 # Seconds a deletion blocks the write-back of sessions begun before it: longer than

@@ -14,10 +14,10 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-# A pain event or history record is a few hundred bytes (DESIGN.md §8: under 2 KB of
-# Redis per active user).  Anything far larger is a bug upstream, such as a whole
-# transcript in "words"; refusing it before any I/O keeps the lists from growing
-# without bound, since they are never trimmed.
+# A pain event or history record is a few hundred bytes (docs/ARCHITECTURE.md,
+# 'Storage budget': under 2 KB of Redis per active user).  Anything far larger is a
+# bug upstream, such as a whole transcript in "words"; refusing it before any I/O
+# keeps the lists from growing without bound, since they are never trimmed.
 MAX_RECORD_BYTES = 1024
 
 

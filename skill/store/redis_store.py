@@ -6,13 +6,13 @@ once by its id, the day's pain count, the deletion marker: all atomic, in one ro
 trip, on one Redis Cluster slot (the keys share a hash tag).  When Redis fails at a
 session's end, the save goes to the local journal (journal.py) and is replayed here.
 
-Timeouts are short and redis-py's retries are off.  The webhook answers from the
-session attributes when Redis is down or slow (DESIGN.md §4), so a retry would only
-spend Alexa's time budget: ``Redis(host=...)`` in redis-py 8 retries 10 times with
-exponential backoff by default and ``RedisCluster`` 10 times, each re-reading the
-topology.  A pooled connection that Redis closed (a restart) is not an error: the
-pool notices the closed socket and reconnects before sending.  A write that timed out may
-still land; the ids make its repeat (the session's next save, a journal replay, a
+Timeouts are short and redis-py's retries are off.  The webhook answers from the session
+attributes when Redis is down or slow (docs/ARCHITECTURE.md, 'State and storage'), so a
+retry would only spend Alexa's time budget: ``Redis(host=...)`` in redis-py 8 retries 10
+times with exponential backoff by default and ``RedisCluster`` 10 times, each re-reading
+the topology.  A pooled connection that Redis closed (a restart) is not an error: the
+pool notices the closed socket and reconnects before sending.  A write that timed out
+may still land; the ids make its repeat (the session's next save, a journal replay, a
 replayed request) store nothing twice.
 """
 

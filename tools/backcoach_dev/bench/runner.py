@@ -1,5 +1,5 @@
 """``backcoach-dev bench``: the skill under gunicorn against a real Redis, driven by wrk,
-next to the hello-world reference on the same stack (DESIGN.md §8).
+next to the hello-world reference on the same stack (docs/ARCHITECTURE.md, 'Performance').
 
 What runs: one throwaway redis-server (as production configures it), four gunicorn
 servers with production's settings (infra/gunicorn.conf.py) and the same number of
