@@ -8,10 +8,16 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: install test run lint exercises redis-server node node-deps clean
 
-$(STAMP): pyproject.toml
+# Two editable installs: the webhook (with the dev extra: test and lint tools) and the
+# developer package of tools/ (chat, simulate, bench, and the helpers the tests share),
+# which the webhook's wheel and Docker image do not carry.
+# The runtime dependencies come from requirements.lock first (hashes checked), so the
+# suite runs on exactly what the Docker image installs; the dev tools on top.
+$(STAMP): pyproject.toml tools/pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements.lock
+	$(BIN)/pip install --quiet -e '.[dev]' -e ./tools
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -47,11 +53,13 @@ node-deps: $(NODE_STAMP)
 
 test: $(STAMP) redis-server wrk node-deps
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/pytest -q
 
 # Serve locally on 127.0.0.1:$(PORT): verification off, embedded store unless REDIS_URL is set.
 run: $(STAMP)
-	PORT=$(PORT) $(BIN)/backcoach run
+	PORT=$(PORT) $(BIN)/backcoach run $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -64,10 +72,10 @@ exercises: $(STAMP)
 # make chat ARGS="--user ann --realtime"
 .PHONY: chat
 chat: $(STAMP)
-	$(BIN)/backcoach chat $(ARGS)
+	$(BIN)/backcoach-dev chat $(ARGS)
 
 clean:
-	rm -rf $(VENV) .venv-audit .pytest_cache .ruff_cache build *.egg-info
+	rm -rf $(VENV) .venv-audit .venv-lock .pytest_cache .ruff_cache build *.egg-info tools/build tools/*.egg-info
 
 # The load test installs wrk (Debian package) if missing; the suite runs a short bench too.
 .PHONY: bench wrk
@@ -79,11 +87,21 @@ wrk:
 	}
 	@command -v wrk >/dev/null 2>&1
 
-# DESIGN.md §8: the skill and a hello-world ASK SDK skill under gunicorn on loopback,
+# docs/ARCHITECTURE.md, 'Performance': the skill and a hello-world ASK SDK skill under gunicorn on loopback,
 # driven by wrk, against a throwaway redis-server (a few minutes; BENCH_ARGS=--quick
 # for under one, BENCH_ARGS="--json bench.json" to keep the figures).
 bench: $(STAMP) redis-server wrk
-	$(BIN)/backcoach bench $(BENCH_ARGS)
+	$(BIN)/backcoach-dev bench $(BENCH_ARGS)
+
+# requirements.lock: the runtime dependencies, exact versions with hashes, resolved by
+# pip-compile (pip-tools, its own venv) from pyproject.toml; the Docker image and
+# make install take them from it. Run after changing a dependency, and commit the lock.
+.PHONY: lock
+lock:
+	@[ -x .venv-lock/bin/pip-compile ] || { $(PYTHON) -m venv .venv-lock && \
+		.venv-lock/bin/pip install --quiet 'pip-tools>=7.4,<8'; }
+	.venv-lock/bin/pip-compile --quiet --generate-hashes --strip-extras --no-emit-index-url \
+		--no-emit-find-links --output-file requirements.lock pyproject.toml
 
 # Known vulnerabilities in the pinned dependencies (pip-audit, its own venv so it does
 # not mix with the project's). Needs PyPI's per-release JSON API or OSV: not part of

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from ask_sdk_core.exceptions import AskSdkException
 from ask_sdk_model import RequestEnvelope
@@ -21,6 +21,7 @@ from .coach.catalog import Catalog, load_catalog
 from .envelope import EnvelopeSerializer
 from .handlers import build_skill
 from .settings import Settings
+from .speech.limits import SpeechLimitError, check_response_size
 from .store import Store, open_store
 from .timezone import TimeZones, default_loader
 from .verify import VerificationError, Verifier, make_verifier
@@ -39,6 +40,36 @@ SECURITY_HEADERS = {
 # An Alexa request nests about 14 levels (a multi-value slot's resolutions); the ASK
 # SDK copies session attributes recursively and fails past a few hundred levels.
 MAX_JSON_DEPTH = 64
+
+
+# Said instead of an answer too large for Alexa (over MAX_RESPONSE_BYTES, which Alexa
+# refuses with its own error): the session and its attributes go on, so nothing the
+# person reported is lost, and the way to report pain is said, as for anything unclear.
+TOO_LONG_SPEECH = (
+    "<speak>Sorry, I lost my words there. Say repeat to hear it again. "
+    "If anything hurts, say it hurts.</speak>"
+)
+
+
+def _within_size(response: dict[str, Any]) -> str:
+    """The response as JSON text, checked against Alexa's size limit on every answer;
+    over it, the short answer above with the same session attributes."""
+    text = json.dumps(response, separators=(",", ":"))
+    try:
+        check_response_size(text.encode("utf-8"))
+    except SpeechLimitError as error:
+        log.error("answer replaced: %s", error)  # the size only, never the words
+        speech = {"type": "SSML", "ssml": TOO_LONG_SPEECH}
+        short = {
+            **response,
+            "response": {
+                "outputSpeech": speech,
+                "reprompt": {"outputSpeech": speech},
+                "shouldEndSession": False,
+            },
+        }
+        text = json.dumps(short, separators=(",", ":"))
+    return text
 
 
 def _nested_too_deep(body: bytes, payload: Any) -> bool:
@@ -127,7 +158,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         if _nested_too_deep(body, payload):
             return _refuse(400, "not an Alexa request")
         try:
-            verifier.verify(request.headers, body, payload)
+            # Headers is no Mapping subclass, but has the get() and [] the verifier uses.
+            verifier.verify(cast(Mapping[str, str], request.headers), body, payload)
         except VerificationError as refused:
             log.warning("refused request: %s", refused)
             return _refuse(400, "request could not be verified")
@@ -138,11 +170,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             return _refuse(400, "not an Alexa request")
         if envelope is None or envelope.request is None:
             return _refuse(400, "not an Alexa request")
-        response = skill.invoke(request_envelope=envelope, context=None)
-        return Response(
-            json.dumps(serializer.serialize(response), separators=(",", ":")),
-            mimetype="application/json",
-        )
+        response = serializer.serialize(skill.invoke(request_envelope=envelope, context=None))
+        return Response(_within_size(response), mimetype="application/json")
 
     @app.get("/healthz")
     def healthz() -> Response:

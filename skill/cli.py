@@ -1,4 +1,9 @@
-"""The ``backcoach`` command."""
+"""The ``backcoach`` command: what the webhook's own package needs to run, check and
+serve itself, and the clinician's plan and report commands.
+
+The developer tools (``chat``, ``simulate``, ``bench``) are the ``backcoach-dev``
+command of ``tools/``, so the deployed package carries none of them.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,9 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
-from .bench.main import add_bench_arguments, bench_main
-from .chat.main import add_chat_arguments, add_simulate_arguments, chat_command, simulate_command
 from .coach.catalog import Catalog, ContentError, Exercise, Figure, load_catalog
 from .coach.words import uses
 from .interaction_model import MODEL_DIR, ModelError, check_models, write_models
@@ -109,16 +113,31 @@ Request verification is OFF: this is for local use only.
 """
 
 
-def run_local(port: int | None) -> int:
-    """``make run``: the webhook on loopback with the embedded store unless REDIS_URL is set."""
+def run_local(port: int | None, plan: Path | None = None) -> int:
+    """``make run``: the webhook on loopback with the embedded store unless REDIS_URL is
+    set.  ``plan``: a prescription stored first, in whichever store that is, whose link
+    code is printed (the embedded store lives in this process only, so the clinician's
+    ``backcoach plan create`` cannot reach it)."""
     from .app import create_app
+    from .coach.prescription import load_prescription
     from .settings import Settings
 
     settings = Settings.load({"ALEXA_VERIFY_SIGNATURE": "0"})
     chosen = port or settings.port
+    prescription = None
+    if plan is not None:
+        try:
+            prescription = load_prescription(plan, load_catalog())
+        except ContentError as error:
+            print(f"backcoach: prescription error: {error}", file=sys.stderr)
+            return 2
     app = create_app({"ALEXA_VERIFY_SIGNATURE": "0"})
     store = app.extensions["backcoach"]["store"]
     print(LOCAL_HELP.format(port=chosen, store=store.description), flush=True)
+    if prescription is not None:
+        created = datetime.now(UTC).isoformat(timespec="seconds")
+        _plan_id, code = store.plan_store().create(prescription.to_dict(), created)
+        print(f'Plan {plan} stored: say "my code is {" ".join(code)}".', flush=True)
     app.run(host="127.0.0.1", port=chosen, threaded=True)
     return 0
 
@@ -191,16 +210,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "run", help="serve locally on 127.0.0.1 for trying it out (no request verification)"
     )
     local.add_argument("--port", type=int, default=None, help="port (default: $PORT or 8080)")
+    local.add_argument(
+        "--plan", type=Path, default=None, help="store this prescription first; print its code"
+    )
     commands.add_parser("serve", help="serve in production under gunicorn (needs REDIS_URL)")
-    add_chat_arguments(
-        commands.add_parser("chat", help="talk to the skill in the terminal, as to an Echo")
-    )
-    add_simulate_arguments(
-        commands.add_parser("simulate", help="run scripted conversations (YAML scenario files)")
-    )
-    add_bench_arguments(
-        commands.add_parser("bench", help="measure the skill under load against a hello world")
-    )
     add_plan_arguments(
         commands.add_parser("plan", help="store a prescription and give a link code (needs Redis)")
     )
@@ -212,16 +225,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return plan_command(args)
     if args.command == "report":
         return report_command(args)
-    if args.command == "bench":
-        return bench_main(args)
     if args.command == "run":
-        return run_local(args.port)
+        return run_local(args.port, args.plan)
     if args.command == "serve":
         return serve()
-    if args.command == "chat":
-        return chat_command(args)
-    if args.command == "simulate":
-        return simulate_command(args)
 
     try:
         catalog = load_catalog()

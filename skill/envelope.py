@@ -40,7 +40,7 @@ from typing import Any, NamedTuple
 
 from ask_sdk_core.exceptions import SerializationException
 from ask_sdk_core.serialize import DefaultSerializer
-from ask_sdk_model import RequestEnvelope
+from ask_sdk_model.request_envelope import RequestEnvelope
 
 Reader = Callable[[Any], Any]
 
@@ -87,6 +87,15 @@ def _keys_of(cls: Any) -> tuple[tuple[str, str], ...]:
 class EnvelopeSerializer(DefaultSerializer):
     """``DefaultSerializer`` with a cached, faster ``deserialize`` and ``serialize``.
     Also reads an already-parsed body: :meth:`deserialize_payload`."""
+
+    # The SDK's private members this class calls (name-mangled ``__`` methods of
+    # DefaultSerializer 1.19.0; ask-sdk-core is pinned exactly for them, and
+    # tests/test_envelope.py compares the results with the SDK's own deserializer).
+    _DefaultSerializer__load_class_from_name: Callable[[str], Any]
+    _DefaultSerializer__deserialize: Callable[[Any, Any], Any]
+    _DefaultSerializer__deserialize_primitive: Callable[[Any, type], Any]
+    _DefaultSerializer__deserialize_datetime: Callable[[Any, type], Any]
+    _DefaultSerializer__get_obj_by_discriminator: Callable[[Any, Any], Any]
 
     def __init__(self) -> None:
         self._readers: dict[Any, Reader] = {}  # type string (or class) -> its reader

@@ -284,13 +284,6 @@ def language_model(model: Mapping[str, Any]) -> Mapping[str, Any]:
     return model["interactionModel"]["languageModel"]
 
 
-def intent_names(model: Mapping[str, Any] | None = None) -> list[str]:
-    """The intents of a built model, or of the source file when no model is given."""
-    if model is None:
-        return [intent.name for intent in load_source().intents]
-    return [intent["name"] for intent in language_model(model)["intents"]]
-
-
 def model_problems(model: Mapping[str, Any]) -> list[str]:
     """What Alexa would reject in a model (and what would steal a built-in's phrase).
 

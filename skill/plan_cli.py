@@ -18,7 +18,7 @@ from .coach.catalog import Catalog, ContentError, load_catalog
 from .coach.prescription import load_prescription
 from .coach.progress import adherence, local_date, record_day
 from .store import RedisStore, StoreUnavailableError
-from .store.plans import PlanStore
+from .store.base import PlanStore
 from .timezone import zone_named
 
 ACTIONS = {
@@ -60,7 +60,7 @@ def _plan_store() -> PlanStore | None:
             file=sys.stderr,
         )
         return None
-    return PlanStore(RedisStore.from_url(url, socket_timeout=5.0, connect_timeout=5.0))
+    return RedisStore.from_url(url, socket_timeout=5.0, connect_timeout=5.0).plan_store()
 
 
 def _now() -> str:
@@ -179,7 +179,11 @@ def build_report(
                     "date": day.isoformat() if day else None,
                     "at": event.get("at"),
                     "exercise": exercise,
-                    "exercise_name": catalog[exercise].full_name if exercise in catalog else None,
+                    "exercise_name": (
+                        catalog[exercise].full_name
+                        if isinstance(exercise, str) and exercise in catalog
+                        else None
+                    ),
                     "kind": event.get("kind"),
                     "kind_words": KINDS.get(str(event.get("kind")), event.get("kind")),
                     "action": event.get("action"),

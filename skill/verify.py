@@ -1,4 +1,5 @@
-"""Alexa request verification (DESIGN.md §5): every request passes through here.
+"""Alexa request verification (docs/ARCHITECTURE.md, 'Request verification'): every
+request passes through here.
 
 Amazon's rules ("Host a Custom Skill as a Web Service", section "Verify that the request
 was sent by Alexa"): the ``SignatureCertChainUrl`` header is an https URL on
@@ -232,7 +233,8 @@ class SigningKey:
 
 
 class AlexaVerifier:
-    """Every rule of DESIGN.md §5; certificate chains validated once per URL and cached."""
+    """Every rule of docs/ARCHITECTURE.md, 'Request verification'; certificate chains
+    validated once per URL and cached."""
 
     def __init__(
         self,
@@ -250,11 +252,6 @@ class AlexaVerifier:
         self._cache: OrderedDict[str, SigningKey] = OrderedDict()
         self._cache_entries = cache_entries
         self._lock = threading.Lock()
-
-    @property
-    def cached_urls(self) -> list[str]:
-        with self._lock:
-            return list(self._cache)
 
     def verify(self, headers: Mapping[str, str], body: bytes, payload: Mapping[str, Any]) -> None:
         try:

@@ -1,17 +1,18 @@
 """Alexa-shaped requests for tests: the JSON a real Echo sends, and a device that
 carries the session along between turns as Alexa does.
 
-The request builders and the device live in ``skill.chat`` (``backcoach chat`` uses
-them too); this module keeps the names the tests use.
+The request builders and the device live in the developer package,
+``backcoach_dev.chat`` (``backcoach-dev chat`` uses them too); this module keeps the
+names the tests use.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from skill.chat.device import Device as ChatDevice
-from skill.chat.device import InProcess
-from skill.chat.requests import (
+from backcoach_dev.chat.device import Device as ChatDevice
+from backcoach_dev.chat.device import InProcess
+from backcoach_dev.chat.requests import (
     SKILL_ID,
     envelope,
     intent,

@@ -1,7 +1,7 @@
-"""A private PKI for the verification tests: certificates built by the bench's
-``skill.bench.pki.issue`` from keys made once per run (a root CA, an intermediate and
-a leaf for echo-api.amazon.com shaped like Amazon's real signing certificate), and
-Alexa-style signatures of a body.
+"""A private PKI for the verification tests: certificates built by the developer
+package's ``backcoach_dev.pki.issue`` (shared with the bench, not part of it) from keys
+made once per run (a root CA, an intermediate and a leaf for echo-api.amazon.com shaped
+like Amazon's real signing certificate), and Alexa-style signatures of a body.
 
 ``AMAZON_CHAIN_2026`` is Amazon's real chain as served in 2026 (leaf
 CN=echo-api.amazon.com, valid 2026-07-28 to 2027-02-10, issued by Amazon RSA 2048 M01
@@ -20,7 +20,7 @@ from datetime import datetime
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from skill.bench.pki import Issued, Pki, PrivateKey, issue
+from backcoach_dev.pki import Issued, Pki, PrivateKey, issue
 from skill.verify import SIGNING_NAME
 
 CERT_URL = "https://s3.amazonaws.com/echo.api/echo-api-cert-test.pem"

@@ -1,14 +1,13 @@
 """A throwaway real redis-server for tests: start, stop, kill, restart, cluster mode,
 and the faults a live Redis has: out of memory, a read-only replica, a stall.
 
-Storage is tested against the real thing (DESIGN.md §7), so a missing redis-server
-is a failure, not a skip.
+Storage is tested against the real thing (docs/ARCHITECTURE.md, 'Testing'), so a
+missing redis-server is a failure, not a skip.
 """
 
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import tempfile
 import threading
@@ -20,6 +19,8 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from backcoach_dev.ports import free_port
+
 MISSING = (
     "redis-server is not installed: the storage tests need a real one. "
     "`make test` installs it (or: apt-get install -y redis-server)."
@@ -29,12 +30,6 @@ START_DEADLINE = 20.0  # seconds to wait for the server to answer (a slow CI mac
 
 class RedisServerError(RuntimeError):
     pass
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class RedisServer:

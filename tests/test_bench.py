@@ -1,7 +1,8 @@
-"""``backcoach bench`` end to end, as short as it goes: real redis-server, four gunicorn
+"""``backcoach-dev bench`` end to end, as short as it goes: real redis-server, four gunicorn
 servers, wrk, signed requests; the JSON has every figure and the children are gone.
 
-No timing is asserted (DESIGN.md §8 figures are for ``make bench`` on a quiet machine).
+No timing is asserted (the figures in docs/ARCHITECTURE.md, 'Performance', are for
+``make bench`` on a quiet machine).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ TAG = "BACKCOACH_BENCH_TEST_TAG"
 
 def bench(args: list[str], tag: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "skill.cli", "bench", *args],
+        [sys.executable, "-m", "backcoach_dev.cli", "bench", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -1,4 +1,5 @@
-"""The exercise catalog against the two handouts (DESIGN.md §1) and its schema errors.
+"""The exercise catalog against the two handouts (docs/ARCHITECTURE.md, 'Sources') and
+its schema errors.
 
 The handout facts below are copied from ``../shared/seeds/`` (handout A,
 ``000_3f7f0039ea01f878.txt``, and handout B, ``002_3430e2779ca5c45a.txt``) so the
@@ -157,7 +158,8 @@ KEY_CAUTIONS: dict[tuple[str, int], str] = {
     ("A", 5): "do not hold your breath",
     ("B", 2): "avoid sitting on your heels",
 }
-# The handouts' typos and garbles (DESIGN.md §1 and content/README.md), as regexes.
+# The handouts' typos and garbles (docs/ARCHITECTURE.md, 'Sources', and
+# content/README.md), as regexes.
 TYPOS = [r"\bfoe 5\b", r"\bbackup\b", r"\bchucked\b", r"\bspin\b", r"\blay down\b", r"\bbent your"]
 
 

@@ -1,4 +1,4 @@
-"""``backcoach chat`` and ``backcoach simulate``: the interaction-model matcher, SSML as
+"""``backcoach-dev chat`` and ``backcoach-dev simulate``: the interaction-model matcher, SSML as
 text, the conversation Alexa would have, the terminal loop and the two commands."""
 
 from __future__ import annotations
@@ -18,30 +18,30 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
-from skill.app import create_app
-from skill.chat.conversation import Conversation
-from skill.chat.device import ChatError, Device, InProcess, OverHttp, user_id_for, webhook_url
-from skill.chat.loop import ChatOptions, Screen, run_chat, wrap
-from skill.chat.nlu import FALLBACK, Nlu, normalise
-from skill.chat.render import Silence, Words, pieces, play, seconds, ssml_to_text
-from skill.chat.scenario import ScenarioError, load_scenario
-from skill.chat.voice import INSTALL_HINT, Voice
-from skill.cli import main
+from backcoach_dev.chat.conversation import Conversation
+from backcoach_dev.chat.device import (
+    ChatError,
+    Device,
+    InProcess,
+    OverHttp,
+    user_id_for,
+    webhook_url,
+)
+from backcoach_dev.chat.loop import ChatOptions, Screen, run_chat, wrap
+from backcoach_dev.chat.nlu import FALLBACK, Nlu, normalise
+from backcoach_dev.chat.render import Silence, Words, pieces, play, seconds, ssml_to_text
+from backcoach_dev.chat.scenario import ScenarioError, load_scenario
+from backcoach_dev.chat.voice import INSTALL_HINT, Voice
+from backcoach_dev.cli import main
 from skill.interaction_model import LOCALES, MODEL_DIR
-from skill.store import RedisStore
 
 ROOT = Path(__file__).resolve().parents[1]
-BACKCOACH = str(Path(sys.executable).with_name("backcoach"))
+BACKCOACH_DEV = str(Path(sys.executable).with_name("backcoach-dev"))
 
 
 @pytest.fixture(scope="module")
 def nlu() -> Nlu:
     return Nlu.for_locale("en-US")
-
-
-@pytest.fixture
-def app(redis_url: str) -> Flask:
-    return create_app({"store": RedisStore.from_url(redis_url), "ALEXA_VERIFY_SIGNATURE": "0"})
 
 
 @pytest.fixture
@@ -462,9 +462,9 @@ def test_no_espeak_ng_no_voice() -> None:
 # -- the commands ---------------------------------------------------------------------
 
 
-def run_backcoach(args: list[str], stdin: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+def run_dev(args: list[str], stdin: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [BACKCOACH, *args],
+        [BACKCOACH_DEV, *args],
         input=stdin,
         capture_output=True,
         text=True,
@@ -475,10 +475,8 @@ def run_backcoach(args: list[str], stdin: str, env: dict[str, str]) -> subproces
     )
 
 
-def test_backcoach_chat_quits_cleanly(redis_url: str) -> None:
-    done = run_backcoach(
-        ["chat", "--user", "tester"], "let's start\nquit\n", {"REDIS_URL": redis_url}
-    )
+def test_dev_chat_quits_cleanly(redis_url: str) -> None:
+    done = run_dev(["chat", "--user", "tester"], "let's start\nquit\n", {"REDIS_URL": redis_url})
     assert done.returncode == 0, done.stderr
     assert "Welcome to Back Coach" in done.stdout
     assert "you> let's start" in done.stdout  # piped input is echoed
@@ -487,31 +485,29 @@ def test_backcoach_chat_quits_cleanly(redis_url: str) -> None:
     assert done.stdout.rstrip().endswith("Bye.")
 
 
-def test_backcoach_chat_remembers_the_user_between_runs(redis_url: str) -> None:
+def test_dev_chat_remembers_the_user_between_runs(redis_url: str) -> None:
     env = {"REDIS_URL": redis_url}
-    run_backcoach(["chat", "--user", "ann"], "let's start\nquit\n", env)
-    again = run_backcoach(["chat", "--user", "ann"], "quit\n", env)
+    run_dev(["chat", "--user", "ann"], "let's start\nquit\n", env)
+    again = run_dev(["chat", "--user", "ann"], "quit\n", env)
     assert "You were on knee rolls" in again.stdout
-    other = run_backcoach(["chat", "--user", "bob"], "quit\n", env)
+    other = run_dev(["chat", "--user", "bob"], "quit\n", env)
     assert "Welcome to Back Coach" in other.stdout
 
 
-def test_backcoach_chat_speak_without_espeak_ng_says_how_to_install(redis_url: str) -> None:
-    done = run_backcoach(
-        ["chat", "--speak"], "quit\n", {"REDIS_URL": redis_url, "PATH": "/nonexistent"}
-    )
+def test_dev_chat_speak_without_espeak_ng_says_how_to_install(redis_url: str) -> None:
+    done = run_dev(["chat", "--speak"], "quit\n", {"REDIS_URL": redis_url, "PATH": "/nonexistent"})
     assert done.returncode == 0, done.stderr
     assert "espeak-ng is not installed" in done.stdout
     assert "apt-get install espeak-ng" in done.stdout
     assert "Welcome to Back Coach" in done.stdout  # and it goes on, silently
 
 
-def test_backcoach_chat_over_http(app: Flask) -> None:
+def test_dev_chat_over_http(app: Flask) -> None:
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        done = run_backcoach(
+        done = run_dev(
             ["chat", "--url", f"http://127.0.0.1:{server.server_port}"], "I'm ready\nquit\n", {}
         )
     finally:

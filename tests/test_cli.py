@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+from backcoach_dev.chat.device import ChatError, Device, OverHttp
+from backcoach_dev.chat.requests import slot
+from backcoach_dev.ports import free_port
 from skill.coach.catalog import CONTENT_DIR, Catalog
 
 FIELDS = {
@@ -77,3 +82,43 @@ def test_validate_reports_ok_and_names_a_broken_file(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "b01-knee-rolls.yaml" in result.stderr and "'position'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_run_with_a_plan_links_its_code_without_redis(tmp_path: Path) -> None:
+    """``make run ARGS="--plan FILE"``: the embedded store keeps the plan, and the code it
+    prints links over HTTP, with no Redis anywhere."""
+    rx = tmp_path / "smith.yaml"
+    rx.write_text("exercises:\n  - {id: b03-back-extensions, hold_seconds: 3, reps: 2}\n")
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "skill.cli", "run", "--port", str(port), "--plan", str(rx)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        said = next(line for line in server.stdout if "stored: say" in line)
+        code = "".join(re.findall(r"\d", said.split("my code is", 1)[1]))
+        device = Device(OverHttp(f"http://127.0.0.1:{port}/alexa"))
+        for _ in range(200):  # the code is printed just before the server binds
+            try:
+                device.launch()
+                break
+            except ChatError:
+                time.sleep(0.05)
+        answer = device.say("LinkCodeIntent", code=slot("code", code))
+        assert "plan is linked: 1 exercise" in answer
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_run_refuses_a_bad_plan_naming_the_file(tmp_path: Path) -> None:
+    rx = tmp_path / "bad.yaml"
+    rx.write_text("exercises:\n  - {id: b03-back-extensions, reps: 40}\n")
+    result = backcoach("run", "--plan", str(rx), env={"REDIS_URL": ""})
+    assert result.returncode == 2
+    assert "bad.yaml" in result.stderr and "exercises.0.reps" in result.stderr

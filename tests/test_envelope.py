@@ -22,9 +22,9 @@ from ask_sdk_model.slu.entityresolution.resolution import Resolution
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from backcoach_dev.bench.workload import Workload, record_conversations
+from backcoach_dev.chat.requests import envelope, intent, launch, session_ended, slot
 from skill.app import create_app
-from skill.bench.workload import Workload, record_conversations
-from skill.chat.requests import envelope, intent, launch, session_ended, slot
 from skill.envelope import EnvelopeSerializer
 from skill.interaction_model import MODEL_DIR
 from skill.store import MemoryStore

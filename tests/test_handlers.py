@@ -7,10 +7,8 @@ import json
 import pytest
 from flask.testing import FlaskClient
 
-from skill.app import create_app
 from skill.handlers import handled_intents
 from skill.interaction_model import LOCALES, MODEL_DIR
-from skill.store import RedisStore
 
 from .alexa import Device
 
@@ -26,13 +24,6 @@ def test_model_and_handlers_agree(locale: str) -> None:
     handled = handled_intents()
     assert in_model - handled == set(), "intents in the model without a handler"
     assert handled - in_model == set(), "handlers for intents the model does not have"
-
-
-@pytest.fixture
-def client(redis_url: str) -> FlaskClient:
-    return create_app(
-        {"store": RedisStore.from_url(redis_url), "ALEXA_VERIFY_SIGNATURE": "0"}
-    ).test_client()
 
 
 @pytest.mark.parametrize("intent_name", sorted(model_intents("en-US")))

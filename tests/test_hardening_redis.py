@@ -83,10 +83,13 @@ def store_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
 # --- the time bound is a setting ------------------------------------------------------------
 
 
-def test_the_app_store_uses_short_timeouts_and_no_retries(url: str) -> None:
+def test_the_app_store_uses_short_timeouts_and_no_retries(
+    url: str, request: pytest.FixtureRequest
+) -> None:
     app = create_app({"REDIS_URL": url, "ALEXA_VERIFY_SIGNATURE": "0"})
     store = app.extensions["backcoach"]["store"]
     assert isinstance(store, RedisStore)
+    request.addfinalizer(store.close)
     Device(app.test_client()).launch()  # opens a pooled connection
 
     pool = store.client.connection_pool

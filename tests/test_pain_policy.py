@@ -1,4 +1,5 @@
-"""The pain policy of DESIGN.md §3, path by path.  Safety-critical: every branch here."""
+"""The pain policy (docs/ARCHITECTURE.md, 'Pain policy'), path by path.  Safety-critical:
+every branch here."""
 
 from __future__ import annotations
 
@@ -455,12 +456,13 @@ def test_every_red_flag_has_a_name_to_say_and_the_model_names_only_known_flags(
 ) -> None:
     import json
 
-    from skill.coach.pain import RED_FLAG_IDS
+    from skill.coach.pain import RED_FLAGS
     from skill.interaction_model import MODEL_DIR
 
-    assert RED_FLAG_IDS | {"unspecified"} == set(catalog.safety.symptoms)
+    flags = {name for name, _ in RED_FLAGS}
+    assert flags | {"unspecified"} == set(catalog.safety.symptoms)
     model = json.loads((MODEL_DIR / "en-US.json").read_text(encoding="utf-8"))
     (red_flag,) = [
         t for t in model["interactionModel"]["languageModel"]["types"] if t["name"] == "RED_FLAG"
     ]
-    assert {value["id"] for value in red_flag["values"]} == RED_FLAG_IDS
+    assert {value["id"] for value in red_flag["values"]} == flags

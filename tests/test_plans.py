@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,13 +17,13 @@ import pytest
 import redis
 from flask.testing import FlaskClient
 
-from skill.app import create_app
-from skill.store import RedisStore, keys_for, user_key
+from skill.store import MemoryStore, RedisStore, keys_for, user_key
 from skill.store.plans import PlanStore, code_key, normalise_code, users_key
 
 from .alexa import Device, slot
+from .conftest import AppFactory
 from .test_store import RoundTrips
-from .test_webhook import make_app, text
+from .test_webhook import text
 
 ROOT = Path(__file__).resolve().parents[1]
 PRESCRIPTION = {
@@ -58,23 +59,15 @@ def backcoach(*args: str, redis_url: str | None) -> subprocess.CompletedProcess[
 
 
 @pytest.fixture
-def store(redis_url: str) -> RedisStore:
-    return RedisStore.from_url(redis_url)
-
-
-@pytest.fixture
 def plans(store: RedisStore) -> PlanStore:
-    return PlanStore(store)
+    return store.plan_store()
 
 
 @pytest.fixture
-def raw(redis_url: str) -> redis.Redis:
-    return redis.Redis.from_url(redis_url, decode_responses=True)
-
-
-@pytest.fixture
-def client(redis_url: str) -> FlaskClient:
-    return make_app(redis_url).test_client()
+def raw(redis_url: str) -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    yield client
+    client.close()
 
 
 @pytest.fixture
@@ -427,7 +420,7 @@ def test_delete_removes_the_link_and_the_history(
 
 
 def test_a_linked_launch_with_history_is_still_two_round_trips(
-    redis_url: str, client: FlaskClient, code: str
+    redis_url: str, client: FlaskClient, code: str, make_app: AppFactory
 ) -> None:
     device = Device(client)
     device.launch()
@@ -437,14 +430,16 @@ def test_a_linked_launch_with_history_is_still_two_round_trips(
 
     trips = RoundTrips()
     store = RedisStore.from_url(redis_url, connection_class=trips.connection_class)
-    assert store.ping()  # the connection and its handshake, before counting
-    device.client = create_app({"store": store, "ALEXA_VERIFY_SIGNATURE": "0"}).test_client()
-    said: list[str] = []
-    # One pipelined read (progress, last pain, recent history, the link), one write.
-    assert trips.measure(lambda: said.append(text(device.launch()))) == 2
-    assert "that's 2 days in a row" in said[0] and "2 exercises" in said[0]
-    assert trips.measure(lambda: device.say("StartRoutineIntent")) == 1
-    store.close()
+    try:
+        assert store.ping()  # the connection and its handshake, before counting
+        device.client = make_app(store=store).test_client()
+        said: list[str] = []
+        # One pipelined read (progress, last pain, recent history, the link), one write.
+        assert trips.measure(lambda: said.append(text(device.launch()))) == 2
+        assert "that's 2 days in a row" in said[0] and "2 exercises" in said[0]
+        assert trips.measure(lambda: device.say("StartRoutineIntent")) == 1
+    finally:
+        store.close()
 
 
 def test_nothing_private_is_logged_at_info(
@@ -460,3 +455,21 @@ def test_nothing_private_is_logged_at_info(
     assert "linked a plan" in logged
     for private in ("J. Smith", device.user_id, "lower back", code):
         assert private not in logged
+
+
+def test_a_code_links_on_the_embedded_store_too(make_app: AppFactory) -> None:
+    """``make run`` without Redis: the embedded store keeps plans, so a code links and
+    the next routine is the plan's (``backcoach run --plan FILE`` prints such a code)."""
+    store = MemoryStore()
+    code = store.plan_store().create(PRESCRIPTION, "2026-11-23T09:00:00+00:00")[1]
+    device = Device(make_app(store=store).test_client())
+    device.launch()
+    said = text(device.say("LinkCodeIntent", code=code_slot(code)))
+    assert "plan is linked: 2 exercises" in said and "Go gently the first week" in said
+    device.say("AMAZON.StopIntent")
+    said = text(device.launch())
+    assert "2 exercises" in said
+    said = text(device.say("StartRoutineIntent"))
+    assert "Back extensions" in said or "back extensions" in said
+    wrong = "000000" if code != "000000" else "111111"
+    assert "couldn't find that code" in text(device.say("LinkCodeIntent", code=code_slot(wrong)))

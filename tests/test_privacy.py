@@ -17,15 +17,15 @@ from typing import Any
 
 import pytest
 import redis
-from flask import Flask
 from flask.testing import FlaskClient
 
 import skill.handlers.turn
 from skill.app import create_app
-from skill.store import RedisStore, keys_for, user_key
+from skill.store import keys_for, user_key
 from tests.redis_server import RedisServer
 
 from .alexa import SKILL_ID, Device, envelope, launch, slot
+from .conftest import AppFactory
 
 KEY = re.compile(r"^backcoach:\{[0-9a-f]{32}\}:(progress|pain|history|version|seen|paindays)$")
 
@@ -48,10 +48,6 @@ EXPECTED_HEADERS = {
     "Content-Security-Policy": "default-src 'none'",
     "Referrer-Policy": "no-referrer",
 }
-
-
-def make_app(url: str, **config: object) -> Flask:
-    return create_app({"store": RedisStore.from_url(url), "ALEXA_VERIFY_SIGNATURE": "0", **config})
 
 
 def words(ssml: str) -> str:
@@ -85,14 +81,14 @@ def raw(redis_url: str) -> Iterator[redis.Redis]:
 
 
 def test_no_user_id_slot_text_or_pain_words_in_logs_at_info(
+    make_app: AppFactory,
     redis_server: RedisServer,
-    redis_url: str,
     raw: redis.Redis,
     caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     caplog.set_level(logging.INFO)
-    app = make_app(redis_url)
+    app = make_app()
 
     # Exercise names, pain and soreness words.
     device = Device(app.test_client(), USER)
@@ -137,7 +133,7 @@ def test_no_user_id_slot_text_or_pain_words_in_logs_at_info(
         def verify(self, headers: Mapping[str, str], body: bytes, payload: Any) -> None:
             raise RuntimeError(f"{CRASH_USER} said {SYMPTOM}")
 
-    exploding = make_app(redis_url, verifier=Exploding())
+    exploding = make_app(verifier=Exploding())
     body = envelope(launch(), user_id=CRASH_USER, session_id="s", new=True, attributes=None)
     reply = exploding.test_client().post(
         "/alexa", data=json.dumps(body), content_type="application/json"
@@ -160,11 +156,14 @@ def test_no_user_id_slot_text_or_pain_words_in_logs_at_info(
 # --- Redis keys -----------------------------------------------------------------------------
 
 
-def test_redis_keys_and_values_never_hold_the_raw_user_id(redis_url: str, raw: redis.Redis) -> None:
+def test_redis_keys_and_values_never_hold_the_raw_user_id(
+    redis_url: str, raw: redis.Redis, request: pytest.FixtureRequest
+) -> None:
     salt = "a-deployment-secret"
     app = create_app(
         {"REDIS_URL": redis_url, "BACKCOACH_USER_KEY_SALT": salt, "ALEXA_VERIFY_SIGNATURE": "0"}
     )
+    request.addfinalizer(app.extensions["backcoach"]["store"].close)
     device = Device(app.test_client(), USER)
     device.launch()
     device.say("StartRoutineIntent")
@@ -187,17 +186,17 @@ def test_redis_keys_and_values_never_hold_the_raw_user_id(redis_url: str, raw: r
 # --- security headers -----------------------------------------------------------------------
 
 
-def test_security_headers_on_every_response(redis_url: str) -> None:
+def test_security_headers_on_every_response(make_app: AppFactory) -> None:
     class Exploding:
         def verify(self, headers: Mapping[str, str], body: bytes, payload: Any) -> None:
             raise RuntimeError("boom")
 
-    app = make_app(redis_url)
+    app = make_app()
     client = app.test_client()
     good = json.dumps(envelope(launch(), user_id=USER, session_id="s", new=True, attributes=None))
     down = make_app("redis://127.0.0.1:1/0").test_client()
-    verifying = create_app({"store": RedisStore.from_url(redis_url)}).test_client()
-    exploding = make_app(redis_url, verifier=Exploding()).test_client()
+    verifying = make_app(ALEXA_VERIFY_SIGNATURE=None).test_client()
+    exploding = make_app(verifier=Exploding()).test_client()
     replies = {
         "alexa 200": client.post("/alexa", data=good, content_type="application/json"),
         "healthz 200": client.get("/healthz"),
@@ -234,9 +233,9 @@ def history_and_pain(client: FlaskClient, user: str) -> Device:
 
 
 def test_delete_my_data_removes_every_key_of_that_person_and_no_one_elses(
-    redis_url: str, raw: redis.Redis
+    make_app: AppFactory, raw: redis.Redis
 ) -> None:
-    client = make_app(redis_url).test_client()
+    client = make_app().test_client()
     leaving = history_and_pain(client, USER)
     history_and_pain(client, OUTAGE_USER)
     before = dump(raw)
@@ -261,9 +260,9 @@ def test_delete_my_data_removes_every_key_of_that_person_and_no_one_elses(
 
 
 def test_delete_while_redis_is_down_says_so_and_keeps_nothing_back(
-    redis_server: RedisServer, redis_url: str, raw: redis.Redis
+    make_app: AppFactory, redis_server: RedisServer, raw: redis.Redis
 ) -> None:
-    client = make_app(redis_url).test_client()
+    client = make_app().test_client()
     device = history_and_pain(client, USER)
     device.say("DeleteDataIntent")
     redis_server.stop()
@@ -303,16 +302,16 @@ def with_application(application: object, *where: str) -> bytes:
     ],
 )
 def test_the_skill_id_is_enforced_when_set(
-    redis_url: str, name: str, body: bytes, status: int
+    make_app: AppFactory, name: str, body: bytes, status: int
 ) -> None:
-    client = make_app(redis_url, ALEXA_SKILL_ID=SKILL_ID).test_client()
+    client = make_app(ALEXA_SKILL_ID=SKILL_ID).test_client()
     reply = client.post("/alexa", data=body, content_type="application/json")
     assert reply.status_code == status, name
     if status == 400:
         assert reply.get_json() == {"error": "request could not be verified"}
 
 
-def test_without_a_skill_id_local_runs_take_any(redis_url: str) -> None:
-    client = make_app(redis_url).test_client()
+def test_without_a_skill_id_local_runs_take_any(make_app: AppFactory) -> None:
+    client = make_app().test_client()
     body = with_application("amzn1.ask.skill.other", "context", "session")
     assert client.post("/alexa", data=body, content_type="application/json").status_code == 200

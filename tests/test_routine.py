@@ -6,9 +6,9 @@ from skill.coach.catalog import Catalog, ProgramItem
 from skill.coach.routine import (
     POSITION_ORDER,
     RoutineItem,
+    change_to,
     default_routine,
     plan_routine,
-    position_change,
 )
 
 
@@ -91,8 +91,9 @@ def test_gentle_version_halves_reps_at_least_one_and_shortens_holds(
         assert gentle.hold_seconds <= hold
 
 
-def test_position_change_is_announced_only_between_positions(catalog: Catalog) -> None:
-    back, fours = catalog["b01-knee-rolls"], catalog["b02-bottom-to-heels-stretch"]
-    assert position_change(None, back) is None
-    assert position_change(back, catalog["b04-pelvic-tilts"]) is None
-    assert "hands and knees" in (position_change(back, fours) or "")
+def test_every_position_has_its_change_of_position_words(catalog: Catalog) -> None:
+    """What ``script.py`` says when the next exercise starts in another position."""
+    words = catalog.words()
+    said = {position: change_to(words, position) for position in POSITION_ORDER}
+    assert len(set(said.values())) == len(POSITION_ORDER)  # each its own words
+    assert "hands and knees" in said["all_fours"]

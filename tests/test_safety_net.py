@@ -17,7 +17,6 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from skill.app import create_app
 from skill.store import RedisStore
 
 from .alexa import Device, slot
@@ -31,17 +30,6 @@ URGENT = {
     "en-IN": ("one one two", "emergency department"),
 }
 COUNT = "one. two."
-
-
-@pytest.fixture
-def app(redis_url: str) -> Flask:
-    store = RedisStore.from_url(redis_url)
-    return create_app({"store": store, "ALEXA_VERIFY_SIGNATURE": "0"})
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
 
 
 @pytest.fixture

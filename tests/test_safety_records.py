@@ -29,11 +29,12 @@ import redis
 from flask import Flask
 
 from skill.app import create_app
-from skill.store import Journal, MemoryStore, RedisStore, Store, keys_for
+from skill.store import Journal, RedisStore, keys_for
 from tests.redis_server import RedisServer
 
 from . import certs
 from .alexa import SKILL_ID, Device, envelope, intent, launch, slot
+from .conftest import AppFactory
 
 ROOT = Path(__file__).resolve().parents[1]
 DEADLINE = 30.0  # seconds to wait for a background replay before failing
@@ -311,17 +312,15 @@ def test_a_session_end_that_times_out_but_lands_is_stored_once(
 
 
 def test_the_same_signed_request_three_times_stores_one_event(
-    server: RedisServer, raw: redis.Redis
+    server: RedisServer, raw: redis.Redis, make_app: AppFactory
 ) -> None:
     pki = certs.pki()
-    app = create_app(
-        {
-            "store": RedisStore.from_url(server.url),
-            "ALEXA_VERIFY_SIGNATURE": "1",
-            "ALEXA_SKILL_ID": SKILL_ID,
-            "cert_loader": lambda _url: pki.chain,
-            "trust_roots": [pki.root.cert],
-        }
+    app = make_app(
+        server.url,
+        ALEXA_VERIFY_SIGNATURE="1",
+        ALEXA_SKILL_ID=SKILL_ID,
+        cert_loader=lambda _url: pki.chain,
+        trust_roots=[pki.root.cert],
     )
     client = app.test_client()
     user, session = "amzn1.ask.account.REPLAYED", "amzn1.echo-api.session.replayed"
@@ -485,66 +484,6 @@ def test_readyz_is_not_ready_when_redis_refuses_writes(
     finally:
         server.promote()
     assert client.get("/readyz").status_code == 200
-
-
-# --- the embedded store keeps the same contract ---------------------------------------------
-
-
-def contract(store: Store) -> list[Any]:
-    """The same saves on any store; what each returned and what it kept."""
-    user = "amzn1.ask.account.CONTRACT"
-    pain = {"at": "2026-11-02T10:00:00+00:00", "kind": "pain", "id": "r1:0"}
-    sore = {"at": "2026-11-02T10:01:00+00:00", "kind": "soreness", "id": "r2:0"}
-    at, day = "2026-11-02T10:02:00+00:00", "2026-11-02"
-    seen: list[Any] = []
-    versions: list[int] = []
-    for n, (options, pains) in enumerate(
-        [
-            ({"version": 0, "started": "2026-11-02T09:00:00+00:00"}, [pain]),
-            ({"version": 1}, [pain, sore]),  # a retry: the pain again, and something new
-            ({"version": 0}, []),  # a stale device
-            ({"version": 0, "force": True, "lock": True}, []),  # a stale red-flag stop wins
-            ({"version": 3}, []),  # and is locked
-            ({"version": 3, "force": True}, []),  # the same progress again: no new version
-        ]
-    ):
-        state = {"ph": "ready", "i": [0, 1, 2, 3, 4, 3][n], "t": f"2026-11-02T10:0{n}:00+00:00"}
-        if options.get("version"):
-            options["version"] = versions[options["version"] - 1]  # the n-th write's
-        result = store.save(user, state, pains, (), None, at=at, today=day, **options)
-        if result.status == "saved" and result.version not in versions:
-            versions.append(result.version)
-        seen.append((result.status, len(versions), result.pains_today, result.current))
-    assert versions == sorted(versions)  # versions only grow
-    store.delete_user(user, "2026-11-02T11:00:00+00:00")
-    stale = store.save(
-        user, {"i": 9}, [pain], (), None, version=versions[-1], started="2026-11-02T09:00:00+00:00"
-    )
-    fresh = store.save(
-        user, {"i": 0}, [pain], (), None, version=0, started="2026-11-02T11:30:00+00:00", today=day
-    )
-    seen += [stale.status, fresh.status, fresh.pains_today, store.pain_log(user)]
-    return seen
-
-
-def test_the_embedded_store_keeps_the_redis_contract(server: RedisServer, raw: redis.Redis) -> None:
-    redis_store = RedisStore.from_url(server.url)
-    expected = contract(redis_store)
-    redis_store.close()
-    assert expected[:6] == [
-        ("saved", 1, 1, None),
-        ("saved", 2, 1, None),
-        ("conflict", 2, 1, {"ph": "ready", "i": 1, "t": "2026-11-02T10:01:00+00:00"}),
-        ("saved", 3, 1, None),
-        ("conflict", 3, 1, {"ph": "ready", "i": 3, "t": "2026-11-02T10:03:00+00:00"}),
-        ("saved", 3, 1, None),  # the same progress as stored
-    ]
-    assert expected[6:] == ["deleted", "saved", 1, [pain_only()]]
-    assert contract(MemoryStore()) == expected
-
-
-def pain_only() -> dict[str, Any]:
-    return {"at": "2026-11-02T10:00:00+00:00", "kind": "pain", "id": "r1:0"}
 
 
 # --- the budget: one round trip mid-session, two at a launch; SQLite only on failure ------

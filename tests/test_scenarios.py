@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from flask import Flask
 
-from skill.app import create_app
-from skill.chat.device import InProcess
-from skill.chat.scenario import load_scenario, run_scenario, store_prescription
+from backcoach_dev.chat.device import InProcess
+from backcoach_dev.chat.scenario import load_scenario, run_scenario, store_prescription
 from skill.store import RedisStore
 
 SCENARIOS = sorted((Path(__file__).parent / "scenarios").glob("*.yaml"))
@@ -19,10 +19,9 @@ def test_there_are_scenarios_for_every_kind_of_conversation() -> None:
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
-def test_scenario(path: Path, redis_url: str) -> None:
+def test_scenario(path: Path, app: Flask, store: RedisStore) -> None:
     scenario = load_scenario(path)
-    app = create_app({"store": RedisStore.from_url(redis_url), "ALEXA_VERIFY_SIGNATURE": "0"})
-    code = store_prescription(scenario, redis_url)
+    code = store_prescription(scenario, store.plan_store())
     outcome = run_scenario(
         scenario, InProcess(app.test_client()), path.relative_to(Path.cwd()), code=code
     )

@@ -1,11 +1,11 @@
 """The speech layer: timing of counted holds, Alexa's limits, and every SSML the core can produce.
 
-DESIGN.md §3 lists the limits (8,000 characters, breaks of at most 10 s, prosody rate
-at least 20%, at most 5 audio clips, valid XML, a whole response under 24 KB) and asks
-that a counted hold last about as long as the hold.  §7 asks that every SSML the skill
-can produce in a routine be checked against those limits: the second half of this file
-drives the coach through every exercise, variant, pace and gentle setting and checks
-each turn it would send.
+docs/ARCHITECTURE.md, 'Speech budget', lists the limits (8,000 characters, breaks of at
+most 10 s, prosody rate at least 20%, at most 5 audio clips, valid XML, a whole response
+under 24 KB) and 'Voice' asks that a counted hold last about as long as the hold.
+'Testing' asks that every SSML the skill can produce in a routine be checked against
+those limits: the second half of this file drives the coach through every exercise,
+variant, pace and gentle setting and checks each turn it would send.
 """
 
 from __future__ import annotations

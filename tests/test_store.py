@@ -1,4 +1,6 @@
-"""The store against a real redis-server (DESIGN.md §4, §7).
+"""RedisStore against a real redis-server: what only Redis has (key names and their
+encoding, expiry, round trips, concurrency, outages, cluster) and the embedded store's
+own clock. What both stores promise is in ``test_store_contract.py``.
 
 One redis-server serves the whole file (the ``redis_server`` and ``redis_url``
 fixtures in conftest.py); the cluster tests start their own single-node cluster.
@@ -94,10 +96,9 @@ def raw(redis_url: str) -> Iterator[redis.Redis]:
 
 
 @pytest.fixture
-def store(redis_url: str) -> Iterator[RedisStore]:
-    store = RedisStore.from_url(redis_url)
-    yield store
-    store.close()
+def store(redis_store: RedisStore) -> RedisStore:
+    """A RedisStore of its own (conftest.py), no app: this file tests the store alone."""
+    return redis_store
 
 
 @pytest.fixture
@@ -107,39 +108,6 @@ def state(fresh: SessionState) -> dict:
 
 
 # --- round trips of data ------------------------------------------------------------------
-
-
-def test_save_then_load_gives_back_the_state_and_newest_records(store: RedisStore, state: dict):
-    store.save(USER, state, [pain_event(n=1), pain_event("ouch", n=2)], [session_record()])
-
-    record = store.load(USER)
-
-    assert record == UserRecord(
-        state=state, last_pain=pain_event("ouch", n=2), last_session=session_record()
-    )
-    assert SessionState.from_dict(record.state) is not None
-    assert store.pain_log(USER) == [pain_event(n=1), pain_event("ouch", n=2)]
-    assert store.history(USER) == [session_record()]
-
-
-def test_later_saves_replace_the_state_and_append_to_the_lists(store: RedisStore, state: dict):
-    store.save(USER, state, [pain_event(n=1)], [session_record(1)])
-    moved_on = {**state, "i": 1}
-    store.save(USER, moved_on, [pain_event(n=2)])
-    store.save(USER, moved_on, history=[session_record(2)])
-
-    record = store.load(USER)
-    assert record.state == moved_on
-    assert record.last_pain == pain_event(n=2)
-    assert record.last_session == session_record(2)
-    assert store.pain_log(USER) == [pain_event(n=1), pain_event(n=2)]
-    assert store.history(USER) == [session_record(1), session_record(2)]
-
-
-def test_load_of_an_unknown_user_is_empty(store: RedisStore):
-    assert store.load(USER) == UserRecord(state=None, last_pain=None, last_session=None)
-    assert store.pain_log(USER) == []
-    assert store.history(USER) == []
 
 
 def test_saving_no_state_deletes_the_progress_and_keeps_the_lists(
@@ -780,16 +748,6 @@ class FakeClock:
         return self.now
 
 
-def test_memory_store_round_trip(state: dict):
-    store = MemoryStore()
-    store.save(USER, state, [pain_event(n=1), pain_event(n=2)], [session_record()])
-
-    assert store.load(USER) == UserRecord(state, pain_event(n=2), session_record())
-    assert store.pain_log(USER) == [pain_event(n=1), pain_event(n=2)]
-    assert store.load(OTHER_USER) == UserRecord(None, None, None)
-    assert store.ping()
-
-
 def test_memory_store_progress_expires_and_history_stays(state: dict):
     clock = FakeClock()
     store = MemoryStore(progress_ttl=60, clock=clock)
@@ -799,18 +757,6 @@ def test_memory_store_progress_expires_and_history_stays(state: dict):
     assert store.load(USER).state == state
     clock.now += 1
     assert store.load(USER) == UserRecord(None, pain_event(), session_record())
-
-
-def test_memory_store_delete_user(state: dict):
-    store = MemoryStore()
-    for user in (USER, OTHER_USER):
-        store.save(user, state, [pain_event()], [session_record()])
-
-    store.delete_user(USER)
-
-    assert store.load(USER) == UserRecord(None, None, None)
-    assert store.history(USER) == []
-    assert store.load(OTHER_USER).state == state
 
 
 # --- helpers ------------------------------------------------------------------------------

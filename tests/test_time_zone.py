@@ -20,11 +20,11 @@ import pytest
 import redis
 from flask.testing import FlaskClient
 
-from skill.app import create_app
 from skill.store import RedisStore, keys_for
 from skill.timezone import ALEXA_API_HOSTS, fetch_time_zone, settings_url, zone_named
 
 from .alexa import Device
+from .conftest import AppFactory
 from .test_store import RoundTrips
 from .test_webhook import text
 
@@ -50,6 +50,9 @@ class Loader:
         return self.zone
 
 
+ClientFactory = Callable[..., FlaskClient]
+
+
 @pytest.fixture
 def raw(redis_url: str) -> Iterator[redis.Redis]:
     client = redis.Redis.from_url(redis_url, decode_responses=True)
@@ -57,9 +60,14 @@ def raw(redis_url: str) -> Iterator[redis.Redis]:
     client.close()
 
 
-def app_with(redis_url: str, **config: Any) -> FlaskClient:
-    store = RedisStore.from_url(redis_url)
-    return create_app({"store": store, "ALEXA_VERIFY_SIGNATURE": "0", **config}).test_client()
+@pytest.fixture
+def app_with(make_app: AppFactory) -> ClientFactory:
+    """``app_with(**config)``: a client of the webhook over the session's Redis."""
+
+    def make(**config: Any) -> FlaskClient:
+        return make_app(**config).test_client()
+
+    return make
 
 
 def echo(client: FlaskClient, user_id: str = USER) -> Device:
@@ -88,11 +96,13 @@ def exercise(device: Device) -> None:
 # --- the person's own days ---------------------------------------------------------------
 
 
-def test_los_angeles_afternoon_then_next_evening_is_two_days_in_a_row(redis_url: str) -> None:
+def test_los_angeles_afternoon_then_next_evening_is_two_days_in_a_row(
+    app_with: ClientFactory,
+) -> None:
     """14:00 then 17:00 the next day in Los Angeles: 22:00 UTC, then 01:00 UTC two
     days on, a broken streak in UTC; the person sees two days in a row."""
     for zone, expected in ((LOS_ANGELES, True), (None, False)):  # None: the UTC control
-        device = echo(app_with(redis_url, time_zone_loader=Loader(zone)))
+        device = echo(app_with(time_zone_loader=Loader(zone)))
         device.user_id = f"{USER}{zone is None}"
         set_clock(device, "2026-11-23T14:00:00")
         exercise(device)
@@ -112,18 +122,20 @@ def test_los_angeles_afternoon_then_next_evening_is_two_days_in_a_row(redis_url:
         assert ("That's 2 days in a row." in progress) is expected, progress
 
 
-def test_los_angeles_evenings_at_six_and_eight_are_two_days_in_a_row(redis_url: str) -> None:
-    device = echo(app_with(redis_url, time_zone_loader=Loader()))
+def test_los_angeles_evenings_at_six_and_eight_are_two_days_in_a_row(
+    app_with: ClientFactory,
+) -> None:
+    device = echo(app_with(time_zone_loader=Loader()))
     set_clock(device, "2026-11-23T18:00:00")
     exercise(device)
     set_clock(device, "2026-11-24T20:00:00")
     assert "Welcome back, that's 2 days in a row." in text(device.launch())
 
 
-def test_days_this_week_start_on_the_local_monday(redis_url: str) -> None:
+def test_days_this_week_start_on_the_local_monday(app_with: ClientFactory) -> None:
     """Sunday 17:00 in Los Angeles is Monday 01:00 UTC: not this week on Monday."""
     for zone, week in ((LOS_ANGELES, "0 days"), (None, "1 day")):
-        device = echo(app_with(redis_url, time_zone_loader=Loader(zone)))
+        device = echo(app_with(time_zone_loader=Loader(zone)))
         device.user_id = f"{USER}{zone is None}"
         set_clock(device, "2026-11-22T17:00:00")  # a Sunday
         exercise(device)
@@ -133,8 +145,8 @@ def test_days_this_week_start_on_the_local_monday(redis_url: str) -> None:
         assert f"This week, you've exercised on {week}." in said, said
 
 
-def test_the_last_pain_report_is_dated_in_the_local_zone(redis_url: str) -> None:
-    device = echo(app_with(redis_url, time_zone_loader=Loader()))
+def test_the_last_pain_report_is_dated_in_the_local_zone(app_with: ClientFactory) -> None:
+    device = echo(app_with(time_zone_loader=Loader()))
     set_clock(device, "2026-11-23T19:00:00")  # 03:00 UTC on the 24th
     device.launch()
     device.say("StartRoutineIntent")
@@ -150,9 +162,11 @@ def test_the_last_pain_report_is_dated_in_the_local_zone(redis_url: str) -> None
 # --- looked up once, kept in Redis ---------------------------------------------------------
 
 
-def test_the_zone_is_looked_up_on_the_first_launch_only(redis_url: str, raw: redis.Redis) -> None:
+def test_the_zone_is_looked_up_on_the_first_launch_only(
+    app_with: ClientFactory, raw: redis.Redis
+) -> None:
     loader = Loader()
-    device = echo(app_with(redis_url, time_zone_loader=loader))
+    device = echo(app_with(time_zone_loader=loader))
     device.launch()
     assert loader.calls == [(ENDPOINT, TOKEN, DEVICE_ID)]
     assert device.attributes["z"] == LOS_ANGELES
@@ -171,19 +185,21 @@ def test_the_zone_is_looked_up_on_the_first_launch_only(redis_url: str, raw: red
 
 
 def test_a_launch_with_a_cached_zone_makes_no_outbound_call(
-    redis_url: str, raw: redis.Redis
+    app_with: ClientFactory, raw: redis.Redis
 ) -> None:
     raw.set(keys_for(USER).time_zone, "Asia/Tokyo", ex=86_400)
     loader = Loader()
-    device = echo(app_with(redis_url, time_zone_loader=loader))
+    device = echo(app_with(time_zone_loader=loader))
     device.launch()
     assert loader.calls == []
     assert device.attributes["z"] == "Asia/Tokyo"
 
 
-def test_the_zone_is_asked_again_once_it_has_expired(redis_url: str, raw: redis.Redis) -> None:
+def test_the_zone_is_asked_again_once_it_has_expired(
+    app_with: ClientFactory, raw: redis.Redis
+) -> None:
     loader = Loader("Europe/Paris")
-    device = echo(app_with(redis_url, time_zone_loader=loader))
+    device = echo(app_with(time_zone_loader=loader))
     device.launch()
     assert raw.delete(keys_for(USER).time_zone) == 1  # as 30 days would
     device.say("AMAZON.StopIntent")
@@ -191,18 +207,18 @@ def test_the_zone_is_asked_again_once_it_has_expired(redis_url: str, raw: redis.
     assert len(loader.calls) == 2 and raw.get(keys_for(USER).time_zone) == "Europe/Paris"
 
 
-def test_a_new_session_begun_by_an_intent_looks_it_up_too(redis_url: str) -> None:
+def test_a_new_session_begun_by_an_intent_looks_it_up_too(app_with: ClientFactory) -> None:
     """ "Alexa, ask back coach how am I doing": a session's first request, not a launch."""
     loader = Loader()
-    device = echo(app_with(redis_url, time_zone_loader=loader))
+    device = echo(app_with(time_zone_loader=loader))
     device.say("ProgressIntent")
     assert len(loader.calls) == 1 and device.attributes["z"] == LOS_ANGELES
 
 
-def test_a_session_without_a_zone_is_never_asked_mid_session(redis_url: str) -> None:
+def test_a_session_without_a_zone_is_never_asked_mid_session(app_with: ClientFactory) -> None:
     """A session open across the deploy (no "z" yet): UTC until its next launch."""
     loader = Loader()
-    device = echo(app_with(redis_url, time_zone_loader=loader))
+    device = echo(app_with(time_zone_loader=loader))
     device.launch()
     del device.attributes["z"]
     device.say("StartRoutineIntent")
@@ -210,9 +226,9 @@ def test_a_session_without_a_zone_is_never_asked_mid_session(redis_url: str) -> 
     assert len(loader.calls) == 1 and "z" not in device.attributes
 
 
-def test_a_forged_zone_in_the_session_is_utc(redis_url: str) -> None:
+def test_a_forged_zone_in_the_session_is_utc(app_with: ClientFactory) -> None:
     loader = Loader()
-    device = echo(app_with(redis_url, time_zone_loader=loader))
+    device = echo(app_with(time_zone_loader=loader))
     device.launch()
     for forged in ("../../../etc/passwd", "Mars/Olympus_Mons", 7, "x" * 500):
         device.attributes["z"] = forged
@@ -221,22 +237,23 @@ def test_a_forged_zone_in_the_session_is_utc(redis_url: str) -> None:
     assert len(loader.calls) == 1
 
 
-def test_chat_requests_have_no_api_endpoint_and_count_in_utc(redis_url: str) -> None:
+def test_chat_requests_have_no_api_endpoint_and_count_in_utc(app_with: ClientFactory) -> None:
     loader = Loader()
-    device = Device(app_with(redis_url, time_zone_loader=loader))  # as make chat sends
+    device = Device(app_with(time_zone_loader=loader))  # as make chat sends
     assert "Welcome to Back Coach." in text(device.launch())
     assert loader.calls == [] and "z" not in device.attributes
     assert "apiEndpoint" not in json.dumps(device.last)
 
 
 def test_a_launch_that_looks_up_the_zone_is_still_two_round_trips(
-    redis_url: str, raw: redis.Redis
+    make_app: AppFactory, redis_url: str, raw: redis.Redis, request: pytest.FixtureRequest
 ) -> None:
     trips = RoundTrips()
     store = RedisStore.from_url(redis_url, connection_class=trips.connection_class)
+    request.addfinalizer(store.close)
     assert store.ping()
     loader = Loader()
-    app = create_app({"store": store, "ALEXA_VERIFY_SIGNATURE": "0", "time_zone_loader": loader})
+    app = make_app(store=store, time_zone_loader=loader)
     device = echo(app.test_client())
     said: list[str] = []
     # One pipelined read (with the stored zone), one write (with the new zone).
@@ -266,11 +283,11 @@ def test_a_launch_that_looks_up_the_zone_is_still_two_round_trips(
     ids=["none", "unknown-zone", "empty", "timeout", "crash"],
 )
 def test_a_failing_loader_still_gives_the_normal_welcome(
-    redis_url: str, raw: redis.Redis, loader: Loader, caplog: pytest.LogCaptureFixture
+    app_with: ClientFactory, raw: redis.Redis, loader: Loader, caplog: pytest.LogCaptureFixture
 ) -> None:
     loader.calls.clear()
     caplog.set_level(logging.INFO)
-    device = echo(app_with(redis_url, time_zone_loader=loader))
+    device = echo(app_with(time_zone_loader=loader))
     said = text(device.launch())
     assert said.startswith("Welcome to Back Coach.") and "5 exercises" in said
     assert "Say start when you're ready to begin." in said and not device.ended
@@ -288,16 +305,16 @@ def test_a_failing_loader_still_gives_the_normal_welcome(
         assert private not in logged
 
 
-def test_no_token_or_device_id_is_utc_without_a_call(redis_url: str) -> None:
+def test_no_token_or_device_id_is_utc_without_a_call(app_with: ClientFactory) -> None:
     loader = Loader()
-    client = app_with(redis_url, time_zone_loader=loader)
+    client = app_with(time_zone_loader=loader)
     device = Device(client, USER, api_endpoint=ENDPOINT, api_access_token="")
     assert "Welcome to Back Coach." in text(device.launch())
     assert loader.calls == [] and device.attributes["z"] == ""
 
 
-def test_delete_my_data_removes_the_time_zone(redis_url: str, raw: redis.Redis) -> None:
-    device = echo(app_with(redis_url, time_zone_loader=Loader()))
+def test_delete_my_data_removes_the_time_zone(app_with: ClientFactory, raw: redis.Redis) -> None:
+    device = echo(app_with(time_zone_loader=Loader()))
     exercise(device)
     assert raw.get(keys_for(USER).time_zone) == LOS_ANGELES
     device.launch()
@@ -436,12 +453,12 @@ def test_the_real_loader_keeps_the_device_id_in_its_path_segment(api: SettingsAp
 
 
 def test_the_webhook_uses_the_real_loader_with_its_configured_hosts(
-    redis_url: str, raw: redis.Redis, api: SettingsApi, caplog: pytest.LogCaptureFixture
+    app_with: ClientFactory, raw: redis.Redis, api: SettingsApi, caplog: pytest.LogCaptureFixture
 ) -> None:
     """No injected loader: create_app's urllib one, with the allow-list and timeout
     from the config, end to end; a failure there is still the normal welcome."""
     caplog.set_level(logging.INFO)
-    client = app_with(redis_url, alexa_api_hosts=[api.origin], time_zone_timeout=0.2)
+    client = app_with(alexa_api_hosts=[api.origin], time_zone_timeout=0.2)
     device = Device(
         client, USER, device_id=DEVICE_ID, api_endpoint=api.origin, api_access_token=TOKEN
     )

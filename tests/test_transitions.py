@@ -122,7 +122,7 @@ def test_every_cell_moves_as_the_table_says_or_is_refused(
         new, plan = coach.step(state, event)
         assert new.phase in cell.to, f"{name}: {cell.method} led to {new.phase}"
         assert plan.speech or isinstance(event, ev.Leave), name
-        assert SessionState.from_json(new.to_json()) == new
+        assert SessionState.from_dict(new.to_dict()) == new
     assert seen_phases == set(Phase)
 
 

@@ -1,6 +1,7 @@
-"""Alexa request verification (DESIGN.md §5): the whole HTTP path against a real Redis,
-with a self-made CA -> intermediate -> leaf served by an injected certificate loader,
-plus the URL rules, the cache, the downloader and Amazon's real 2026 chain."""
+"""Alexa request verification (docs/ARCHITECTURE.md, 'Request verification'): the whole
+HTTP path against a real Redis, with a self-made CA -> intermediate -> leaf served by an
+injected certificate loader, plus the URL rules, the cache, the downloader and Amazon's
+real 2026 chain."""
 
 from __future__ import annotations
 
@@ -18,8 +19,6 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from flask import Flask
 from werkzeug.test import TestResponse
 
-from skill.app import create_app
-from skill.store import RedisStore
 from skill.verify import (
     AlexaVerifier,
     SkillIdOnly,
@@ -32,6 +31,7 @@ from skill.verify import (
 from . import certs
 from .alexa import SKILL_ID, envelope, launch
 from .certs import CERT_URL, Pki
+from .conftest import AppFactory
 
 REFUSED = {"error": "request could not be verified"}
 
@@ -56,17 +56,21 @@ def pki() -> Pki:
     return certs.pki()
 
 
-def make_app(redis_url: str, loader: Loader, roots: list, **config: object) -> Flask:
-    return create_app(
-        {
-            "store": RedisStore.from_url(redis_url),
-            "ALEXA_VERIFY_SIGNATURE": "1",
-            "ALEXA_SKILL_ID": SKILL_ID,
-            "cert_loader": loader,
-            "trust_roots": roots,
+@pytest.fixture
+def verifying_app(make_app: AppFactory) -> Callable[..., Flask]:
+    """``verifying_app(loader, roots, **config)``: the webhook with verification on,
+    certificates from ``loader``, trusting ``roots``."""
+
+    def make(loader: Loader, roots: list, **config: object) -> Flask:
+        return make_app(
+            ALEXA_VERIFY_SIGNATURE="1",
+            ALEXA_SKILL_ID=SKILL_ID,
+            cert_loader=loader,
+            trust_roots=roots,
             **config,
-        }
-    )
+        )
+
+    return make
 
 
 def request_body(*, skill_id: str = SKILL_ID, shift: timedelta = timedelta()) -> bytes:
@@ -110,10 +114,10 @@ def assert_refused(reply: TestResponse, caplog: pytest.LogCaptureFixture, rule: 
 
 
 def test_signed_launch_is_accepted_and_the_certificate_is_fetched_once(
-    redis_url: str, pki: Pki
+    verifying_app: Callable[..., Flask], pki: Pki
 ) -> None:
     loader = Loader(pki.chain)
-    app = make_app(redis_url, loader, [pki.root.cert])
+    app = verifying_app(loader, [pki.root.cert])
     for _ in range(2):
         body = request_body()
         reply = post(app, body, signed(body))
@@ -122,9 +126,11 @@ def test_signed_launch_is_accepted_and_the_certificate_is_fetched_once(
     assert loader.calls == [CERT_URL]
 
 
-def test_equivalent_urls_share_one_cache_entry(redis_url: str, pki: Pki) -> None:
+def test_equivalent_urls_share_one_cache_entry(
+    verifying_app: Callable[..., Flask], pki: Pki
+) -> None:
     loader = Loader(pki.chain)
-    app = make_app(redis_url, loader, [pki.root.pem])  # roots as PEM bytes work too
+    app = verifying_app(loader, [pki.root.pem])  # roots as PEM bytes work too
     for url in (
         CERT_URL,
         "HTTPS://S3.AmazonAWS.com:443/echo.api/../echo.api/./echo-api-cert-test.pem",
@@ -194,14 +200,14 @@ REQUEST_CASES = {
 
 @pytest.mark.parametrize(("make", "rule"), REQUEST_CASES.values(), ids=REQUEST_CASES.keys())
 def test_bad_requests_are_refused_before_any_download(
-    redis_url: str,
+    verifying_app: Callable[..., Flask],
     pki: Pki,
     caplog: pytest.LogCaptureFixture,
     make: Callable[[bytes], tuple[bytes, dict[str, str]]],
     rule: str,
 ) -> None:
     loader = Loader(pki.chain)
-    app = make_app(redis_url, loader, [pki.root.cert])
+    app = verifying_app(loader, [pki.root.cert])
     body, headers = make(request_body())
     reply = post(app, body, headers)
     assert_refused(reply, caplog, rule)
@@ -219,14 +225,14 @@ def test_bad_requests_are_refused_before_any_download(
     ids=["stale", "future", "wrong skill id"],
 )
 def test_signed_requests_outside_the_rules_are_refused(
-    redis_url: str,
+    verifying_app: Callable[..., Flask],
     pki: Pki,
     caplog: pytest.LogCaptureFixture,
     shift: timedelta,
     skill_id: str,
     rule: str,
 ) -> None:
-    app = make_app(redis_url, Loader(pki.chain), [pki.root.cert])
+    app = verifying_app(Loader(pki.chain), [pki.root.cert])
     body = request_body(shift=shift, skill_id=skill_id)
     assert_refused(post(app, body, signed(body)), caplog, rule)
 
@@ -269,14 +275,14 @@ CHAIN_CASES: dict[str, tuple[Callable[[Pki], bytes | BaseException], str]] = {
 
 @pytest.mark.parametrize(("answer", "rule"), CHAIN_CASES.values(), ids=CHAIN_CASES.keys())
 def test_bad_certificates_are_refused_and_not_cached(
-    redis_url: str,
+    verifying_app: Callable[..., Flask],
     pki: Pki,
     caplog: pytest.LogCaptureFixture,
     answer: Callable[[Pki], bytes | BaseException],
     rule: str,
 ) -> None:
     loader = Loader(answer(pki))
-    app = make_app(redis_url, loader, [pki.root.cert])
+    app = verifying_app(loader, [pki.root.cert])
     for _ in range(2):
         caplog.clear()
         body = request_body()
@@ -284,9 +290,11 @@ def test_bad_certificates_are_refused_and_not_cached(
     assert loader.calls == [CERT_URL, CERT_URL]  # a failure is fetched again, never cached
 
 
-def test_a_failed_download_is_retried_and_then_succeeds(redis_url: str, pki: Pki) -> None:
+def test_a_failed_download_is_retried_and_then_succeeds(
+    verifying_app: Callable[..., Flask], pki: Pki
+) -> None:
     loader = Loader(TimeoutError("slow"), pki.chain)
-    app = make_app(redis_url, loader, [pki.root.cert])
+    app = verifying_app(loader, [pki.root.cert])
     statuses = []
     for _ in range(3):
         body = request_body()
@@ -296,9 +304,9 @@ def test_a_failed_download_is_retried_and_then_succeeds(redis_url: str, pki: Pki
 
 
 def test_verification_is_on_by_default_and_refuses_unsigned_requests(
-    redis_url: str, caplog: pytest.LogCaptureFixture
+    make_app: AppFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
-    app = create_app({"store": RedisStore.from_url(redis_url), "ALEXA_VERIFY_SIGNATURE": None})
+    app = make_app(ALEXA_VERIFY_SIGNATURE=None)
     assert_refused(post(app, request_body(), {}), caplog, "SignatureCertChainUrl header missing")
 
 
@@ -386,20 +394,26 @@ def test_the_cache_is_bounded_and_keeps_the_most_recently_used(pki: Pki) -> None
     for url in urls[1:]:
         verify_at(verifier, datetime.now(UTC), url)
         verify_at(verifier, datetime.now(UTC), urls[0])  # kept warm
-    assert len(verifier.cached_urls) == 64
-    assert urls[0] in verifier.cached_urls and urls[1] not in verifier.cached_urls
     assert loader.calls.count(urls[0]) == 1
     assert len(loader.calls) == 200
+    # Seen from outside: the 63 newest and the warm one are served without a download,
+    # and the one just older than them was evicted (64 entries).
+    for url in urls[-63:]:
+        verify_at(verifier, datetime.now(UTC), url)
+    assert len(loader.calls) == 200
+    verify_at(verifier, datetime.now(UTC), urls[-64])
+    assert loader.calls[-1] == urls[-64] and len(loader.calls) == 201
 
 
 def test_urls_that_fail_to_download_never_enter_the_cache(pki: Pki) -> None:
-    verifier = AlexaVerifier(
-        SKILL_ID, cert_loader=Loader(OSError("404")), trust_roots=[pki.root.cert]
-    )
+    loader = Loader(OSError("404"))
+    verifier = AlexaVerifier(SKILL_ID, cert_loader=loader, trust_roots=[pki.root.cert])
     for i in range(100):
         with pytest.raises(VerificationError, match="download failed"):
             verify_at(verifier, datetime.now(UTC), f"https://s3.amazonaws.com/echo.api/{i}.pem")
-    assert verifier.cached_urls == []
+    with pytest.raises(VerificationError, match="download failed"):
+        verify_at(verifier, datetime.now(UTC), "https://s3.amazonaws.com/echo.api/0.pem")
+    assert len(loader.calls) == 101  # asked again: nothing was cached
 
 
 def test_an_expired_cached_certificate_is_fetched_again(pki: Pki) -> None:
@@ -441,7 +455,9 @@ def test_amazons_real_2026_chain_passes_the_path_validation_policy() -> None:
     verifier = AlexaVerifier(SKILL_ID, cert_loader=loader, now=clock)
     with pytest.raises(VerificationError, match=r"^signature: does not match the body$"):
         verify_at(verifier, clock.now, url)
-    assert verifier.cached_urls == [url]
+    with pytest.raises(VerificationError, match=r"^signature: does not match the body$"):
+        verify_at(verifier, clock.now, url)
+    assert loader.calls == [url]  # cached after the first: the chain passed validation
 
     clock.now = datetime(2027, 3, 1, tzinfo=UTC)
     with pytest.raises(VerificationError, match=r"^certificate: expired$"):

@@ -7,39 +7,20 @@ import logging
 import xml.etree.ElementTree as ET
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 
-from skill.app import create_app
 from skill.speech import check_ssml
 from skill.store import RedisStore
 
 from .alexa import SKILL_ID, Device, envelope, intent, launch, slot
+from .conftest import AppFactory
 
-
-def make_app(redis_url: str, **config: object) -> Flask:
-    store = RedisStore.from_url(redis_url)
-    return create_app({"store": store, "ALEXA_VERIFY_SIGNATURE": "0", **config})
-
-
-@pytest.fixture
-def app(redis_url: str) -> Flask:
-    return make_app(redis_url)
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+DOWN_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1: a Redis that is down
 
 
 @pytest.fixture
 def device(client: FlaskClient) -> Device:
     return Device(client)
-
-
-@pytest.fixture
-def store(app: Flask) -> RedisStore:
-    return app.extensions["backcoach"]["store"]
 
 
 def text(ssml: str) -> str:
@@ -243,8 +224,8 @@ def test_gentle_adaptation_survives_a_resume(device: Device) -> None:
     assert device.state.get("g") == 1
 
 
-def test_two_app_instances_share_one_conversation(redis_url: str) -> None:
-    first, second = make_app(redis_url).test_client(), make_app(redis_url).test_client()
+def test_two_app_instances_share_one_conversation(make_app: AppFactory) -> None:
+    first, second = make_app().test_client(), make_app().test_client()
     device = Device(first)
     device.launch()
     device.say("StartRoutineIntent")
@@ -281,19 +262,15 @@ def test_delete_my_data_asks_first(device: Device, store: RedisStore) -> None:
     assert store.pain_log(device.user_id) == [] and store.load(device.user_id).state is None
 
 
-def test_health_and_readiness(client: FlaskClient, redis_url: str) -> None:
+def test_health_and_readiness(client: FlaskClient, make_app: AppFactory) -> None:
     assert client.get("/healthz").status_code == 200
     assert client.get("/readyz").status_code == 200
-    down = create_app(
-        {"store": RedisStore.from_url("redis://127.0.0.1:1/0"), "ALEXA_VERIFY_SIGNATURE": "0"}
-    )
+    down = make_app(DOWN_URL)
     assert down.test_client().get("/readyz").status_code == 503
 
 
-def test_store_down_still_answers(device: Device) -> None:
-    down = create_app(
-        {"store": RedisStore.from_url("redis://127.0.0.1:1/0"), "ALEXA_VERIFY_SIGNATURE": "0"}
-    )
+def test_store_down_still_answers(device: Device, make_app: AppFactory) -> None:
+    down = make_app(DOWN_URL)
     device.client = down.test_client()
     said = text(device.send(launch())["response"]["outputSpeech"]["ssml"])
     assert "Welcome to Back Coach" in said
@@ -328,15 +305,15 @@ def test_wrong_method_and_path(client: FlaskClient) -> None:
     assert client.get("/nope").status_code == 404
 
 
-def test_verification_is_on_by_default(redis_url: str) -> None:
-    app = create_app({"store": RedisStore.from_url(redis_url)})
+def test_verification_is_on_by_default(make_app: AppFactory) -> None:
+    app = make_app(ALEXA_VERIFY_SIGNATURE=None)
     body = envelope(launch(), user_id="u", session_id="s", new=True, attributes=None)
     reply = app.test_client().post("/alexa", data=json.dumps(body), content_type="application/json")
     assert reply.status_code == 400
 
 
-def test_wrong_skill_id_is_refused(redis_url: str) -> None:
-    app = make_app(redis_url, ALEXA_SKILL_ID=SKILL_ID)
+def test_wrong_skill_id_is_refused(make_app: AppFactory) -> None:
+    app = make_app(ALEXA_SKILL_ID=SKILL_ID)
     client = app.test_client()
     good = envelope(
         intent("AMAZON.HelpIntent"), user_id="u", session_id="s", new=True, attributes=None
@@ -416,3 +393,29 @@ def test_a_pain_stop_yesterday_does_not_block_today(device: Device) -> None:
         device.say("CheckInIntent", feeling=slot("feeling", "the same", [("same", "same")]))
     )
     assert "Say start" in said
+
+
+def test_every_answer_is_checked_against_alexas_size_limit(
+    device: Device, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The 24 KB check runs on every response the webhook sends: an answer over the
+    limit (here a lowered one, so a real counting turn trips it) is replaced by a short
+    one that keeps the session and its attributes, and the error is logged."""
+    measure = Device(device.client, "amzn1.ask.account.MEASURE")
+    measure.launch()
+    measure.say("StartRoutineIntent")
+    counting = json.dumps(measure.send(intent("ReadyIntent")), separators=(",", ":"))
+    device.launch()
+    device.say("StartRoutineIntent")
+    ssml = json.loads(counting)["response"]["outputSpeech"]["ssml"]
+    limit = len(counting) - len(ssml) // 2  # the same turn is over it by far
+    monkeypatch.setattr("skill.speech.limits.MAX_RESPONSE_BYTES", limit)
+    with caplog.at_level(logging.ERROR):
+        said = text(device.say("ReadyIntent"))
+    assert said.startswith("Sorry, I lost my words there.") and "say it hurts" in said
+    assert not device.ended and device.attributes.get("s")
+    assert len(json.dumps(device.last, separators=(",", ":"))) < limit
+    assert any("answer replaced" in r.getMessage() and "bytes" in r.getMessage()
+               for r in caplog.records)  # fmt: skip
+    monkeypatch.undo()
+    assert "Sorry, I lost my words" not in text(device.say("AMAZON.RepeatIntent"))

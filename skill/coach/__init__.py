@@ -1,2 +1,2 @@
 """The coaching core: catalog, routine planning, the session state machine, pacing and
-the pain policy.  Plain Python: no Alexa, Flask or Redis here (DESIGN.md §2)."""
+the pain policy.  Plain Python: no Alexa, Flask or Redis here (docs/ARCHITECTURE.md, 'Rules')."""

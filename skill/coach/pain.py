@@ -10,7 +10,8 @@ a report at all.
 
 The categories follow handout A's general instructions: muscle soreness is expected;
 "discomfort other than muscle soreness" slows the pace or cuts the repetitions; pain
-stops; pain that persists ends the exercises for the day.  Red flags are DESIGN.md §3's.
+stops; pain that persists ends the exercises for the day.  The red flags are those of
+docs/ARCHITECTURE.md, 'Pain policy'.
 """
 
 from __future__ import annotations
@@ -78,7 +79,6 @@ RED_FLAGS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(r"\b(help me|somebody help|someone help|need help|call an ambulance)\b"),
     ),
 )
-RED_FLAG_IDS = frozenset(name for name, _ in RED_FLAGS)
 
 SEVERE_WORDS = re.compile(
     r"\b(killing|(hurts?|hurting|hurt) (a lot|so much|so bad|badly)|a lot of pain|"

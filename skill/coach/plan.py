@@ -6,7 +6,7 @@ speech layer decides how to make Alexa say it in that time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 
@@ -40,7 +40,8 @@ PainAction = Literal["reassured", "slowed", "gentle_offered", "stopped", "urgent
 
 @dataclass(frozen=True, slots=True)
 class PainEvent:
-    """One report of pain or soreness, for the person's history (DESIGN.md §3)."""
+    """One report of pain or soreness, for the person's history (docs/ARCHITECTURE.md,
+    'Pain policy')."""
 
     at: str | None
     words: str
@@ -90,7 +91,6 @@ class Plan:
     end_session: bool = False
     rate_percent: int = 100
     pain_event: PainEvent | None = None
-    notes: tuple[str, ...] = field(default=())
 
     @property
     def text(self) -> str:

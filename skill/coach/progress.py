@@ -7,7 +7,7 @@ is read in their time zone (``zone``, the device's), or in UTC when it is unknow
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -99,7 +99,7 @@ class Adherence:
         }
 
 
-def adherence(history: list[Record], today: date, zone: ZoneInfo | None = None) -> Adherence:
+def adherence(history: Sequence[Record], today: date, zone: ZoneInfo | None = None) -> Adherence:
     outcomes = [r.get("outcome") for r in history]
     days = days_exercised(history, zone)
     return Adherence(

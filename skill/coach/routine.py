@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from .catalog import Catalog, Exercise, Position, ProgramItem
-from .words import Words, base_words
+from .catalog import Catalog, Position, ProgramItem
+from .words import Words
 
 POSITION_ORDER: tuple[Position, ...] = (
     "back",
@@ -109,12 +109,3 @@ def plan_routine(catalog: Catalog, items: Iterable[ProgramItem]) -> tuple[Routin
 
 def default_routine(catalog: Catalog) -> tuple[RoutineItem, ...]:
     return plan_routine(catalog, catalog.default_program.exercises)
-
-
-def position_change(
-    previous: Exercise | None, current: Exercise, words: Words | None = None
-) -> str | None:
-    """What to say when the next exercise starts in another position, else None."""
-    if previous is None or previous.position == current.position:
-        return None
-    return change_to(words or base_words(), current.position)

@@ -15,7 +15,7 @@ instructions; docs/ARCHITECTURE.md) lives in :meth:`Coach.report`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from . import events as ev
@@ -88,7 +88,7 @@ class Coach:
             return self.words.phrase("welcome_back")
         return self.words.phrase("welcome")
 
-    def _remember(self, last_pain: PainEvent | None) -> list[Segment]:
+    def _remember(self, last_pain: PainEvent | None) -> list[Say]:
         """A reminder of the last pain report, at the next launch."""
         if last_pain is None:
             return []
@@ -186,7 +186,7 @@ class Coach:
     def _plan(
         self,
         state: SessionState,
-        speech: list[Segment],
+        speech: Sequence[Segment],
         *,
         end: bool = False,
         pain_event: PainEvent | None = None,
@@ -233,7 +233,7 @@ class Coach:
             return self.words.phrase("finished_routine")
         return self.words.phrase("stopped_for_today")
 
-    def _introduce(self, state: SessionState, lead: list[Segment] | None = None) -> Outcome:
+    def _introduce(self, state: SessionState, lead: Sequence[Segment] | None = None) -> Outcome:
         """Move to POSITIONING for the current exercise and set, and introduce it."""
         exercise = self._exercise(state)
         speech = list(lead or [])
@@ -281,11 +281,11 @@ class Coach:
             self._exercise(state), self._item(state), self._pace(state), state.rep, self.words
         )
 
-    def _goto_index(self, state: SessionState, index: int, lead: list[Segment]) -> Outcome:
+    def _goto_index(self, state: SessionState, index: int, lead: Sequence[Segment]) -> Outcome:
         moved = state.evolve(index=index, set=0, rep=0)
         return self._introduce(moved, lead)
 
-    def _finish(self, state: SessionState, lead: list[Segment]) -> Outcome:
+    def _finish(self, state: SessionState, lead: Sequence[Segment]) -> Outcome:
         new = state.evolve(phase=Phase.FINISHED, rep=0, paused_from=None)
         done, total = len(set(new.done)), len(new.routine)
         if done >= total:
@@ -701,11 +701,11 @@ class Coach:
         speech = [*stopped, Say(self.safety.first_pain), Say(self.safety.first_pain_question)]
         return new, self._plan(new, speech, pain_event=record("gentle_offered"))
 
-    def _stop_count(self, interrupted: bool) -> list[Segment]:
+    def _stop_count(self, interrupted: bool) -> list[Say]:
         return [Say(self.safety.stop_count)] if interrupted else []
 
     def _stop_for_today(
-        self, state: SessionState, stopped: list[Segment], severe: bool, event: PainEvent
+        self, state: SessionState, stopped: list[Say], severe: bool, event: PainEvent
     ) -> Outcome:
         """Severe pain, or pain that persists: no more exercise today (a red-flag stop
         stays one)."""
@@ -732,7 +732,7 @@ class Coach:
         self,
         state: SessionState,
         event: ev.PainReported,
-        stopped: list[Segment],
+        stopped: list[Say],
         record: PainEvent,
     ) -> Outcome:
         """Discomfort other than muscle soreness: slow down and do fewer repetitions."""
@@ -747,7 +747,7 @@ class Coach:
         self,
         state: SessionState,
         event: ev.PainReported,
-        stopped: list[Segment],
+        stopped: list[Say],
         record: PainEvent,
     ) -> Outcome:
         """ "Help me": how to get help now, first; the count stops and the place is kept."""

@@ -84,9 +84,6 @@ class SessionState:
         data.update({key: value for key, value in optional.items() if value})
         return data
 
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), separators=(",", ":"))
-
     @classmethod
     def from_dict(cls, data: Any) -> SessionState:
         if not isinstance(data, dict):

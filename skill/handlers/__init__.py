@@ -7,9 +7,8 @@ from ask_sdk_core.skill_builder import CustomSkillBuilder
 
 from ..coach.catalog import Catalog
 from ..coach.session import Coach
-from ..store import RedisStore, Store
+from ..store import Store
 from ..store.adapter import StorePersistenceAdapter
-from ..store.plans import PlanStore
 from ..timezone import TimeZones, fetch_time_zone
 from .intents import HANDLERS, ErrorHandler, handled_intents
 from .names import ExerciseNames
@@ -21,12 +20,11 @@ __all__ = ["Services", "build_skill", "handled_intents"]
 def build_skill(catalog: Catalog, store: Store, time_zones: TimeZones | None = None) -> CustomSkill:
     """The skill; ``time_zones`` asks devices their time zone (the Alexa Settings API
     over urllib unless given)."""
-    plans = PlanStore(store) if isinstance(store, RedisStore) else None
     services = Services(
         coach=Coach(catalog),
         store=store,
         names=ExerciseNames(catalog),
-        plans=plans,
+        plans=store.plan_store(),  # every store keeps plans: codes link without Redis too
         time_zones=time_zones or TimeZones(fetch_time_zone),
     )
     builder = CustomSkillBuilder(persistence_adapter=StorePersistenceAdapter(store))

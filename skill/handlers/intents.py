@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from ask_sdk_core.dispatch_components import AbstractExceptionHandler, AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_core.utils import get_slot, is_intent_name, is_request_type
+from ask_sdk_core.utils import get_intent_name, get_slot, is_intent_name, is_request_type
 from ask_sdk_model import Response
 from ask_sdk_model.slu.entityresolution import StatusCode
 
@@ -147,8 +147,7 @@ class CoachEventHandler(_Handler):
     intents = tuple(EVENT_INTENTS)
 
     def answer(self, turn: Turn) -> Response:
-        name = turn.input.request_envelope.request.intent.name
-        return turn.event(EVENT_INTENTS[name](turn))
+        return turn.event(EVENT_INTENTS[str(get_intent_name(turn.input))](turn))
 
 
 class LaunchHandler(_Handler):
@@ -171,7 +170,7 @@ class LaunchHandler(_Handler):
             returning=returning,
             last_pain=last_pain,
             streak=days,
-            check_in=checkin.needs_check_in(record and record.last_session, last_pain),
+            check_in=checkin.needs_check_in(record.last_session if record else None, last_pain),
         )
         return turn.event(launch)  # from the saved progress, or a fresh routine
 
@@ -415,7 +414,7 @@ def progress_report(turn: Turn, record: UserRecord | None) -> list[str]:
         catalog = turn.coach.catalog
         during = (
             words.phrase("report_during", name=mid_sentence(catalog[last_pain.exercise_id].name))
-            if last_pain.exercise_id in catalog
+            if last_pain.exercise_id is not None and last_pain.exercise_id in catalog
             else ""
         )
         kind = {

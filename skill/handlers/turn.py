@@ -45,8 +45,7 @@ from ..store import (
     TimeZoneUpdate,
     UserRecord,
 )
-from ..store.base import TIME_ZONE_TTL, UNKNOWN_TIME_ZONE_TTL
-from ..store.plans import PlanStore
+from ..store.base import TIME_ZONE_TTL, UNKNOWN_TIME_ZONE_TTL, PlanStore
 from ..timezone import TimeZones, zone_named
 from .names import ExerciseNames
 
@@ -70,7 +69,7 @@ class Services:
     coach: Coach
     store: Store
     names: ExerciseNames
-    plans: PlanStore | None = None  # None without Redis: no codes to link
+    plans: PlanStore | None = None  # the store's (build_skill); None: no codes to link
     time_zones: TimeZones | None = None  # None: days in UTC, no lookups
     coaches: dict[str, Coach] = field(init=False, repr=False)
 
@@ -102,10 +101,13 @@ class Turn:
         self.services = services
         envelope = handler_input.request_envelope
         self.coach = services.coach_for(getattr(envelope.request, "locale", None))
-        self.request_id = envelope.request.request_id or "-"
-        stamp = envelope.request.timestamp
+        request = envelope.request
+        assert request is not None  # the webhook answers 400 to an envelope without one
+        self.request_id = request.request_id or "-"
+        stamp = request.timestamp
         self.at = (stamp or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
-        self.user_id = envelope.context.system.user.user_id if envelope.context else None
+        system = envelope.context.system if envelope.context else None
+        self.user_id = system.user.user_id if system is not None and system.user else None
         self.new_session = bool(envelope.session and envelope.session.new)
         self.session_id = envelope.session.session_id if envelope.session else None
         attributes = handler_input.attributes_manager.session_attributes
@@ -203,8 +205,9 @@ class Turn:
             record.time_zone == "" or zone_named(record.time_zone) is not None
         ):
             return record.time_zone
-        system = self.input.request_envelope.context.system
-        if self.services.time_zones is None or not system.api_endpoint:
+        context = self.input.request_envelope.context
+        system = context.system if context is not None else None
+        if self.services.time_zones is None or system is None or not system.api_endpoint:
             return None
         device = system.device.device_id if system.device else None
         name = self.services.time_zones.look_up(
@@ -257,7 +260,7 @@ class Turn:
         adapter (None when the store is down)."""
         if self.record is None and self.user_id:
             try:
-                stored = self.input.attributes_manager.persistent_attributes
+                stored: dict[str, Any] = self.input.attributes_manager.persistent_attributes
             except StoreUnavailableError as error:
                 log.warning("request %s: store unavailable on read (%s)", self.request_id, error)
                 return None
@@ -303,7 +306,11 @@ class Turn:
         return self.answer(before, after, plan)
 
     def answer(
-        self, before: SessionState, after: SessionState, plan: Plan, question: dict | None = None
+        self,
+        before: SessionState,
+        after: SessionState,
+        plan: Plan,
+        question: dict[str, Any] | None = None,
     ) -> Response:
         """Save, render and build the response for a plan."""
         self.attributes.pop(QUESTION, None)
@@ -324,7 +331,7 @@ class Turn:
         builder.set_should_end_session(plan.end_session)
         return builder.response
 
-    def say(self, plan: Plan, question: dict | None = None) -> Response:
+    def say(self, plan: Plan, question: dict[str, Any] | None = None) -> Response:
         """Answer without changing the coach state (help, lists, questions)."""
         state = self.state()
         return self.answer(state, state, plan, question)

@@ -1,4 +1,5 @@
-"""Alexa's limits on what a response may say (DESIGN.md §3), checked on every render."""
+"""Alexa's limits on what a response may say (docs/ARCHITECTURE.md, 'Speech budget'), checked on
+every render (and the response size on every answer, in ``skill/app.py``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import xml.etree.ElementTree as ET
 MAX_SPEECH_CHARS = 8000
 MAX_BREAK_SECONDS = 10.0
 MAX_AUDIO_CLIPS = 5
-MAX_AUDIO_SECONDS = 240
 MIN_PROSODY_RATE = 20
 MAX_RESPONSE_BYTES = 24 * 1024
 
@@ -70,5 +70,7 @@ def check_ssml(ssml: str) -> ET.Element:
 
 
 def check_response_size(body: bytes) -> None:
+    """Raise :class:`SpeechLimitError` if a whole response body is too large for Alexa
+    (the webhook checks every answer: ``skill/app.py``)."""
     if len(body) >= MAX_RESPONSE_BYTES:
         raise SpeechLimitError(f"response is {len(body)} bytes, over {MAX_RESPONSE_BYTES}")

@@ -84,10 +84,10 @@ def render_hold(seconds: int, rate_percent: int, words: Words | None = None) -> 
     parts: list[str] = []
     elapsed = 0.0
     cues = hold_cues(seconds, words)
-    for index, (at, words) in enumerate(cues):
+    for index, (at, said) in enumerate(cues):
         target_next = cues[index + 1][0] if index + 1 < len(cues) else seconds
-        parts.append(speakable(words))
-        elapsed = max(elapsed, at) + text_seconds(words, rate_percent)
+        parts.append(speakable(said))
+        elapsed = max(elapsed, at) + text_seconds(said, rate_percent)
         gap = target_next - elapsed
         if gap > 0:
             parts.append(breaks(gap))

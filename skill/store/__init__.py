@@ -1,6 +1,6 @@
 """Persistence: per-person progress and history in Redis, or in memory for local runs.
 
-See DESIGN.md §4.  ``open_store`` picks the backend from ``REDIS_URL``.
+See docs/ARCHITECTURE.md, 'State and storage'.  ``open_store`` picks the backend from ``REDIS_URL``.
 """
 
 from __future__ import annotations

@@ -9,6 +9,8 @@ from typing import Any, Protocol, runtime_checkable
 from .keys import user_key
 
 __all__ = [
+    "LinkResult",
+    "PlanStore",
     "SaveResult",
     "Store",
     "StoreUnavailableError",
@@ -18,7 +20,8 @@ __all__ = [
 ]
 
 RECENT_HISTORY = 60  # history records read at a session's start: about two months
-DEFAULT_PROGRESS_TTL = 86_400  # seconds: routine progress expires after a day (DESIGN.md §4)
+# Seconds: routine progress expires after a day (docs/ARCHITECTURE.md, 'State and storage').
+DEFAULT_PROGRESS_TTL = 86_400
 TIME_ZONE_TTL = 30 * 86_400  # seconds: the device's time zone is asked again after 30 days
 UNKNOWN_TIME_ZONE_TTL = 86_400  # seconds: after a failed lookup, UTC is used for a day
 # Seconds a deletion blocks the write-back of sessions begun before it: longer than
@@ -91,6 +94,58 @@ class TimeZoneUpdate:
     ttl: int = TIME_ZONE_TTL
 
 
+@dataclass(frozen=True, slots=True)
+class LinkResult:
+    status: str  # "linked", "unknown" (wrong or expired code) or "limited" (too many tries)
+    plan: dict[str, Any] | None = None
+
+
+class PlanStore(Protocol):
+    """Prescriptions ("plans"), the six-digit codes that link them, and the links.
+
+    Every store has one (``Store.plan_store``): Redis's for production and the
+    clinician's CLI, the embedded store's for ``make run`` and the chat, so the
+    handlers never ask which store they have.
+    """
+
+    code_ttl: int  # seconds a link code is valid
+
+    def create(self, prescription: dict[str, Any], created_at: str) -> tuple[str, str]:
+        """Store a plan and a fresh link code for it: (plan id, code)."""
+        ...
+
+    def new_code(self, plan_id: str) -> str:
+        """Another code for a plan, unique among live codes, valid for ``code_ttl``."""
+        ...
+
+    def plan(self, plan_id: str) -> dict[str, Any] | None: ...
+
+    def plan_for_code(self, code: str) -> dict[str, Any] | None: ...
+
+    def codes(self, plan_id: str) -> list[tuple[str, int]]:
+        """The live codes of a plan and their seconds left, sorted."""
+        ...
+
+    def plans(self) -> list[dict[str, Any]]:
+        """Every plan, oldest first."""
+        ...
+
+    def linked_users(self, plan_id: str) -> list[str]:
+        """The user keys (hashed ids) of the people linked to a plan, sorted."""
+        ...
+
+    def user_records(
+        self, hashed: str
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str | None]:
+        """(history, pain log, time zone name or None) of a linked person, by user key."""
+        ...
+
+    def link(self, user_id: str, code: str, at: str) -> LinkResult:
+        """Link the person to the plan of ``code``, within the tries limit (the next
+        session's ``UserRecord.link``); "limited" past it, "unknown" for no such code."""
+        ...
+
+
 @runtime_checkable
 class Store(Protocol):
     description: str  # where the data lives, for logs; never a password
@@ -151,6 +206,10 @@ class Store(Protocol):
 
     def readiness(self) -> str | None:
         """None when the store takes writes, else why not; never raises."""
+        ...
+
+    def plan_store(self) -> PlanStore:
+        """The plans, codes and links kept beside this store's people."""
         ...
 
     def close(self) -> None: ...

@@ -14,10 +14,10 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-# A pain event or history record is a few hundred bytes (DESIGN.md §8: under 2 KB of
-# Redis per active user).  Anything far larger is a bug upstream, such as a whole
-# transcript in "words"; refusing it before any I/O keeps the lists from growing
-# without bound, since they are never trimmed.
+# A pain event or history record is a few hundred bytes (docs/ARCHITECTURE.md,
+# 'Storage budget': under 2 KB of Redis per active user).  Anything far larger is a
+# bug upstream, such as a whole transcript in "words"; refusing it before any I/O
+# keeps the lists from growing without bound, since they are never trimmed.
 MAX_RECORD_BYTES = 1024
 
 
@@ -37,10 +37,6 @@ def encode_record(record: Mapping[str, Any]) -> str:
             f"a stored record is {size} bytes; the limit is {MAX_RECORD_BYTES}"
         )
     return text
-
-
-def encode_records(records: Iterable[Mapping[str, Any]]) -> list[str]:
-    return [encode_record(record) for record in records]
 
 
 def decode(text: str | bytes | None, what: str) -> dict[str, Any] | None:

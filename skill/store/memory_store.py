@@ -3,12 +3,15 @@
 It keeps what Redis keeps, in the same encoding, for as long as the process lives,
 with the same contract as the Redis save script: events stored once by id, the
 progress compare-and-set on a version, pain reports per day, the deletion marker.
-No journal: it cannot be down.  Tests of storage behaviour run against a real
-redis-server, not this (DESIGN.md §7).
+No journal: it cannot be down.  It keeps plans, codes and links too
+(``MemoryPlanStore``), so a prescription links under ``make run`` without Redis.
+The contract tests (``tests/test_store_contract.py``) run the same cases on this
+and on a real redis-server; every other storage test runs on the real one.
 """
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 from collections import OrderedDict
@@ -22,12 +25,14 @@ from .base import (
     PAIN_DAYS_KEPT,
     RECENT_HISTORY,
     SEEN_IDS,
+    LinkResult,
     SaveResult,
     TimeZoneUpdate,
     UserRecord,
 )
 from .codec import decode, decode_all, encode, encode_record
 from .keys import user_key
+from .plans import CODE_TTL, TRIES_PER_HOUR, TRIES_WINDOW, new_code_text
 from .redis_store import fingerprint
 
 
@@ -53,6 +58,8 @@ class MemoryStore:
         self._seen: dict[str, OrderedDict[str, None]] = {}
         self._pain_days: dict[str, dict[str, int]] = {}
         self._deleted: dict[str, tuple[str, float]] = {}  # key -> (when, expires at)
+        self._links: dict[str, str] = {}  # key -> the linked plan (id, at, exercises) as JSON
+        self._plans = MemoryPlanStore(self)
 
     def load(self, user_id: str) -> UserRecord:
         key = user_key(user_id)
@@ -66,11 +73,13 @@ class MemoryStore:
             time_zone = self._live(self._time_zone, key)
             version = self._version.get(key, (0, "", "", "", ""))[0]
             days = dict(self._pain_days.get(key, {}))
+            link = self._links.get(key)
         return UserRecord(
             state=decode(progress, "progress"),
             last_pain=decode(last_pain, "pain event"),
             last_session=decode(last_session, "history record"),
             recent=tuple(decode_all(recent, "history record")),
+            link=decode(link, "plan link"),
             time_zone=time_zone,
             version=version,
             pain_days=days,
@@ -143,11 +152,11 @@ class MemoryStore:
             for event_id, text in records:
                 if self._first(seen, event_id):
                     self._history.setdefault(key, []).append(text)
-            for old, new in amended:
+            for as_stored, as_now in amended:
                 log = self._pain.get(key, [])
                 for index in range(len(log) - 1, max(-1, len(log) - 101), -1):
-                    if log[index] == old:
-                        log[index] = new
+                    if log[index] == as_stored:
+                        log[index] = as_now
                         break
             if today:
                 cutoff = (date.fromisoformat(today) - timedelta(days=PAIN_DAYS_KEPT)).isoformat()
@@ -201,6 +210,10 @@ class MemoryStore:
             ):
                 values.pop(key, None)
             self._deleted[key] = (when, self._clock() + DELETION_MARKER_TTL)
+            self._plans.forget(key, decode(self._links.pop(key, None), "plan link"))
+
+    def plan_store(self) -> MemoryPlanStore:
+        return self._plans
 
     def ping(self) -> bool:
         return True
@@ -224,3 +237,105 @@ class MemoryStore:
             del values[key]
             return None
         return value
+
+
+class MemoryPlanStore:
+    """The embedded store's plans, codes and links: ``RedisPlanStore``'s contract in
+    process memory (codes expire on the store's clock; tries are counted per hour).
+
+    It shares the store's lock and its person keys, so a link is in the next
+    ``load`` and "delete my data" takes the person off their plan.
+    """
+
+    def __init__(
+        self,
+        store: MemoryStore,
+        *,
+        code_ttl: int = CODE_TTL,
+        tries_per_hour: int = TRIES_PER_HOUR,
+    ) -> None:
+        self.store = store
+        self.code_ttl = code_ttl
+        self.tries_per_hour = tries_per_hour
+        self._plans: dict[str, str] = {}  # plan id -> the plan as JSON (insertion: creation)
+        self._users: dict[str, set[str]] = {}  # plan id -> linked user keys
+        self._codes: dict[str, tuple[str, float]] = {}  # code -> (plan id, expires at)
+        self._tries: dict[str, tuple[int, float]] = {}  # user key -> (tries, window ends)
+
+    def create(self, prescription: dict[str, Any], created_at: str) -> tuple[str, str]:
+        plan_id = secrets.token_hex(8)
+        plan = {"id": plan_id, "created_at": created_at, **prescription}
+        with self.store._lock:
+            self._plans[plan_id] = encode(plan)
+        return plan_id, self.new_code(plan_id)
+
+    def new_code(self, plan_id: str) -> str:
+        with self.store._lock:
+            for _ in range(100):
+                code = new_code_text()
+                if self.store._live(self._codes, code) is None:
+                    self._codes[code] = (plan_id, self.store._clock() + self.code_ttl)
+                    return code
+        raise RuntimeError("could not find a free link code; too many live codes")
+
+    def plan(self, plan_id: str) -> dict[str, Any] | None:
+        with self.store._lock:
+            return decode(self._plans.get(plan_id), "plan")
+
+    def plan_for_code(self, code: str) -> dict[str, Any] | None:
+        with self.store._lock:
+            plan_id = self.store._live(self._codes, code)
+        return self.plan(plan_id) if plan_id else None
+
+    def codes(self, plan_id: str) -> list[tuple[str, int]]:
+        now = self.store._clock()
+        with self.store._lock:
+            live = [(code, entry) for code, entry in self._codes.items() if entry[1] > now]
+        return sorted((code, int(ends - now)) for code, (owner, ends) in live if owner == plan_id)
+
+    def plans(self) -> list[dict[str, Any]]:
+        with self.store._lock:
+            texts = list(self._plans.values())
+        return decode_all(texts, "plan")
+
+    def linked_users(self, plan_id: str) -> list[str]:
+        with self.store._lock:
+            return sorted(self._users.get(plan_id, ()))
+
+    def user_records(
+        self, hashed: str
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str | None]:
+        store = self.store
+        with store._lock:
+            history = list(store._history.get(hashed, ()))
+            pains = list(store._pain.get(hashed, ()))
+            zone = store._live(store._time_zone, hashed)
+        return decode_all(history, "history record"), decode_all(pains, "pain event"), zone or None
+
+    def link(self, user_id: str, code: str, at: str) -> LinkResult:
+        key = user_key(user_id)
+        store = self.store
+        with store._lock:
+            now = store._clock()
+            tries, window_ends = self._tries.get(key, (0, now + TRIES_WINDOW))
+            if window_ends <= now:
+                tries, window_ends = 0, now + TRIES_WINDOW
+            self._tries[key] = (tries + 1, window_ends)
+            if tries + 1 > self.tries_per_hour:
+                return LinkResult("limited")
+            plan_id = store._live(self._codes, code)
+            plan = decode(self._plans.get(plan_id), "plan") if plan_id else None
+            if plan is None:
+                return LinkResult("unknown")
+            old = decode(store._links.get(key), "plan link")
+            link = {"plan": plan["id"], "at": at, "exercises": plan["exercises"]}
+            store._links[key] = encode(link)
+            del self._tries[key]
+            self.forget(key, old)
+            self._users.setdefault(plan["id"], set()).add(key)
+        return LinkResult("linked", plan)
+
+    def forget(self, key: str, link: dict[str, Any] | None) -> None:
+        """Take a person off the plan they were linked to (the store's lock held)."""
+        if link and link.get("plan"):
+            self._users.get(str(link["plan"]), set()).discard(key)

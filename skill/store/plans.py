@@ -1,6 +1,9 @@
 """Prescriptions ("plans") in Redis, the six-digit codes that link them, and the links.
 
-Keys (DESIGN.md §4; a plan is not a person's, so it has no user hash tag):
+``RedisPlanStore`` is the ``PlanStore`` (``base.py``) of a ``RedisStore``; the embedded
+store has its own (``memory_store.MemoryPlanStore``) with the same contract.
+
+Keys (a plan is not a person's, so it has no user hash tag):
 
 - ``backcoach:plan:<plan id>``         string: the plan as JSON, no expiry
 - ``backcoach:plan:<plan id>:users``   set: the user keys linked to the plan
@@ -18,9 +21,9 @@ from __future__ import annotations
 
 import secrets
 import time
-from dataclasses import dataclass
 from typing import Any
 
+from .base import LinkResult, PlanStore
 from .codec import decode, decode_all, encode
 from .keys import PREFIX, keys_for_user_key
 from .redis_store import RedisStore, _unavailable_on_error
@@ -63,13 +66,25 @@ def normalise_code(spoken: str | None) -> str | None:
     return digits if len(digits) == CODE_DIGITS else None
 
 
-@dataclass(frozen=True, slots=True)
-class LinkResult:
-    status: str  # "linked", "unknown" (wrong or expired code) or "limited" (too many tries)
-    plan: dict[str, Any] | None = None
+__all__ = [
+    "CODE_DIGITS",
+    "CODE_TTL",
+    "TRIES_PER_HOUR",
+    "TRIES_WINDOW",
+    "LinkResult",
+    "PlanStore",
+    "RedisPlanStore",
+    "new_code_text",
+    "normalise_code",
+]
 
 
-class PlanStore:
+def new_code_text() -> str:
+    """Six random digits (``secrets``: a code must not be guessable from another)."""
+    return f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+
+
+class RedisPlanStore:
     """Plans, codes and links over a RedisStore's client and salt."""
 
     def __init__(
@@ -102,7 +117,7 @@ class PlanStore:
     def new_code(self, plan_id: str) -> str:
         """A six-digit code unique among live codes (SET NX), valid for ``code_ttl``."""
         for _ in range(100):
-            code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+            code = new_code_text()
             if self.client.set(code_key(code), plan_id, nx=True, ex=self.code_ttl):
                 return code
         raise RuntimeError("could not find a free link code; too many live codes")

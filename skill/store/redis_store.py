@@ -6,13 +6,13 @@ once by its id, the day's pain count, the deletion marker: all atomic, in one ro
 trip, on one Redis Cluster slot (the keys share a hash tag).  When Redis fails at a
 session's end, the save goes to the local journal (journal.py) and is replayed here.
 
-Timeouts are short and redis-py's retries are off.  The webhook answers from the
-session attributes when Redis is down or slow (DESIGN.md §4), so a retry would only
-spend Alexa's time budget: ``Redis(host=...)`` in redis-py 8 retries 10 times with
-exponential backoff by default and ``RedisCluster`` 10 times, each re-reading the
-topology.  A pooled connection that Redis closed (a restart) is not an error: the
-pool notices the closed socket and reconnects before sending.  A write that timed out may
-still land; the ids make its repeat (the session's next save, a journal replay, a
+Timeouts are short and redis-py's retries are off.  The webhook answers from the session
+attributes when Redis is down or slow (docs/ARCHITECTURE.md, 'State and storage'), so a
+retry would only spend Alexa's time budget: ``Redis(host=...)`` in redis-py 8 retries 10
+times with exponential backoff by default and ``RedisCluster`` 10 times, each re-reading
+the topology.  A pooled connection that Redis closed (a restart) is not an error: the
+pool notices the closed socket and reconnects before sending.  A write that timed out
+may still land; the ids make its repeat (the session's next save, a journal replay, a
 replayed request) store nothing twice.
 """
 
@@ -25,7 +25,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 from urllib.parse import urlsplit
 
 import redis
@@ -60,6 +60,9 @@ from .base import (
 from .codec import decode, decode_all, decode_text, encode, encode_record
 from .journal import Journal, JournalError
 from .keys import PREFIX, UserKeys, keys_for, keys_for_user_key, user_key
+
+if TYPE_CHECKING:
+    from .plans import RedisPlanStore
 
 log = logging.getLogger(__name__)
 
@@ -442,6 +445,12 @@ class RedisStore:
             if link and link.get("plan"):
                 # The plan's set of linked people (another slot in a cluster).
                 self.client.srem(f"{PREFIX}:plan:{link['plan']}:users", hashed)
+
+    def plan_store(self) -> RedisPlanStore:
+        """Plans under ``backcoach:plan:*`` in this Redis, links in the person's keys."""
+        from .plans import RedisPlanStore  # plans.py builds on this module
+
+        return RedisPlanStore(self)
 
     def ping(self) -> bool:
         try:

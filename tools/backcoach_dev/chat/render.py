@@ -11,8 +11,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from ..speech.limits import break_seconds, prosody_rate
-from ..speech.timing import text_seconds
+from skill.speech.limits import break_seconds, prosody_rate
+from skill.speech.timing import text_seconds
 
 # Silences shorter than this read as a space: the little gaps between count words.
 MARK_PAUSES_FROM = 1.0

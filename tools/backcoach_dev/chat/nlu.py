@@ -37,8 +37,9 @@ from typing import Any, Literal
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from ..interaction_model import MODEL_DIR
-from ..speech.timing import number_words
+from skill.interaction_model import MODEL_DIR
+from skill.speech.timing import number_words
+
 from .requests import intent, slot
 
 FALLBACK = "AMAZON.FallbackIntent"

@@ -1,4 +1,4 @@
-"""``backcoach bench --profile``: where a request's time goes, in process.
+"""``backcoach-dev bench --profile``: where a request's time goes, in process.
 
 The bench's request mix goes through the WSGI callable of the skill (against a
 throwaway real Redis) and of the hello-world reference, without HTTP or gunicorn.
@@ -30,10 +30,11 @@ from typing import Any
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import RequestEnvelope
 
-from ..chat.requests import SKILL_ID
-from ..envelope import EnvelopeSerializer
-from ..store import RedisStore, Store, UserRecord
-from ..verify import make_verifier
+from backcoach_dev.chat.requests import SKILL_ID
+from skill.envelope import EnvelopeSerializer
+from skill.store import RedisStore, Store, UserRecord
+from skill.verify import make_verifier
+
 from .apps import create_reference_app, hello_skill
 from .processes import RedisServer
 from .workload import ERROR_WORDS, Workload, WorkloadError, quiet_logs, record_conversations
@@ -191,7 +192,7 @@ def profile(users: int = 1000, passes: int = 2, limit: int = 25) -> str:
             workload.seed(store)
             timed = TimedStore(store)
             with quiet_logs():
-                from ..app import create_app
+                from skill.app import create_app
 
                 app = create_app(
                     {"store": timed, "ALEXA_VERIFY_SIGNATURE": "0", "ALEXA_SKILL_ID": SKILL_ID}

@@ -1,5 +1,5 @@
-"""``backcoach bench`` / ``make bench``: the skill under load, next to a hello-world
-ASK SDK skill on the same stack (DESIGN.md §8).
+"""``backcoach-dev bench`` / ``make bench``: the skill under load, next to a hello-world
+ASK SDK skill on the same stack (docs/ARCHITECTURE.md, 'Performance').
 
 - ``workload``: real conversations run in process, replayed as Alexa requests for
   many users (the bodies wrk sends, re-signed before each measurement);

@@ -14,7 +14,6 @@ import http.client
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,21 +22,16 @@ from pathlib import Path
 
 import redis
 
-HOST = "127.0.0.1"
+from backcoach_dev.ports import HOST, free_port
+from skill.cli import GUNICORN_CONF
+
 START_DEADLINE = 30.0  # seconds for a server to answer
 STOP_DEADLINE = 15.0  # seconds for a server to exit after SIGTERM (gunicorn drains 10 s)
-GUNICORN_CONF = Path(__file__).resolve().parents[2] / "infra" / "gunicorn.conf.py"
 PR_SET_PDEATHSIG = 1
 
 
 class BenchProcessError(RuntimeError):
     pass
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
 
 
 def die_with_parent() -> None:  # pragma: no cover - runs in the child

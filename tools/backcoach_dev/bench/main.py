@@ -1,4 +1,4 @@
-"""``backcoach bench``: its arguments and entry point (the work is imported lazily)."""
+"""``backcoach-dev bench``: its arguments and entry point (the work is imported lazily)."""
 
 from __future__ import annotations
 
@@ -55,8 +55,8 @@ def bench_main(args: argparse.Namespace) -> int:
             workers=args.workers,
         )
     except (BenchError, BenchProcessError, WorkloadError, WrkError, OSError) as error:
-        print(f"backcoach bench: {error}", file=sys.stderr)
+        print(f"backcoach-dev bench: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("backcoach bench: interrupted; servers stopped", file=sys.stderr)
+        print("backcoach-dev bench: interrupted; servers stopped", file=sys.stderr)
         return 130

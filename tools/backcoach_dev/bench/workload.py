@@ -28,10 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..chat.requests import envelope, intent, launch, now, slot
-from ..coach.catalog import Catalog, load_catalog
-from ..handlers.turn import session_state
-from ..store import MemoryStore, Store
+from backcoach_dev.chat.requests import envelope, intent, launch, now, slot
+from skill.coach.catalog import Catalog, load_catalog
+from skill.handlers.turn import session_state
+from skill.store import MemoryStore, Store
 
 # Percent of requests of each kind: a session is a launch, a start, a run of "ready" and
 # "next" through the counting, now and then an exercise by name or a pain report, and a
@@ -157,7 +157,7 @@ def _converse(recorder: _Recorder, number: int, catalog: Catalog) -> None:
 
 def record_conversations(count: int = CONVERSATIONS) -> list[Conversation]:
     """Run ``count`` conversations against the real skill in process."""
-    from ..app import create_app
+    from skill.app import create_app
 
     catalog = load_catalog()
     store = MemoryStore()

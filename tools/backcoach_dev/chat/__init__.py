@@ -1,4 +1,4 @@
-"""Talking to Back Coach without an Echo: ``backcoach chat`` and ``backcoach simulate``.
+"""Talking to Back Coach without an Echo: ``backcoach-dev chat`` and ``backcoach-dev simulate``.
 
 Typed text goes through the skill's own interaction model (``nlu``), becomes the JSON
 Alexa would send (``requests``), reaches the webhook in-process or over HTTP as one

@@ -28,9 +28,11 @@ from pydantic import (
     model_validator,
 )
 
-from ..coach.catalog import Catalog, load_catalog
-from ..coach.pacing import PACES
-from ..interaction_model import LOCALES
+from skill.coach.catalog import Catalog, load_catalog
+from skill.coach.pacing import PACES
+from skill.interaction_model import LOCALES
+from skill.store.base import PlanStore
+
 from .conversation import Conversation, Step
 from .device import Device, Transport, user_id_for
 from .nlu import Nlu
@@ -274,20 +276,14 @@ def _catalog() -> Catalog:
 DIGIT_NAMES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 
 
-def store_prescription(scenario: Scenario, redis_url: str) -> str | None:
-    """Store the scenario's prescription in the Redis at ``redis_url``; its link code."""
-    from ..coach.prescription import parse_prescription
-    from ..store import RedisStore
-    from ..store.plans import PlanStore
+def store_prescription(scenario: Scenario, plans: PlanStore) -> str | None:
+    """Store the scenario's prescription as a plan; its link code (None: it has none)."""
+    from skill.coach.prescription import parse_prescription
 
     if scenario.prescription is None:
         return None
     checked = parse_prescription(scenario.prescription, _catalog(), "scenario prescription")
-    store = RedisStore.from_url(redis_url, socket_timeout=5.0, connect_timeout=5.0)
-    try:
-        return PlanStore(store).create(checked.to_dict(), "2026-01-01T00:00:00+00:00")[1]
-    finally:
-        store.close()
+    return plans.create(checked.to_dict(), "2026-01-01T00:00:00+00:00")[1]
 
 
 def run_scenario(

@@ -1,5 +1,5 @@
-"""``backcoach bench``: the skill under gunicorn against a real Redis, driven by wrk,
-next to the hello-world reference on the same stack (DESIGN.md §8).
+"""``backcoach-dev bench``: the skill under gunicorn against a real Redis, driven by wrk,
+next to the hello-world reference on the same stack (docs/ARCHITECTURE.md, 'Performance').
 
 What runs: one throwaway redis-server (as production configures it), four gunicorn
 servers with production's settings (infra/gunicorn.conf.py) and the same number of
@@ -38,11 +38,12 @@ from typing import Any
 
 import redis
 
-from ..chat.requests import SKILL_ID
-from ..store import RedisStore
-from ..verify import AlexaVerifier
+from backcoach_dev.chat.requests import SKILL_ID
+from backcoach_dev.pki import CERT_URL, Pki, make_pki
+from skill.store import RedisStore
+from skill.verify import AlexaVerifier
+
 from .cpu import Window, idle_share
-from .pki import CERT_URL, Pki, make_pki
 from .processes import Gunicorn, RedisServer, stop_all
 from .workload import ERROR_WORDS, MID_SESSION, MIX, Workload, quiet_logs, record_conversations
 from .wrk import WrkResult, run_wrk, write_script, wrk_path
@@ -307,7 +308,7 @@ class Bench:
                 }
                 process = Gunicorn(
                     name,
-                    f"skill.bench.apps:{target}()",
+                    f"backcoach_dev.bench.apps:{target}()",
                     self.plan.workers,
                     server_env,
                     self.folder / f"{name}.log",

@@ -17,7 +17,8 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from ..speech import speech_seconds
+from skill.speech import speech_seconds
+
 from .requests import DEVICE_ID, envelope, intent, launch, now, session_ended, speech
 
 HTTP_TIMEOUT_SECONDS = 10.0

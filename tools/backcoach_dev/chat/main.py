@@ -1,4 +1,4 @@
-"""``backcoach chat`` and ``backcoach simulate``: their arguments and what they run."""
+"""``backcoach-dev chat`` and ``backcoach-dev simulate``: their arguments and what they run."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from ..interaction_model import LOCALES
+from skill.interaction_model import LOCALES
+from skill.store import RedisStore, Store
+
 from .device import ChatError, InProcess, OverHttp, Transport
 
 
@@ -48,12 +50,12 @@ def quiet_logging() -> None:
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
 
 
-def in_process() -> tuple[Transport, str]:
+def in_process() -> tuple[Transport, str, Store]:
     """The webhook in this process: verification off, the store from REDIS_URL or the
-    embedded one."""
-    from ..app import create_app
-    from ..settings import Settings
-    from ..store import open_store
+    embedded one (returned too: a scenario's prescription is stored in it)."""
+    from skill.app import create_app
+    from skill.settings import Settings
+    from skill.store import open_store
 
     settings = Settings.load({"ALEXA_VERIFY_SIGNATURE": "0"})
     store = open_store(
@@ -66,13 +68,14 @@ def in_process() -> tuple[Transport, str]:
     where = f"in-process, {store.description}"
     if not settings.redis_url:
         where += ".\nYour place is forgotten when the chat ends: set REDIS_URL to keep it"
-    return InProcess(app.test_client()), where
+    return InProcess(app.test_client()), where, store
 
 
-def transport_for(url: str | None) -> tuple[Transport, str]:
+def transport_for(url: str | None) -> tuple[Transport, str, Store | None]:
+    """The webhook at ``url``, or in this process; and its store when it is ours."""
     if url:
         transport = OverHttp(url)
-        return transport, transport.url
+        return transport, transport.url, None
     return in_process()
 
 
@@ -101,9 +104,9 @@ def chat_command(args: argparse.Namespace) -> int:
     quiet_logging()
     try:
         nlu = Nlu.for_locale(args.locale)
-        transport, where = transport_for(args.url)
+        transport, where, _store = transport_for(args.url)
     except (NluError, ChatError) as error:
-        print(f"backcoach chat: {error}", file=sys.stderr)
+        print(f"backcoach-dev chat: {error}", file=sys.stderr)
         return 2
     name = args.user or _login_name()
     device = Device(transport, user_id_for(name), args.locale)
@@ -133,20 +136,22 @@ def simulate_command(args: argparse.Namespace) -> int:
     quiet_logging()
     try:
         scenarios = [(path, load_scenario(path)) for path in args.files]
-        transport, _where = transport_for(args.url)
+        transport, _where, store = transport_for(args.url)
     except (ScenarioError, ChatError) as error:
-        print(f"backcoach simulate: {error}", file=sys.stderr)
+        print(f"backcoach-dev simulate: {error}", file=sys.stderr)
         return 2
+    redis_url = os.environ.get("REDIS_URL")
+    if store is None and redis_url:  # a server elsewhere, sharing this Redis
+        store = RedisStore.from_url(redis_url, socket_timeout=5.0, connect_timeout=5.0)
     failed = 0
     for path, scenario in scenarios:
         code = None
         if scenario.prescription is not None:
-            redis_url = os.environ.get("REDIS_URL")
-            if not redis_url:
+            if store is None:
                 print(f"FAIL {path}: {scenario.title}\n  links a prescription: set REDIS_URL")
                 failed += 1
                 continue
-            code = store_prescription(scenario, redis_url)
+            code = store_prescription(scenario, store.plan_store())
         try:
             outcome = run_scenario(scenario, transport, path, code=code)
         except ChatError as error:

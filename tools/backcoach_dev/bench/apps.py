@@ -1,5 +1,5 @@
-"""What the bench's gunicorn servers load (``skill.bench.apps:skill()`` and
-``skill.bench.apps:reference()``), configured from the environment:
+"""What the bench's gunicorn servers load (``backcoach_dev.bench.apps:skill()`` and
+``backcoach_dev.bench.apps:reference()``), configured from the environment:
 
 - ``REDIS_URL`` and ``ALEXA_SKILL_ID`` as in production;
 - ``BACKCOACH_BENCH_VERIFY``: ``1`` for Amazon request verification on;
@@ -29,7 +29,7 @@ from ask_sdk_model import RequestEnvelope
 from ask_sdk_model import Response as AlexaResponse
 from flask import Flask, Response, request
 
-from ..verify import Verifier, make_verifier
+from skill.verify import Verifier, make_verifier
 
 VERIFY_ENV = "BACKCOACH_BENCH_VERIFY"
 PKI_ENV = "BACKCOACH_BENCH_PKI"
@@ -50,7 +50,7 @@ def _verification() -> dict[str, Any]:
 
 def skill() -> Flask:
     """The skill exactly as production builds it, with the bench's certificates."""
-    from ..app import create_app
+    from skill.app import create_app
 
     return create_app(_verification())
 

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from ..verify import SIGNING_NAME
+from skill.verify import SIGNING_NAME
 
 # Any URL Amazon could use: the bench's certificate loader answers it with the chain.
 CERT_URL = "https://s3.amazonaws.com/echo.api/echo-api-cert-bench.pem"

@@ -1,0 +1,40 @@
+"""The ``backcoach-dev`` command: ``chat``, ``simulate`` and ``bench``.
+
+They were subcommands of ``backcoach`` until the webhook's package stopped carrying
+developer tools (issue 14); ``make chat`` and ``make bench`` run them from here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from .bench.main import add_bench_arguments, bench_main
+from .chat.main import add_chat_arguments, add_simulate_arguments, chat_command, simulate_command
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="backcoach-dev", description="Back Coach developer tools (not part of the webhook)."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    add_chat_arguments(
+        commands.add_parser("chat", help="talk to the skill in the terminal, as to an Echo")
+    )
+    add_simulate_arguments(
+        commands.add_parser("simulate", help="run scripted conversations (YAML scenario files)")
+    )
+    add_bench_arguments(
+        commands.add_parser("bench", help="measure the skill under load against a hello world")
+    )
+    args = parser.parse_args(argv)
+    if args.command == "chat":
+        return chat_command(args)
+    if args.command == "simulate":
+        return simulate_command(args)
+    return bench_main(args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
