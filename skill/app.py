@@ -22,6 +22,7 @@ from .envelope import EnvelopeSerializer
 from .handlers import build_skill
 from .settings import Settings
 from .speech.limits import SpeechLimitError, check_response_size
+from .speech.ssml import speakable
 from .store import Store, open_store
 from .timezone import TimeZones, default_loader
 from .verify import VerificationError, Verifier, make_verifier
@@ -42,24 +43,24 @@ SECURITY_HEADERS = {
 MAX_JSON_DEPTH = 64
 
 
-# Said instead of an answer too large for Alexa (over MAX_RESPONSE_BYTES, which Alexa
-# refuses with its own error): the session and its attributes go on, so nothing the
-# person reported is lost, and the way to report pain is said, as for anything unclear.
-TOO_LONG_SPEECH = (
-    "<speak>Sorry, I lost my words there. Say repeat to hear it again. "
-    "If anything hurts, say it hurts.</speak>"
-)
+def too_long_speech(catalog: Catalog) -> str:
+    """Said instead of an answer too large for Alexa (over MAX_RESPONSE_BYTES, which
+    Alexa refuses with its own error): the session and its attributes go on, so nothing
+    the person reported is lost, and the way to report pain is said, as for anything
+    unclear (content/speech and content/safety.yaml)."""
+    said = f"{catalog.words().phrase('lost_my_words')} {catalog.safety.not_understood}"
+    return f"<speak>{speakable(said)}</speak>"
 
 
-def _within_size(response: dict[str, Any]) -> str:
+def _within_size(response: dict[str, Any], too_long: str) -> str:
     """The response as JSON text, checked against Alexa's size limit on every answer;
-    over it, the short answer above with the same session attributes."""
+    over it, the short answer ``too_long`` with the same session attributes."""
     text = json.dumps(response, separators=(",", ":"))
     try:
         check_response_size(text.encode("utf-8"))
     except SpeechLimitError as error:
         log.error("answer replaced: %s", error)  # the size only, never the words
-        speech = {"type": "SSML", "ssml": TOO_LONG_SPEECH}
+        speech = {"type": "SSML", "ssml": too_long}
         short = {
             **response,
             "response": {
@@ -132,6 +133,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if start_replayer is not None:
         start_replayer()  # replays what an earlier (or killed) worker journaled
     skill = build_skill(catalog, store, _time_zones(settings))
+    too_long = too_long_speech(catalog)
     serializer = EnvelopeSerializer()
     log.info(
         "Back Coach ready: %s; verification %s",
@@ -171,7 +173,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         if envelope is None or envelope.request is None:
             return _refuse(400, "not an Alexa request")
         response = serializer.serialize(skill.invoke(request_envelope=envelope, context=None))
-        return Response(_within_size(response), mimetype="application/json")
+        return Response(_within_size(response, too_long), mimetype="application/json")
 
     @app.get("/healthz")
     def healthz() -> Response:

@@ -412,7 +412,7 @@ def test_every_answer_is_checked_against_alexas_size_limit(
     monkeypatch.setattr("skill.speech.limits.MAX_RESPONSE_BYTES", limit)
     with caplog.at_level(logging.ERROR):
         said = text(device.say("ReadyIntent"))
-    assert said.startswith("Sorry, I lost my words there.") and "say it hurts" in said
+    assert said.startswith("Sorry, I lost my words there.") and 'say "it hurts"' in said
     assert not device.ended and device.attributes.get("s")
     assert len(json.dumps(device.last, separators=(",", ":"))) < limit
     assert any("answer replaced" in r.getMessage() and "bytes" in r.getMessage()

@@ -619,7 +619,7 @@ class Coach:
         new = state.evolve(phase=Phase.STOPPED, stop_reason=StopReason.PAIN, paused_from=None)
         return new, self._plan(new, [Say(self.safety.stop_after_pain)], end=True)
 
-    # -- the pain policy (DESIGN.md §3; handout A's general instructions) ---------------
+    # -- the pain policy (docs/ARCHITECTURE.md, "Pain policy"; handout A) ---------------
 
     def report(self, state: SessionState, event: ev.Event) -> Outcome:
         """Any report stops the count at once; what follows depends on what it is.
