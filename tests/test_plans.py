@@ -154,7 +154,7 @@ def test_link_by_voice_then_the_routine_follows_the_plan(
     device = Device(client)
     assert "5 exercises" in text(device.launch())
     said = text(device.say("HaveCodeIntent"))
-    assert "What's your six-digit code?" in said and device.attributes["q"]["kind"] == "code"
+    assert "What's your six-digit code?" in said and device.state["q"][0] == "code"
     said = text(device.say("LinkCodeIntent", code=code_slot(code)))
     assert "Your physician's plan is linked: 2 exercises." in said
     assert "J. Smith" not in said and "J. Smith" not in json.dumps(device.last)
@@ -206,7 +206,7 @@ def test_a_bare_number_answers_the_code_question(client: FlaskClient, code: str)
     device.launch()
     device.say("HaveCodeIntent")
     said = text(device.say("LinkCodeIntent", code=slot("code", "12")))
-    assert "didn't sound like six digits" in said and device.attributes["q"]["kind"] == "code"
+    assert "didn't sound like six digits" in said and device.state["q"][0] == "code"
     said = text(device.say("LinkCodeIntent", code=code_slot(code)))
     assert "plan is linked" in said
 

@@ -12,8 +12,8 @@ import pytest
 
 from skill.coach import events as ev
 from skill.coach.session import Coach, IllegalEventError
-from skill.coach.state import Phase, SessionState, StopReason
-from skill.coach.transitions import REFUSALS, TABLE, refusal
+from skill.coach.state import Phase, Question, SessionState, StopReason
+from skill.coach.transitions import ANSWERS, REFUSALS, TABLE, refusal
 
 from .coaching import at_counting, run
 
@@ -55,6 +55,16 @@ EVENTS: list[ev.Event] = [
     ev.Leave(mid_count=True),
     ev.NotUnderstood(),
     ev.NotUnderstood(mid_count=True),
+    ev.Named("b04-pelvic-tilts"),
+    ev.Named("a07-cat-and-camel"),
+    ev.Named("a07-cat-and-camel", describe=True),
+    ev.Asked("which", ("a08-hip-extension", "a14-hip-extension")),
+    ev.Asked("did_you_mean", ("b02-bottom-to-heels-stretch",), spoken="hamstring stretch"),
+    ev.Asked("confirm", ("a04-pelvic-lift",)),
+    ev.Asked("delete"),
+    ev.Asked("code"),
+    ev.Choose("a08-hip-extension"),
+    ev.Choose(None),
 ]
 
 
@@ -64,6 +74,11 @@ def launches(fresh: SessionState) -> list[ev.Event]:
         ev.Launch(fresh, returning=True, streak=3),
         ev.Launch(fresh, returning=True, check_in=True),
     ]
+
+
+# Moves that pass the event on as another (a named exercise: Describe or GoTo), so that
+# the table's row for that one decides.
+DELEGATING = {"named"}
 
 
 def states(coach: Coach, fresh: SessionState) -> dict[str, SessionState]:
@@ -119,7 +134,13 @@ def test_every_cell_moves_as_the_table_says_or_is_refused(
             assert refused.value.reply, name
             assert coach.respond(state, event)[0] == state, name  # answered, not moved
             continue
-        new, plan = coach.step(state, event)
+        if cell.method in DELEGATING:
+            try:
+                new, plan = coach.step(state, event)
+            except IllegalEventError:
+                continue  # the event it passes on is not legal here: refused as that one
+        else:
+            new, plan = coach.step(state, event)
         assert new.phase in cell.to, f"{name}: {cell.method} led to {new.phase}"
         assert plan.speech or isinstance(event, ev.Leave), name
         assert SessionState.from_dict(new.to_dict()) == new
@@ -133,3 +154,57 @@ def test_yes_after_a_safety_stop_says_why_nothing_starts(coach: Coach, fresh: Se
             with pytest.raises(IllegalEventError) as refused:
                 coach.step(stopped, event)
             assert words in refused.value.reply
+
+
+QUESTIONS = [
+    Question("which", ("a08-hip-extension", "a14-hip-extension")),
+    Question("which", ("a08-hip-extension", "a14-hip-extension"), describe=True),
+    Question("did_you_mean", ("b02-bottom-to-heels-stretch",), spoken="hamstring stretch"),
+    Question("did_you_mean", ("a07-cat-and-camel",)),
+    Question("confirm", ("a04-pelvic-lift",)),
+    Question("delete"),
+    Question("code"),
+]
+
+
+@pytest.mark.parametrize("question", QUESTIONS, ids=repr)
+@pytest.mark.parametrize("event", EVENTS, ids=repr)
+def test_a_waiting_question_is_answered_as_the_table_says_or_lapses(
+    coach: Coach, fresh: SessionState, question: Question, event: ev.Event
+) -> None:
+    """While a question waits, ANSWERS decides the events that answer it; any other
+    event drops the question and goes by the phase's row."""
+    for name, state in states(coach, fresh).items():
+        asked = state.evolve(question=question)
+        cell = ANSWERS[question.kind].get(type(event))
+        try:
+            new, plan = coach.step(asked, event)
+        except IllegalEventError:
+            assert cell is None or cell.method in ("confirmed", "take_suggestion", "choose")
+            continue
+        if cell is None and not isinstance(event, ev.Asked | ev.Named):  # (these may ask anew)
+            assert new.question is None, f"{name}: the question should lapse"
+        if cell is not None:
+            assert new.phase in cell.to, f"{name}: {cell.method} led to {new.phase}"
+        if isinstance(event, ev.Yes) and question.kind == "delete":
+            assert plan.delete_data and plan.end_session
+        else:
+            assert not plan.delete_data
+
+
+def test_every_question_kind_has_its_answers_and_can_be_asked_again() -> None:
+    for kind, answers in ANSWERS.items():
+        assert ev.Repeat in answers, kind
+    assert set(ANSWERS) == {"which", "did_you_mean", "confirm", "delete", "code"}
+
+
+def test_yes_to_an_exercise_outside_the_routine_goes_there_and_no_starts_nothing(
+    coach: Coach, fresh: SessionState
+) -> None:
+    asked, plan = coach.step(fresh, ev.Named("a04-pelvic-lift"))
+    assert asked.question == Question("confirm", ("a04-pelvic-lift",))
+    assert "isn't in your routine" in plan.text and asked.phase is Phase.READY
+    went, _ = coach.step(asked, ev.Yes())
+    assert went.phase is Phase.POSITIONING and went.item.exercise_id == "a04-pelvic-lift"
+    declined, _ = coach.step(asked, ev.No())
+    assert declined == fresh  # nothing started, nothing waits

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Literal, get_args
 
 from .plan import PainEvent, ReportKind
-from .state import SessionState
+from .state import QuestionKind, SessionState
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +105,34 @@ class HoldTime:
 
 
 @dataclass(frozen=True, slots=True)
+class Named:
+    """An exercise the person named ("do the bridge", "how do I do knee rolls"): the
+    coach describes it, goes to it, or asks first when it is outside the routine."""
+
+    exercise_id: str
+    describe: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """The shell needs an answer first: which of ``ids`` (a name several exercises
+    share), whether a rough match was meant (``spoken``: what was heard), whether to
+    delete the data, or the link code.  The coach asks and waits (``state.question``)."""
+
+    kind: QuestionKind
+    ids: tuple[str, ...] = ()
+    describe: bool = False
+    spoken: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Choose:
+    """The answer to "which one?": the exercise it picked, or None when it picked none."""
+
+    exercise_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Launch:
     """The person opened Back Coach.  ``fresh`` is today's routine not yet begun (the
     linked plan's or the default); the others are what the shell read for the
@@ -199,6 +227,9 @@ Event = (
     | StartOver
     | HoldTime
     | WorseAtCheckIn
+    | Named
+    | Asked
+    | Choose
     | Launch
     | Leave
     | NotUnderstood

@@ -91,6 +91,7 @@ class Plan:
     end_session: bool = False
     rate_percent: int = 100
     pain_event: PainEvent | None = None
+    delete_data: bool = False  # the person confirmed "delete my data": the shell does it
 
     @property
     def text(self) -> str:

@@ -25,8 +25,8 @@ from .pacing import GENTLE_PACE, Pace, clamp_pace, pace
 from .pain import classify
 from .plan import PainAction, PainEvent, Plan, Say, Segment
 from .routine import RoutineItem, resolve_item
-from .state import TERMINAL, Phase, SessionState, StopReason
-from .transitions import TABLE, refusal
+from .state import MAX_SPOKEN, TERMINAL, Phase, Question, SessionState, StopReason
+from .transitions import TABLE, answer_to, refusal
 from .words import one_or_many
 
 
@@ -65,10 +65,16 @@ class Coach:
     def step(self, state: SessionState, event: ev.Event) -> Outcome:
         """Apply one event as the table says.  Raises :class:`IllegalEventError` when
         the table has no cell for it in the current phase."""
-        cells = TABLE[state.phase]
         if not isinstance(event, ev.EVENT_TYPES):
             raise TypeError(f"not a coach event: {event!r}")
-        cell = cells.get(type(event))
+        if state.question is not None:
+            answer = answer_to(state.question.kind, type(event))
+            if answer is not None:
+                answering: Move = getattr(self, answer.method)
+                return answering(state, event)
+            if not isinstance(event, ev.Asked):
+                state = state.evolve(question=None)  # not answered: the question lapses
+        cell = TABLE[state.phase].get(type(event))
         if cell is None:
             raise self._refuse(state, event, self._refusal_text(state, type(event)))
         move: Move = getattr(self, cell.method)
@@ -312,6 +318,84 @@ class Coach:
 
     # -- moves: the table's cells -------------------------------------------------
 
+    # -- questions: asked, and answered (transitions.ANSWERS) -----------------------
+
+    def ask(self, state: SessionState, event: ev.Event) -> Outcome:
+        """Ask, and wait for the answer: the question goes into the state."""
+        assert isinstance(event, ev.Asked)
+        question = Question(event.kind, event.ids, event.describe, event.spoken[:MAX_SPOKEN])
+        return self._asking(state.evolve(question=question))
+
+    def repeat_question(self, state: SessionState, event: ev.Event) -> Outcome:
+        return self._asking(state)
+
+    def _asking(self, state: SessionState) -> Outcome:
+        assert state.question is not None
+        text = Say(self._question_text(state.question))
+        return state, replace(self._plan(state, [text]), reprompt=(text,))
+
+    def _question_text(self, question: Question) -> str:
+        names = [script.mid_sentence(self.catalog[i].full_name) for i in question.ids]
+        match question.kind:
+            case "which":
+                joined = ", ".join(names[:-1])
+                return self.words.phrase("which_one", names=joined, last=names[-1])
+            case "did_you_mean":
+                heard = question.spoken or self.words.phrase("that")
+                return self.words.phrase("did_you_mean", spoken=heard, name=names[0])
+            case "confirm":
+                name = self.catalog[question.ids[0]].full_name
+                return self.words.phrase("not_in_routine", name=name)
+            case "delete":
+                return self.words.phrase("delete_ask")
+            case "code":
+                return self.words.phrase("code_ask")
+        raise AssertionError(question.kind)  # pragma: no cover - the kinds are exhaustive
+
+    def named(self, state: SessionState, event: ev.Event) -> Outcome:
+        """An exercise by name: described, gone to when in the routine, else asked
+        first (do it only if the physician recommended it)."""
+        assert isinstance(event, ev.Named)
+        if event.describe:
+            return self.step(state, ev.Describe(event.exercise_id))
+        if any(item.exercise_id == event.exercise_id for item in state.routine):
+            return self.step(state, ev.GoTo(event.exercise_id))
+        return self.ask(state, ev.Asked("confirm", (event.exercise_id,)))
+
+    def choose(self, state: SessionState, event: ev.Event) -> Outcome:
+        """Which one: the one picked, or the question again when the answer picked none."""
+        assert isinstance(event, ev.Choose) and state.question is not None
+        question = state.question
+        if event.exercise_id not in question.ids:
+            return self._asking(state)
+        picked = ev.Named(event.exercise_id, question.describe)
+        return self.named(state.evolve(question=None), picked)
+
+    def take_suggestion(self, state: SessionState, event: ev.Event) -> Outcome:
+        """ "Yes" to "did you mean ...?"."""
+        assert state.question is not None
+        picked = ev.Named(state.question.ids[0], state.question.describe)
+        return self.named(state.evolve(question=None), picked)
+
+    def confirmed(self, state: SessionState, event: ev.Event) -> Outcome:
+        """ "Yes" to an exercise outside the routine: go to it."""
+        assert state.question is not None
+        return self.step(state.evolve(question=None), ev.GoTo(state.question.ids[0]))
+
+    def decline(self, state: SessionState, event: ev.Event) -> Outcome:
+        return self._answer(state.evolve(question=None), self.words.phrase("okay"))
+
+    def delete_data(self, state: SessionState, event: ev.Event) -> Outcome:
+        """ "Yes" to deleting: the shell deletes, and says so only if it could."""
+        done = state.evolve(question=None)
+        plan = self._plan(done, [Say(self.words.phrase("delete_done"))], end=True)
+        return done, replace(plan, delete_data=True)
+
+    def keep_data(self, state: SessionState, event: ev.Event) -> Outcome:
+        return self._answer(state.evolve(question=None), self.words.phrase("delete_kept"))
+
+    # -- opening, leaving, not understood -------------------------------------------
+
     def launch(self, state: SessionState, event: ev.Event) -> Outcome:
         """Opening Back Coach: welcome and safety for a new routine (or first how the
         back is, the day after pain), or an offer to carry on from the saved place, or
@@ -361,8 +445,8 @@ class Coach:
     def not_understood(self, state: SessionState, event: ev.Event) -> Outcome:
         """Words the skill could not place: how to report pain, and no count starts or
         goes on; a count they cut short is done again."""
-        assert isinstance(event, ev.NotUnderstood)
-        after = self.settle(state, mid_count=True) if event.mid_count else state
+        cut_short = isinstance(event, ev.NotUnderstood) and event.mid_count
+        after = self.settle(state, mid_count=True) if cut_short else state
         prompt = Say(self.prompt(after))
         hint = Say(self.safety.not_understood)
         speech = [Say(self.words.phrase("not_understood")), hint, prompt]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from .catalog import Position
 from .pacing import NORMAL_PACE, SLOWEST_PACE
@@ -42,6 +42,47 @@ class StateError(ValueError):
     """Stored state that cannot be read (corrupt, or from an unknown newer version)."""
 
 
+QuestionKind = Literal["which", "did_you_mean", "confirm", "delete", "code"]
+QUESTION_KINDS: tuple[QuestionKind, ...] = ("which", "did_you_mean", "confirm", "delete", "code")
+MAX_QUESTION_IDS = 5
+MAX_SPOKEN = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """A question the coach asked and is waiting for an answer to, in the state so that
+    the answer ("yes", "the one on my stomach") is read against it.
+
+    ``which``: which of ``ids`` was meant; ``did_you_mean``: the one id, a rough match;
+    ``confirm``: start the one id, outside the routine; ``delete``: delete the data;
+    ``code``: the plan's link code.  ``describe`` when the exercise was asked about
+    rather than asked for.
+    """
+
+    kind: QuestionKind
+    ids: tuple[str, ...] = ()
+    describe: bool = False
+    spoken: str = ""  # the name as heard, for "did you mean" (at most MAX_SPOKEN)
+
+    def to_list(self) -> list[Any]:
+        return [self.kind, list(self.ids), 1 if self.describe else 0, self.spoken]
+
+    @classmethod
+    def from_list(cls, data: Any) -> Question:
+        if type(data) is not list or len(data) != 4:
+            raise ValueError("a question is a list of 4 values")
+        kind, ids, describe, spoken = data
+        if type(spoken) is not str or len(spoken) > MAX_SPOKEN:
+            raise ValueError("a question's words are a short text")
+        if kind not in QUESTION_KINDS:
+            raise ValueError(f"unknown question {kind!r}")
+        if type(ids) is not list or len(ids) > MAX_QUESTION_IDS:
+            raise ValueError("a question's ids are a short list")
+        if not all(type(i) is str for i in ids):
+            raise ValueError("a question's ids are strings")
+        return cls(kind, tuple(ids), bool(describe), spoken)
+
+
 @dataclass(frozen=True, slots=True)
 class SessionState:
     routine: tuple[RoutineItem, ...]
@@ -57,6 +98,7 @@ class SessionState:
     last_position: Position | None = None  # where the person is lying, sitting or standing
     done: tuple[str, ...] = field(default=())  # exercise ids completed in this routine
     saved_at: str | None = None  # when the shell last saved it (ISO time); the core never reads it
+    question: Question | None = None  # asked and not yet answered
 
     @property
     def item(self) -> RoutineItem | None:
@@ -78,6 +120,7 @@ class SessionState:
             "pf": self.paused_from.value if self.paused_from else None,
             "sr": self.stop_reason.value if self.stop_reason else None,
             "lp": self.last_position,
+            "q": self.question.to_list() if self.question else None,
             "d": list(self.done),
             "t": self.saved_at,
         }
@@ -110,6 +153,7 @@ class SessionState:
                 last_position=last_position,
                 done=tuple(str(d) for d in data.get("d", ())),
                 saved_at=data["t"] if isinstance(data.get("t"), str) else None,
+                question=Question.from_list(data["q"]) if data.get("q") is not None else None,
             )
         except (KeyError, TypeError, ValueError) as error:
             raise StateError(f"state does not fit version {STATE_VERSION}: {error}") from None

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from . import events as ev
-from .state import Phase
+from .state import Phase, QuestionKind
 
 READY, CHECK_IN = Phase.READY, Phase.CHECK_IN
 POSITIONING, COUNTING = Phase.POSITIONING, Phase.COUNTING
@@ -47,6 +47,9 @@ REPORT = move("report", READY, POSITIONING, PAUSED, PAIN_CHECK, FINISHED, STOPPE
 # a session, words not understood) as their own moves decide.
 EVERYWHERE: Mapping[type[ev.Event], Move] = {
     ev.PainReported: REPORT,
+    ev.Asked: move("ask", *ANY_PHASE),
+    ev.Named: move("named", *ANY_PHASE),
+    ev.Choose: move("not_understood", *ANY_PHASE),  # no question to answer
     ev.Launch: move("launch", READY, CHECK_IN, PAUSED, FINISHED, STOPPED),
     ev.Leave: move("leave_session", *ANY_PHASE - {COUNTING}),
     ev.NotUnderstood: move("not_understood", *ANY_PHASE),
@@ -164,6 +167,32 @@ TABLE: Mapping[Phase, Mapping[type[ev.Event], Move]] = {
     },
 }
 
+# While a question waits (``state.question``), these events answer it, whatever the
+# phase; any other event drops the question and goes by TABLE.
+ANSWERS: Mapping[QuestionKind, Mapping[type[ev.Event], Move]] = {
+    "which": {
+        ev.Choose: move("choose", *ANY_PHASE),
+        ev.Repeat: move("repeat_question", *ANY_PHASE),
+    },
+    "did_you_mean": {
+        ev.Yes: move("take_suggestion", *ANY_PHASE),
+        ev.No: move("decline", *ANY_PHASE),
+        ev.Repeat: move("repeat_question", *ANY_PHASE),
+    },
+    "confirm": {
+        ev.Yes: move("confirmed", POSITIONING),
+        ev.No: move("decline", *ANY_PHASE),
+        ev.Repeat: move("repeat_question", *ANY_PHASE),
+    },
+    "delete": {
+        ev.Yes: move("delete_data", *ANY_PHASE),
+        ev.No: move("keep_data", *ANY_PHASE),
+        ev.Repeat: move("repeat_question", *ANY_PHASE),
+    },
+    # Answered by a code, which the shell checks with the store (LinkCode).
+    "code": {ev.Repeat: move("repeat_question", *ANY_PHASE)},
+}
+
 # The phrase that refuses an event the table has no cell for: by phase and event
 # first, then by phase.  "no_start" is the safety text for the reason of the stop.
 REFUSALS: Mapping[Phase | tuple[Phase, type[ev.Event]], str] = {
@@ -191,3 +220,8 @@ REFUSALS: Mapping[Phase | tuple[Phase, type[ev.Event]], str] = {
 def refusal(phase: Phase, event: type[ev.Event]) -> str:
     """The refusal's phrase key for an event with no cell in ``phase``."""
     return REFUSALS.get((phase, event), REFUSALS[phase])
+
+
+def answer_to(kind: QuestionKind, event: type[ev.Event]) -> Move | None:
+    """The move that answers a waiting question with this event, if it does."""
+    return ANSWERS[kind].get(event)

@@ -27,8 +27,7 @@ from ..coach.state import Phase
 from ..coach.words import Words, base_words, one_or_many
 from ..store import StoreUnavailableError, UserRecord
 from ..store.plans import normalise_code
-from .names import Found
-from .turn import QUESTION, UNSAVED, Services, Turn
+from .turn import UNSAVED, Services, Turn
 
 log = logging.getLogger("skill.handlers")
 
@@ -206,34 +205,20 @@ class ExerciseHandler(_Handler):
             return turn.event(report)
         found = turn.services.names.resolve(get_slot(turn.input, "exercise"), turn.routine_ids)
         if not found.ids:
-            return turn.say(self.unknown(turn, found.spoken))
-        if not found.certain:
-            return did_you_mean(turn, found, describe)
+            close = turn.services.names.closest(found.spoken)
+            if close is None:
+                return turn.say(self.unknown(turn))
+            return turn.event(ev.Asked("did_you_mean", (close,), describe, found.spoken))
+        if not found.certain:  # a rough match: asked back, nothing starts on a guess
+            return turn.event(ev.Asked("did_you_mean", found.ids[:1], describe, found.spoken))
         if len(found.ids) > 1:
-            return ask_which(turn, found.ids, describe)
-        return self.go(turn, found.ids[0], describe)
+            return turn.event(ev.Asked("which", found.ids, describe))
+        return turn.event(ev.Named(found.ids[0], describe))
 
     @staticmethod
-    def go(turn: Turn, exercise_id: str, describe: bool) -> Response:
-        """Describe it, or start it: at once when it is in the routine, else confirmed."""
-        if describe or exercise_id in turn.routine_ids:
-            return turn.event(ExerciseHandler.event(exercise_id, describe))
-        name = turn.coach.catalog[exercise_id].full_name
-        question = turn.coach.words.phrase("not_in_routine", name=name)
-        plan = Plan((Say(question),), reprompt=(Say(question),))
-        return turn.say(plan, question={"kind": "confirm", "ids": [exercise_id]})
-
-    @staticmethod
-    def event(exercise_id: str, describe: bool) -> ev.Event:
-        return ev.Describe(exercise_id) if describe else ev.GoTo(exercise_id)
-
-    @staticmethod
-    def unknown(turn: Turn, spoken: str) -> Plan:
+    def unknown(turn: Turn) -> Plan:
         catalog = turn.coach.catalog
-        close = turn.services.names.closest(spoken)
         state = turn.state()
-        if close is not None:
-            return did_you_mean_plan(turn, spoken, close)
         examples = ", ".join(mid_sentence(catalog[i].name) for i in turn.routine_ids[:3])
         words = turn.coach.words
         return Plan(
@@ -247,27 +232,6 @@ class ExerciseHandler(_Handler):
         )
 
 
-def did_you_mean_plan(turn: Turn, spoken: str, exercise_id: str) -> Plan:
-    name = mid_sentence(turn.coach.catalog[exercise_id].full_name)
-    question = turn.coach.words.phrase("did_you_mean", spoken=spoken or "that", name=name)
-    return Plan((Say(question),), reprompt=(Say(question),))
-
-
-def ask_which(turn: Turn, ids: tuple[str, ...], describe: bool) -> Response:
-    catalog = turn.coach.catalog
-    names = [mid_sentence(catalog[i].full_name) for i in ids]
-    question = turn.coach.words.phrase("which_one", names=", ".join(names[:-1]), last=names[-1])
-    plan = Plan(speech=(Say(question),), reprompt=(Say(question),))
-    return turn.say(plan, question={"kind": "describe" if describe else "do", "ids": list(ids)})
-
-
-def did_you_mean(turn: Turn, found: Found, describe: bool) -> Response:
-    """A name heard only roughly: ask about the closest, start nothing."""
-    best = found.ids[0]
-    plan = did_you_mean_plan(turn, found.spoken, best)
-    return turn.say(plan, question={"kind": "describe" if describe else "do", "ids": [best]})
-
-
 class ChooseExerciseHandler(_Handler):
     """The answer to "hip extension on all fours, or lying on your stomach?"."""
 
@@ -277,18 +241,14 @@ class ChooseExerciseHandler(_Handler):
         report = screened(turn, _slot_value(turn.input, "choice") or "")
         if report is not None:
             return turn.event(report)
-        question = turn.attributes.get(QUESTION) or {}
-        candidates = tuple(question.get("ids") or ())
-        if question.get("kind") not in ("do", "describe") or not candidates:
-            return FallbackHandler.fallback(turn)
+        question = turn.state().question
+        candidates = question.ids if question is not None and question.kind == "which" else ()
         chosen = turn.services.names.choose(
             _resolved_id(turn.input, "choice"),
             _slot_value(turn.input, "choice") or "",
             candidates,
         )
-        if chosen is None:
-            return ask_which(turn, candidates, question["kind"] == "describe")
-        return ExerciseHandler.go(turn, chosen, question["kind"] == "describe")
+        return turn.event(ev.Choose(chosen))  # no question waiting: not understood
 
 
 class ListExercisesHandler(_Handler):
@@ -312,12 +272,6 @@ class ListExercisesHandler(_Handler):
 
 class HelpHandler(_Handler):
     intents = ("AMAZON.HelpIntent",)
-
-    @staticmethod
-    def prompt(turn: Turn) -> Response:
-        """ "No" to a question about an exercise: nothing starts; what to say next."""
-        prompt = Say(turn.coach.prompt(turn.state()))
-        return turn.say(Plan((Say(turn.coach.words.phrase("okay")), prompt), reprompt=(prompt,)))
 
     def answer(self, turn: Turn) -> Response:
         """ "Help" may be said by someone who fell: how to get help now comes first."""
@@ -351,23 +305,13 @@ class UnknownIntentHandler(_Handler):
 
 
 class YesNoHandler(_Handler):
-    """Yes and no answer the last question: deleting data, or the coach's own."""
+    """Yes and no: the coach reads them against the question it is waiting on, if any."""
 
     intents = ("AMAZON.YesIntent", "AMAZON.NoIntent")
 
     def answer(self, turn: Turn) -> Response:
         yes = is_intent_name("AMAZON.YesIntent")(turn.input)
-        question = turn.attributes.get(QUESTION) or {}
-        kind, ids = question.get("kind"), question.get("ids") or []
-        if kind == "delete":
-            return DeleteDataHandler.confirmed(turn) if yes else DeleteDataHandler.kept(turn)
-        if kind in ("do", "describe", "confirm") and len(ids) == 1:
-            if not yes:
-                return HelpHandler.prompt(turn)
-            if kind == "confirm":
-                return turn.event(ev.GoTo(ids[0]))
-            return ExerciseHandler.go(turn, ids[0], kind == "describe")
-        return turn.event(ev.Yes() if yes else ev.No())
+        return turn.event(ev.Yes() if yes else ev.No())  # the coach knows the question
 
 
 class ProgressHandler(_Handler):
@@ -432,7 +376,8 @@ class LinkCodeHandler(_Handler):
 
     def answer(self, turn: Turn) -> Response:
         spoken = _slot_value(turn.input, "code")
-        asked = (turn.attributes.get(QUESTION) or {}).get("kind") == "code"
+        question = turn.state().question
+        asked = question is not None and question.kind == "code"
         code = normalise_code(spoken)
         words = turn.coach.words
         if code is None:
@@ -450,9 +395,7 @@ class LinkCodeHandler(_Handler):
         if result.status == "limited":
             return self.reply(turn, words.phrase("code_too_many_tries"))
         if result.status != "linked" or result.plan is None:
-            text = words.phrase("code_not_found")
-            plan = Plan((Say(text),), reprompt=(Say(words.phrase("code_ask")),))
-            return turn.say(plan, question={"kind": "code"})
+            return self.ask(turn, words.phrase("code_not_found"))
         log.info("request %s: linked a plan", turn.request_id)
         before = turn.state()
         link = {"exercises": result.plan["exercises"]}
@@ -473,9 +416,7 @@ class LinkCodeHandler(_Handler):
 
     @staticmethod
     def ask(turn: Turn, lead: str) -> Response:
-        ask = turn.coach.words.phrase("code_ask")
-        speech = (Say(lead), Say(ask)) if lead else (Say(ask),)
-        return turn.say(Plan(speech, reprompt=(Say(ask),)), question={"kind": "code"})
+        return turn.event(ev.Asked("code"), lead=(Say(lead),) if lead else ())
 
     @staticmethod
     def reply(turn: Turn, text: str) -> Response:
@@ -521,33 +462,7 @@ class DeleteDataHandler(_Handler):
     intents = ("DeleteDataIntent",)
 
     def answer(self, turn: Turn) -> Response:
-        question = turn.coach.words.phrase("delete_ask")
-        plan = Plan((Say(question),), reprompt=(Say(question),))
-        return turn.say(plan, question={"kind": "delete"})
-
-    @staticmethod
-    def confirmed(turn: Turn) -> Response:
-        from ..store import StoreUnavailableError
-
-        try:
-            if turn.user_id:
-                turn.input.attributes_manager.delete_persistent_attributes()
-        except StoreUnavailableError:
-            log.warning("request %s: store unavailable for delete", turn.request_id)
-            text = turn.coach.words.phrase("delete_failed")
-            return turn.say(Plan((Say(text),), end_session=True))
-        turn.attributes.clear()
-        turn.input.response_builder.speak(turn.coach.words.phrase("delete_done"))
-        return turn.input.response_builder.set_should_end_session(True).response
-
-    @staticmethod
-    def kept(turn: Turn) -> Response:
-        prompt = turn.coach.prompt(turn.state())
-        return turn.say(
-            Plan(
-                (Say(turn.coach.words.phrase("delete_kept")), Say(prompt)), reprompt=(Say(prompt),)
-            )
-        )
+        return turn.event(ev.Asked("delete"))  # "yes" deletes (Turn.answer does it)
 
 
 class ErrorHandler(AbstractExceptionHandler):

@@ -52,7 +52,6 @@ from .names import ExerciseNames
 log = logging.getLogger("skill.turn")
 
 STATE = "s"  # session attribute: the coach state, as compact JSON text
-QUESTION = "q"  # session attribute: a question the skill asked ({"kind": ..., "ids": [...]})
 COUNT_UNTIL = "c"  # session attribute: when the last count will have been said (ISO time)
 UNSAVED = "u"  # session attribute: pain events and history not yet written to the store
 TIME_ZONE = "z"  # session attribute: the device's time zone name ("" when unknown: UTC)
@@ -251,6 +250,8 @@ class Turn:
         try:
             for item in state.routine:
                 catalog[item.exercise_id].variant(item.variant)
+            for exercise_id in state.question.ids if state.question else ():
+                catalog[exercise_id]
         except KeyError as error:
             raise StateError(f"state names an exercise not in the catalog: {error}") from None
         return state
@@ -305,17 +306,10 @@ class Turn:
         after, plan = respond(before)
         return self.answer(before, after, plan)
 
-    def answer(
-        self,
-        before: SessionState,
-        after: SessionState,
-        plan: Plan,
-        question: dict[str, Any] | None = None,
-    ) -> Response:
+    def answer(self, before: SessionState, after: SessionState, plan: Plan) -> Response:
         """Save, render and build the response for a plan."""
-        self.attributes.pop(QUESTION, None)
-        if question is not None:
-            self.attributes[QUESTION] = question
+        if plan.delete_data:
+            return self.delete(plan)
         self._state = after
         saved = self.save(before, after, plan.pain_event, plan.end_session)
         if saved is not None:
@@ -331,10 +325,24 @@ class Turn:
         builder.set_should_end_session(plan.end_session)
         return builder.response
 
-    def say(self, plan: Plan, question: dict[str, Any] | None = None) -> Response:
-        """Answer without changing the coach state (help, lists, questions)."""
+    def say(self, plan: Plan) -> Response:
+        """Answer without changing the coach state (help, lists)."""
         state = self.state()
-        return self.answer(state, state, plan, question)
+        return self.answer(state, state, plan)
+
+    def delete(self, plan: Plan) -> Response:
+        """ "Yes, delete my data": everything kept for the person goes (the store blocks
+        write-backs from their other devices); the plan's words are said only if it did."""
+        try:
+            if self.user_id:
+                self.input.attributes_manager.delete_persistent_attributes()
+        except StoreUnavailableError:
+            log.warning("request %s: store unavailable for delete", self.request_id)
+            plan = Plan((Say(self.coach.words.phrase("delete_failed")),), end_session=True)
+        else:
+            self.attributes.clear()
+        speech, _ = render(plan, self.coach.words)
+        return self.input.response_builder.speak(speech).set_should_end_session(True).response
 
     def save(
         self,
@@ -410,7 +418,7 @@ class Turn:
             # Deleted (on another device) since this session began: from now on this
             # session is a new person's.
             log.info("request %s: the person's data was deleted; nothing saved", self.request_id)
-            for key in (STATE, VERSION, QUESTION):
+            for key in (STATE, VERSION):
                 self.attributes.pop(key, None)
             self.attributes[STARTED] = self.at
             return None
@@ -501,17 +509,12 @@ def session_state(value: Any) -> SessionState:
 
 
 def drop_malformed(attributes: dict[str, Any], catalog: Catalog) -> None:
-    """Drop a question or unsaved events that are not in the shape this module writes.
+    """Drop unsaved events that are not in the shape this module writes.
 
     Alexa sends back the attributes it was given, so only a forged request or another
     release's layout (mid-deploy) gets here; either must not turn a pain report into an
-    error answer.
+    error answer.  (A question is part of the state, checked with it.)
     """
-    question = attributes.get(QUESTION)
-    if question is not None:
-        ids = question.get("ids", []) if isinstance(question, dict) else None
-        if not isinstance(ids, list) or not all(isinstance(i, str) and i in catalog for i in ids):
-            del attributes[QUESTION]
     unsaved = attributes.get(UNSAVED)
     if unsaved is not None and not (
         isinstance(unsaved, dict)
