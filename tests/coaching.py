@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from skill.coach import events as ev
-from skill.coach.plan import Hold, Plan
+from skill.coach.reply import Hold, Reply
 from skill.coach.session import Coach
 from skill.coach.state import Phase, SessionState
 
 
-def run(coach: Coach, state: SessionState, *events: ev.Event) -> tuple[SessionState, list[Plan]]:
+def run(coach: Coach, state: SessionState, *events: ev.Event) -> tuple[SessionState, list[Reply]]:
     """Apply events with Coach.step (so an illegal one raises) and collect the plans."""
     plans = []
     for event in events:
@@ -28,5 +28,5 @@ def at_counting(coach: Coach, state: SessionState, index: int = 0) -> SessionSta
     return state
 
 
-def holds(plan: Plan) -> list[int]:
+def holds(plan: Reply) -> list[int]:
     return [s.seconds for s in plan.speech if isinstance(s, Hold)]

@@ -6,7 +6,7 @@ import pytest
 
 from skill.coach import checkin
 from skill.coach import events as ev
-from skill.coach.plan import PainEvent, Say
+from skill.coach.reply import PainEvent, Say
 from skill.coach.session import Coach, IllegalEventError
 from skill.coach.state import Phase, SessionState, StopReason
 

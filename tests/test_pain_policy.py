@@ -9,19 +9,19 @@ from skill.coach import events as ev
 from skill.coach.catalog import Catalog
 from skill.coach.pacing import GENTLE_PACE, SLOWEST_PACE
 from skill.coach.pain import classify
-from skill.coach.plan import Hold, Pause, Plan
+from skill.coach.reply import Hold, Pause, Reply
 from skill.coach.session import Coach, IllegalEventError
 from skill.coach.state import Phase, SessionState, StopReason
 
 from .coaching import at_counting, run
 
 CONSULT = "contact your physician"
-ACTIVE = (Phase.READY, Phase.POSITIONING, Phase.COUNTING, Phase.PAUSED)
+ACTIVE = (Phase.NOT_BEGUN, Phase.POSITIONING, Phase.COUNTING, Phase.PAUSED)
 
 
 def in_phase(coach: Coach, fresh: SessionState, phase: Phase) -> SessionState:
     """A realistic state in each phase of the default routine, on its second exercise."""
-    if phase is Phase.READY:
+    if phase is Phase.NOT_BEGUN:
         return fresh
     if phase is Phase.CHECK_IN:
         return fresh.evolve(phase=Phase.CHECK_IN)
@@ -42,7 +42,7 @@ def in_phase(coach: Coach, fresh: SessionState, phase: Phase) -> SessionState:
     raise AssertionError(phase)
 
 
-def counts_nothing(plan: Plan) -> bool:
+def counts_nothing(plan: Reply) -> bool:
     return not any(isinstance(s, Hold | Pause) for s in plan.speech)
 
 
@@ -134,7 +134,7 @@ def test_first_pain_stops_the_count_offers_gentle_and_advises(
         "ouch it hurts",
         "2026-11-23T10:00:00Z",
     )
-    if phase is Phase.READY:
+    if phase is Phase.NOT_BEGUN:
         assert event.exercise_id is None and event.set_number is None
     else:
         assert event.exercise_id == state.routine[state.index].exercise_id

@@ -17,7 +17,7 @@ from .coaching import at_counting, holds, run
 def test_new_session_starts_ready_and_refuses_an_empty_routine(
     coach: Coach, fresh: SessionState
 ) -> None:
-    assert fresh.phase is Phase.READY
+    assert fresh.phase is Phase.NOT_BEGUN
     with pytest.raises(ValueError, match="at least one"):
         coach.new_session(())
 
@@ -256,7 +256,7 @@ def test_slower_and_faster_move_within_bounds_and_say_so(coach: Coach, fresh: Se
 
 
 def test_pace_scales_movement_time_but_never_a_hold(coach: Coach, catalog: Catalog) -> None:
-    from skill.coach.plan import Pause
+    from skill.coach.reply import Pause
 
     routine = plan_routine(catalog, [ProgramItem(id="b02-bottom-to-heels-stretch", reps=2)])
     base = coach.new_session(routine)
@@ -376,9 +376,9 @@ def test_start_again_after_finishing_keeps_todays_pain(coach: Coach, fresh: Sess
 # -- illegal events are refused clearly ---------------------------------------------
 
 ILLEGAL = [
-    (Phase.READY, ev.Previous()),
-    (Phase.READY, ev.Skip()),
-    (Phase.READY, ev.Pause()),
+    (Phase.NOT_BEGUN, ev.Previous()),
+    (Phase.NOT_BEGUN, ev.Skip()),
+    (Phase.NOT_BEGUN, ev.Pause()),
     (Phase.POSITIONING, ev.Start()),
     (Phase.COUNTING, ev.Start()),
     (Phase.PAUSED, ev.Start()),
@@ -486,7 +486,7 @@ def test_launch_after_finishing_offers_to_go_again(coach: Coach, fresh: SessionS
 
 
 def test_launch_remembers_the_last_pain_report(coach: Coach, fresh: SessionState) -> None:
-    from skill.coach.plan import PainEvent
+    from skill.coach.reply import PainEvent
 
     pain = PainEvent("t", "ouch", "pain", "stopped", "b01-knee-rolls", 1)
     _, plan = coach.step(fresh, ev.Launch(fresh, returning=True, last_pain=pain))

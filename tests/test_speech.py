@@ -21,7 +21,7 @@ import pytest
 from skill.coach import events as ev
 from skill.coach.catalog import load_catalog
 from skill.coach.pacing import FASTEST_PACE, PACES, SLOWEST_PACE, pace
-from skill.coach.plan import Hold, PainEvent, Pause, Plan, Say
+from skill.coach.reply import Hold, PainEvent, Pause, Reply, Say
 from skill.coach.routine import RoutineItem, default_routine, plan_routine
 from skill.coach.script import TURN_BUDGET_SECONDS, rep_slots
 from skill.coach.session import Coach
@@ -197,8 +197,8 @@ def test_ampersand_and_brackets_are_escaped() -> None:
 
 @pytest.mark.parametrize("rate", [100, *RATES])
 def test_render_escapes_plan_text(rate: int) -> None:
-    plan = Plan(speech=(Say("Knees & hips <together> \x01"),), reprompt=(Say('Say "next" & go'),))
-    plan = Plan(speech=plan.speech, reprompt=plan.reprompt, rate_percent=rate)
+    plan = Reply(speech=(Say("Knees & hips <together> \x01"),), reprompt=(Say('Say "next" & go'),))
+    plan = Reply(speech=plan.speech, reprompt=plan.reprompt, rate_percent=rate)
     speech, reprompt = render(plan)
     assert "Knees &amp; hips &lt;together&gt;" in speech
     assert "\x01" not in speech
@@ -408,7 +408,7 @@ def response_body(state: SessionState, speech: str, reprompt: str | None, end: b
     return json.dumps(body).encode("utf-8")
 
 
-def check_turn(state: SessionState, plan: Plan) -> str:
+def check_turn(state: SessionState, plan: Reply) -> str:
     """Render one turn and check it the way Alexa would; return the speech SSML."""
     speech, reprompt = render(plan)
     assert check_ssml(speech).tag == "speak"
@@ -434,7 +434,7 @@ def is_counted(before: SessionState, event: ev.Event, after: SessionState) -> bo
     )
 
 
-def check_counted_turn(state: SessionState, plan: Plan, speech: str) -> list[Hold]:
+def check_counted_turn(state: SessionState, plan: Reply, speech: str) -> list[Hold]:
     """A counted turn keeps to the turn budget and says every hold's count words."""
     assert state.item is not None
     item = state.item.gentle() if state.gentle else state.item
@@ -466,7 +466,7 @@ def check_counted_turn(state: SessionState, plan: Plan, speech: str) -> list[Hol
     return holds
 
 
-def step(state: SessionState, event: ev.Event) -> tuple[SessionState, Plan, str]:
+def step(state: SessionState, event: ev.Event) -> tuple[SessionState, Reply, str]:
     new, plan = COACH.respond(state, event)
     speech = check_turn(new, plan)
     if is_counted(state, event, new):

@@ -27,7 +27,7 @@ from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import RequestEnvelope
 from redis.connection import Connection, SSLConnection
 
-from skill.coach.plan import PainEvent
+from skill.coach.reply import PainEvent
 from skill.coach.state import SessionState
 from skill.store import (
     MAX_RECORD_BYTES,

@@ -203,7 +203,7 @@ def test_yes_to_an_exercise_outside_the_routine_goes_there_and_no_starts_nothing
 ) -> None:
     asked, plan = coach.step(fresh, ev.Named("a04-pelvic-lift"))
     assert asked.question == Question("confirm", ("a04-pelvic-lift",))
-    assert "isn't in your routine" in plan.text and asked.phase is Phase.READY
+    assert "isn't in your routine" in plan.text and asked.phase is Phase.NOT_BEGUN
     went, _ = coach.step(asked, ev.Yes())
     assert went.phase is Phase.POSITIONING and went.item.exercise_id == "a04-pelvic-lift"
     declined, _ = coach.step(asked, ev.No())

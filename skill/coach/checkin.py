@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .plan import PainEvent
+from .reply import PainEvent
 
 
 def needs_check_in(last_session: Mapping[str, Any] | None, last_pain: PainEvent | None) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-from .plan import PainEvent, ReportKind
+from .reply import PainEvent, ReportKind
 from .state import QuestionKind, SessionState
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .plan import ReportKind
+from .reply import ReportKind
 
 SEVERITY: dict[ReportKind, int] = {"soreness": 0, "discomfort": 1, "pain": 2, "red_flag": 3}
 

@@ -15,7 +15,7 @@ from functools import reduce
 
 from .catalog import Exercise, Position
 from .pacing import Pace
-from .plan import Hold, Pause, Say, Segment
+from .reply import Hold, Pause, Say, Segment
 from .routine import RoutineItem, change_to
 from .words import Words, base_words, one_or_many
 

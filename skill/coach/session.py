@@ -23,7 +23,7 @@ from . import script
 from .catalog import Catalog, Exercise, ProgramItem
 from .pacing import GENTLE_PACE, Pace, clamp_pace, pace
 from .pain import classify
-from .plan import PainAction, PainEvent, Plan, Say, Segment
+from .reply import PainAction, PainEvent, Reply, Say, Segment
 from .routine import RoutineItem, resolve_item
 from .state import MAX_SPOKEN, TERMINAL, Phase, Question, SessionState, StopReason
 from .transitions import TABLE, answer_to, refusal
@@ -40,7 +40,7 @@ class IllegalEventError(Exception):
         self.reply = reply
 
 
-Outcome = tuple[SessionState, Plan]
+Outcome = tuple[SessionState, Reply]
 Move = Callable[[SessionState, ev.Event], Outcome]
 
 
@@ -107,7 +107,7 @@ class Coach:
     def prompt(self, state: SessionState) -> str:
         """What the person can say next, in the current phase."""
         match state.phase:
-            case Phase.READY:
+            case Phase.NOT_BEGUN:
                 return self.words.phrase("prompt_ready")
             case Phase.CHECK_IN:
                 return self.words.phrase("checkin_question")
@@ -196,9 +196,9 @@ class Coach:
         *,
         end: bool = False,
         pain_event: PainEvent | None = None,
-    ) -> Plan:
+    ) -> Reply:
         reprompt = () if end else (Say(self.prompt(state)),)
-        return Plan(
+        return Reply(
             speech=tuple(speech),
             reprompt=reprompt,
             end_session=end,
@@ -403,7 +403,7 @@ class Coach:
         assert isinstance(event, ev.Launch)
         hello = Say(self.hello(event.returning, event.streak))
         settled = self.settle(state)
-        if settled.phase in (Phase.READY, Phase.CHECK_IN):
+        if settled.phase in (Phase.NOT_BEGUN, Phase.CHECK_IN):
             fresh = event.fresh
             if event.check_in:
                 asked = fresh.evolve(phase=Phase.CHECK_IN)
@@ -456,7 +456,7 @@ class Coach:
     def check_in_answer(self, state: SessionState, event: ev.Event) -> Outcome:
         """Better or the same than after the pain: today's usual routine."""
         assert isinstance(event, ev.CheckInAnswer)
-        ready = state.evolve(phase=Phase.READY)
+        ready = state.evolve(phase=Phase.NOT_BEGUN)
         if event.feeling == "better":
             lead = self.words.phrase("checkin_better")
         else:
@@ -465,7 +465,7 @@ class Coach:
         return ready, self._plan(ready, speech)
 
     def begin(self, state: SessionState, event: ev.Event) -> Outcome:
-        """READY: start today's routine from its first exercise."""
+        """NOT_BEGUN: start today's routine from its first exercise."""
         lead = self.words.phrase("lets_begin", count=self._exercises(len(state.routine)))
         return self._goto_index(state, 0, [Say(lead)])
 
@@ -624,7 +624,7 @@ class Coach:
     def _next_text(self, state: SessionState) -> str:
         if state.phase in TERMINAL:
             return self.words.phrase("nothing_more_today")
-        if state.phase is Phase.READY:
+        if state.phase is Phase.NOT_BEGUN:
             return self.words.phrase("first_is", name=self._name(state.routine[0].exercise_id))
         exercise = self._exercise(state)
         if state.phase is not Phase.COUNTING:
@@ -650,7 +650,7 @@ class Coach:
             return self._answer(state, self.words.phrase("none_left_finished"))
         if state.phase is Phase.STOPPED:
             return self._answer(state, self.words.phrase("none_left_stopped"))
-        if state.phase is Phase.READY:
+        if state.phase is Phase.NOT_BEGUN:
             return self._answer(
                 state, self.words.phrase("in_routine", count=self._exercises(total))
             )
@@ -718,10 +718,10 @@ class Coach:
         assert isinstance(event, ev.PainReported)
         found = classify(event.words, event.reported_as, event.red_flag, event.level)
         if state.phase is Phase.CHECK_IN:  # a report is the answer: nothing begun yet
-            state = state.evolve(phase=Phase.READY)
+            state = state.evolve(phase=Phase.NOT_BEGUN)
 
         # The report belongs to the exercise and set being done when it was made.
-        current = state.item if state.phase not in (Phase.READY, *TERMINAL) else None
+        current = state.item if state.phase not in (Phase.NOT_BEGUN, *TERMINAL) else None
         set_number = state.set + 1 if current else None
 
         def record(action: PainAction) -> PainEvent:

@@ -20,7 +20,7 @@ STATE_VERSION = 1
 
 
 class Phase(StrEnum):
-    READY = "ready"  # routine planned, not begun
+    NOT_BEGUN = "ready"  # routine planned, not begun (the stored value is the old name)
     CHECK_IN = "check_in"  # the day after pain: asked how the back is, before anything
     POSITIONING = "positioning"  # exercise introduced, waiting for "ready"
     COUNTING = "counting"  # a set (or part of one) has been counted, waiting for "next"
@@ -86,7 +86,7 @@ class Question:
 @dataclass(frozen=True, slots=True)
 class SessionState:
     routine: tuple[RoutineItem, ...]
-    phase: Phase = Phase.READY
+    phase: Phase = Phase.NOT_BEGUN
     index: int = 0  # current exercise in the routine
     set: int = 0  # current set, from 0
     rep: int = 0  # first rep slot of the current part of the set, from 0
@@ -105,6 +105,11 @@ class SessionState:
         return self.routine[self.index] if 0 <= self.index < len(self.routine) else None
 
     def to_dict(self) -> dict[str, Any]:
+        """The state as stored and carried in session attribute "s": short keys, as
+        every request reads and writes it.  v version, r routine, ph phase, i index,
+        s set, k rep, p pace; when not their default: g gentle, n pains today,
+        pf paused from, sr stop reason, lp last position, d exercises done, t saved at,
+        q the question waiting."""
         data: dict[str, Any] = {
             "v": STATE_VERSION,
             "r": [item.to_list() for item in self.routine],

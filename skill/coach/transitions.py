@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from . import events as ev
 from .state import Phase, QuestionKind
 
-READY, CHECK_IN = Phase.READY, Phase.CHECK_IN
+NOT_BEGUN, CHECK_IN = Phase.NOT_BEGUN, Phase.CHECK_IN
 POSITIONING, COUNTING = Phase.POSITIONING, Phase.COUNTING
 PAUSED, PAIN_CHECK, FINISHED, STOPPED = (
     Phase.PAUSED,
@@ -41,7 +41,7 @@ def move(method: str, *to: Phase) -> Move:
 
 # What a pain report can lead to from an active phase: the count stopped (POSITIONING
 # or the place after it), the question, the day's stop, the end, or a pause (distress).
-REPORT = move("report", READY, POSITIONING, PAUSED, PAIN_CHECK, FINISHED, STOPPED)
+REPORT = move("report", NOT_BEGUN, POSITIONING, PAUSED, PAIN_CHECK, FINISHED, STOPPED)
 
 # Events answered in every phase: without moving, or (a report, a launch, the end of
 # a session, words not understood) as their own moves decide.
@@ -50,7 +50,7 @@ EVERYWHERE: Mapping[type[ev.Event], Move] = {
     ev.Asked: move("ask", *ANY_PHASE),
     ev.Named: move("named", *ANY_PHASE),
     ev.Choose: move("not_understood", *ANY_PHASE),  # no question to answer
-    ev.Launch: move("launch", READY, CHECK_IN, PAUSED, FINISHED, STOPPED),
+    ev.Launch: move("launch", NOT_BEGUN, CHECK_IN, PAUSED, FINISHED, STOPPED),
     ev.Leave: move("leave_session", *ANY_PHASE - {COUNTING}),
     ev.NotUnderstood: move("not_understood", *ANY_PHASE),
     ev.Describe: move("describe", *ANY_PHASE),
@@ -71,7 +71,7 @@ UNDER_WAY: Mapping[type[ev.Event], Move] = {
 }
 
 TABLE: Mapping[Phase, Mapping[type[ev.Event], Move]] = {
-    READY: {
+    NOT_BEGUN: {
         **EVERYWHERE,
         ev.Start: move("begin", POSITIONING),
         ev.Ready: move("begin", POSITIONING),
@@ -80,15 +80,15 @@ TABLE: Mapping[Phase, Mapping[type[ev.Event], Move]] = {
         ev.Resume: move("begin", POSITIONING),
         ev.StartOver: move("begin", POSITIONING),
         ev.GoTo: move("go_to", POSITIONING),
-        ev.Slower: move("slower", READY),
-        ev.Faster: move("faster", READY),
-        ev.Repeat: move("say_prompt", READY),
-        ev.Stop: move("goodbye", READY),
-        ev.No: move("goodbye", READY),
+        ev.Slower: move("slower", NOT_BEGUN),
+        ev.Faster: move("faster", NOT_BEGUN),
+        ev.Repeat: move("say_prompt", NOT_BEGUN),
+        ev.Stop: move("goodbye", NOT_BEGUN),
+        ev.No: move("goodbye", NOT_BEGUN),
     },
     CHECK_IN: {
         **EVERYWHERE,
-        ev.CheckInAnswer: move("check_in_answer", READY),
+        ev.CheckInAnswer: move("check_in_answer", NOT_BEGUN),
         ev.WorseAtCheckIn: move("worse_at_check_in", STOPPED),
         ev.Start: move("begin", POSITIONING),
         ev.Ready: move("begin", POSITIONING),
@@ -196,7 +196,7 @@ ANSWERS: Mapping[QuestionKind, Mapping[type[ev.Event], Move]] = {
 # The phrase that refuses an event the table has no cell for: by phase and event
 # first, then by phase.  "no_start" is the safety text for the reason of the stop.
 REFUSALS: Mapping[Phase | tuple[Phase, type[ev.Event]], str] = {
-    READY: "not_started",
+    NOT_BEGUN: "not_started",
     CHECK_IN: "answer_check_in",
     POSITIONING: "already_started",
     COUNTING: "already_started",

@@ -20,8 +20,8 @@ from ask_sdk_model.slu.entityresolution import StatusCode
 from ..coach import checkin
 from ..coach import events as ev
 from ..coach.pain import screen
-from ..coach.plan import PainEvent, Plan, ReportKind, Say
 from ..coach.progress import days_this_week, record_day, streak, streak_with_today
+from ..coach.reply import PainEvent, Reply, ReportKind, Say
 from ..coach.script import mid_sentence
 from ..coach.state import Phase
 from ..coach.words import Words, base_words, one_or_many
@@ -216,12 +216,12 @@ class ExerciseHandler(_Handler):
         return turn.event(ev.Named(found.ids[0], describe))
 
     @staticmethod
-    def unknown(turn: Turn) -> Plan:
+    def unknown(turn: Turn) -> Reply:
         catalog = turn.coach.catalog
         state = turn.state()
         examples = ", ".join(mid_sentence(catalog[i].name) for i in turn.routine_ids[:3])
         words = turn.coach.words
-        return Plan(
+        return Reply(
             speech=(
                 Say(words.phrase("unknown_exercise")),
                 Say(words.phrase("unknown_examples", examples=examples)),
@@ -267,7 +267,7 @@ class ListExercisesHandler(_Handler):
             Say(words.phrase("list_others", others=other)),
             Say(turn.coach.prompt(state)),
         ]
-        return turn.say(Plan(tuple(speech), reprompt=(Say(turn.coach.prompt(state)),)))
+        return turn.say(Reply(tuple(speech), reprompt=(Say(turn.coach.prompt(state)),)))
 
 
 class HelpHandler(_Handler):
@@ -278,7 +278,7 @@ class HelpHandler(_Handler):
         state = turn.state()
         prompt = Say(turn.coach.prompt(state))
         speech = (Say(turn.coach.safety.emergency), *turn.coach.help(state))
-        return turn.say(Plan(speech, reprompt=(prompt,)))
+        return turn.say(Reply(speech, reprompt=(prompt,)))
 
 
 class FallbackHandler(_Handler):
@@ -323,7 +323,7 @@ class ProgressHandler(_Handler):
         prompt = turn.coach.prompt(turn.state())
         record = turn.load()
         speech = [Say(text) for text in progress_report(turn, record)]
-        return turn.say(Plan((*speech, Say(prompt)), reprompt=(Say(prompt),)))
+        return turn.say(Reply((*speech, Say(prompt)), reprompt=(Say(prompt),)))
 
 
 def progress_report(turn: Turn, record: UserRecord | None) -> list[str]:
@@ -406,13 +406,13 @@ class LinkCodeHandler(_Handler):
         if result.plan.get("note"):
             speech.append(Say(words.phrase("code_note", note=result.plan["note"])))
         after = before
-        if before.phase in (Phase.READY, Phase.FINISHED):
+        if before.phase in (Phase.NOT_BEGUN, Phase.FINISHED):
             after = linked
         else:
             speech.append(Say(words.phrase("code_starts_next")))
         prompt = turn.coach.prompt(after)
         speech.append(Say(prompt))
-        return turn.answer(before, after, Plan(tuple(speech), reprompt=(Say(prompt),)))
+        return turn.answer(before, after, Reply(tuple(speech), reprompt=(Say(prompt),)))
 
     @staticmethod
     def ask(turn: Turn, lead: str) -> Response:
@@ -421,7 +421,7 @@ class LinkCodeHandler(_Handler):
     @staticmethod
     def reply(turn: Turn, text: str) -> Response:
         prompt = turn.coach.prompt(turn.state())
-        return turn.say(Plan((Say(text), Say(prompt)), reprompt=(Say(prompt),)))
+        return turn.say(Reply((Say(text), Say(prompt)), reprompt=(Say(prompt),)))
 
 
 class HaveCodeHandler(_Handler):

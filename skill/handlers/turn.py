@@ -30,9 +30,9 @@ from ask_sdk_model import Response
 from ..coach import events as ev
 from ..coach.catalog import Catalog, ContentError
 from ..coach.pacing import GENTLE_PACE
-from ..coach.plan import PainEvent, Plan, Say
 from ..coach.prescription import linked_routine
 from ..coach.progress import local_date, record_day
+from ..coach.reply import PainEvent, Reply, Say
 from ..coach.routine import default_routine
 from ..coach.session import Coach
 from ..coach.state import TERMINAL, Phase, SessionState, StateError, StopReason
@@ -115,7 +115,7 @@ class Turn:
         if self.new_session and STARTED not in self.attributes:
             self.attributes[STARTED] = self.at
         # How to answer the request's coach event from another state (see reconciled).
-        self._respond: Callable[[SessionState], tuple[SessionState, Plan]] | None = None
+        self._respond: Callable[[SessionState], tuple[SessionState, Reply]] | None = None
         self.record: UserRecord | None = None
         self._state: SessionState | None = None
         self._zone: ZoneInfo | None = None
@@ -295,7 +295,7 @@ class Turn:
     def event(self, event: ev.Event, lead: tuple[Say, ...] = ()) -> Response:
         """Apply a coach event and answer with its plan."""
 
-        def respond(before: SessionState) -> tuple[SessionState, Plan]:
+        def respond(before: SessionState) -> tuple[SessionState, Reply]:
             after, plan = self.coach.respond(before, event)
             if lead:
                 plan = replace(plan, speech=lead + plan.speech)
@@ -306,7 +306,7 @@ class Turn:
         after, plan = respond(before)
         return self.answer(before, after, plan)
 
-    def answer(self, before: SessionState, after: SessionState, plan: Plan) -> Response:
+    def answer(self, before: SessionState, after: SessionState, plan: Reply) -> Response:
         """Save, render and build the response for a plan."""
         if plan.delete_data:
             return self.delete(plan)
@@ -325,12 +325,12 @@ class Turn:
         builder.set_should_end_session(plan.end_session)
         return builder.response
 
-    def say(self, plan: Plan) -> Response:
+    def say(self, plan: Reply) -> Response:
         """Answer without changing the coach state (help, lists)."""
         state = self.state()
         return self.answer(state, state, plan)
 
-    def delete(self, plan: Plan) -> Response:
+    def delete(self, plan: Reply) -> Response:
         """ "Yes, delete my data": everything kept for the person goes (the store blocks
         write-backs from their other devices); the plan's words are said only if it did."""
         try:
@@ -338,7 +338,7 @@ class Turn:
                 self.input.attributes_manager.delete_persistent_attributes()
         except StoreUnavailableError:
             log.warning("request %s: store unavailable for delete", self.request_id)
-            plan = Plan((Say(self.coach.words.phrase("delete_failed")),), end_session=True)
+            plan = Reply((Say(self.coach.words.phrase("delete_failed")),), end_session=True)
         else:
             self.attributes.clear()
         speech, _ = render(plan, self.coach.words)
@@ -432,8 +432,8 @@ class Turn:
         return {**record, "id": f"{self.request_id}:{index}"}
 
     def reconciled(
-        self, before: SessionState, after: SessionState, plan: Plan, saved: SaveResult
-    ) -> tuple[SessionState, Plan]:
+        self, before: SessionState, after: SessionState, plan: Reply, saved: SaveResult
+    ) -> tuple[SessionState, Reply]:
         """The answer, again, when the save shows another device got there first: a pain
         report after one elsewhere today persists; progress newer than this session's
         is where the person really is.  A second round trip only in that race."""
@@ -468,12 +468,12 @@ class Turn:
             log.warning("request %s: unreadable newer progress (%s)", self.request_id, error)
             return None
 
-    def moved_on(self, current: SessionState, ending: bool) -> tuple[SessionState, Plan]:
+    def moved_on(self, current: SessionState, ending: bool) -> tuple[SessionState, Reply]:
         """Where the person got to on another device, said instead of this answer."""
         state, plan = self.coach.step(current, ev.Launch(fresh=current, returning=True))
         lead = Say(self.coach.words.phrase("moved_on"))
         if ending and not plan.end_session:
-            plan = Plan((lead, Say(self.coach.words.phrase("kept_there"))), end_session=True)
+            plan = Reply((lead, Say(self.coach.words.phrase("kept_there"))), end_session=True)
         else:
             plan = replace(plan, speech=(lead, *plan.speech[1:]))  # instead of the hello
         self._state = state

@@ -15,7 +15,7 @@ import re
 from functools import lru_cache
 from xml.sax.saxutils import escape
 
-from ..coach.plan import Hold, Pause, Plan, Say, Segment
+from ..coach.reply import Hold, Pause, Reply, Say, Segment
 from ..coach.words import Words, base_words
 from .limits import MAX_BREAK_SECONDS, check_ssml
 from .timing import number_words, text_seconds
@@ -121,7 +121,7 @@ def _check_once(ssml: str) -> None:
     check_ssml(ssml)
 
 
-def render(plan: Plan, words: Words | None = None) -> tuple[str, str | None]:
+def render(plan: Reply, words: Words | None = None) -> tuple[str, str | None]:
     """SSML for a plan's speech and its reprompt (None when the session ends), holds
     counted in ``words``.
 

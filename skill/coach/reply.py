@@ -83,7 +83,7 @@ def _text(value: object) -> str | None:
 
 
 @dataclass(frozen=True, slots=True)
-class Plan:
+class Reply:
     """Everything one turn says, and whether the conversation goes on."""
 
     speech: tuple[Segment, ...]
