@@ -87,14 +87,24 @@ REPLAY_INTERVAL = 5.0  # seconds between journal replay attempts while it has ro
 # ("" unknown), 16 the progress's fingerprint, then the counted lists: pain
 # events (id, kind, JSON), history records (id, JSON), amendments (old, new JSON).
 SAVE_SCRIPT = """
--- A script is not rolled back on an error: refuse before writing anything if a key
--- has the wrong type, so an event is never marked seen without being stored.
-local kinds = {'string', 'hash', 'list', 'list', 'zset', 'hash', 'string', 'string'}
-local names = {'progress', 'version', 'pain', 'history', 'seen', 'paindays', 'tz', 'deleted'}
-for k = 1, 8 do
-  local kind = redis.call('TYPE', KEYS[k])['ok']
-  if kind ~= 'none' and kind ~= kinds[k] then
-    return redis.error_reply('WRONGTYPE the ' .. names[k] .. ' key is a ' .. kind)
+-- Where the counted lists start and how long they are: which keys this save writes.
+local n_pain = tonumber(ARGV[17])
+local n_history = tonumber(ARGV[18 + 3 * n_pain])
+local n_amend = tonumber(ARGV[19 + 3 * n_pain + 2 * n_history])
+local events = n_pain + n_history > 0
+-- A script is not rolled back on an error: refuse before writing anything if a key it
+-- writes has the wrong type, so an event is never marked seen without being stored.
+-- (Reads of a wrong type fail before any write.)
+local kinds = {'string', 'hash', 'list', 'list', 'zset', 'hash', 'string'}
+local names = {'progress', 'version', 'pain', 'history', 'seen', 'paindays', 'tz'}
+local writes = {true, true, n_pain + n_amend > 0, n_history > 0, events, n_pain > 0,
+  ARGV[10] == '1'}
+for k = 1, 7 do
+  if writes[k] then
+    local kind = redis.call('TYPE', KEYS[k])['ok']
+    if kind ~= 'none' and kind ~= kinds[k] then
+      return redis.error_reply('WRONGTYPE the ' .. names[k] .. ' key is a ' .. kind)
+    end
   end
 end
 local deleted = redis.call('GET', KEYS[8])
@@ -104,14 +114,15 @@ end
 local now = redis.call('TIME')
 local clock = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 local status = 'saved'
-local version = tonumber(redis.call('HGET', KEYS[2], 'v') or '0') or 0
-local stored_at = redis.call('HGET', KEYS[2], 'at') or ''
+local meta = redis.call('HMGET', KEYS[2], 'v', 'at', 'lock', 'by', 'fp')
+local version = tonumber(meta[1] or '0') or 0
+local stored_at = meta[2] or ''
+local alive = redis.call('EXISTS', KEYS[1]) == 1
 -- A red-flag stop locks the progress for the rest of its (local) day only.
-local lockday = redis.call('HGET', KEYS[2], 'lock') or ''
-local locked = lockday ~= '' and lockday == ARGV[5] and redis.call('EXISTS', KEYS[1]) == 1
-local own = ARGV[15] ~= '' and redis.call('HGET', KEYS[2], 'by') == ARGV[15]
-local same = ARGV[16] ~= '' and ARGV[6] == 'set'
-  and redis.call('HGET', KEYS[2], 'fp') == ARGV[16] and redis.call('EXISTS', KEYS[1]) == 1
+local lockday = meta[3] or ''
+local locked = lockday ~= '' and lockday == ARGV[5] and alive
+local own = ARGV[15] ~= '' and meta[4] == ARGV[15]
+local same = ARGV[16] ~= '' and ARGV[6] == 'set' and meta[5] == ARGV[16] and alive
 local allowed
 if same then
   allowed = false
@@ -177,10 +188,10 @@ for _ = 1, n do
   i = i + 2
 end
 local cap = tonumber(ARGV[14])
-if redis.call('ZCARD', KEYS[5]) > cap then
+if events and redis.call('ZCARD', KEYS[5]) > cap then
   redis.call('ZREMRANGEBYRANK', KEYS[5], 0, -(cap + 1))
 end
-if ARGV[13] ~= '' and redis.call('HLEN', KEYS[6]) > 1 then
+if n_pain > 0 and ARGV[13] ~= '' and redis.call('HLEN', KEYS[6]) > 1 then
   for _, day in ipairs(redis.call('HKEYS', KEYS[6])) do
     if day < ARGV[13] then redis.call('HDEL', KEYS[6], day) end
   end
