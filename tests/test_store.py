@@ -794,3 +794,25 @@ def test_memory_store_keeps_the_time_zone_like_redis(state: dict):
     assert store.load(USER).time_zone == ""
     store.delete_user(USER)
     assert store.load(USER).time_zone is None
+
+
+def test_the_fingerprint_ignores_when_the_progress_was_saved_and_nothing_else() -> None:
+    """The same progress saved again (a second device's launch) is not a new version;
+    anything else it says is, even words that look like the saved-at field."""
+    import json
+
+    from skill.store.redis_store import fingerprint
+
+    def text(state: dict) -> str:
+        return json.dumps(state, separators=(",", ":"), ensure_ascii=False)
+
+    state = {"v": 1, "r": [["b01-knee-rolls", None, None, 8, 1, 15]], "ph": "ready", "t": "1"}
+    later = {**state, "t": "2026-12-01T10:00:00+00:00"}
+    assert fingerprint(text(state)) == fingerprint(text(later))
+    assert fingerprint(text({**state, "t": "x", "g": 1})) == fingerprint(text({**later, "g": 1}))
+    assert fingerprint(text({**state, "ph": "counting"})) != fingerprint(text(state))
+    tricky = {**state, "q": ["did_you_mean", ["a"], 0, '"t":"x"']}
+    assert fingerprint(text(tricky)) != fingerprint(
+        text({**tricky, "q": ["did_you_mean", ["a"], 0, ""]})
+    )
+    assert fingerprint(None) == ""

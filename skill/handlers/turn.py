@@ -487,6 +487,8 @@ def fits_in_session(unsaved: dict[str, list[dict[str, Any]]]) -> bool:
     each kind, MAX_UNSAVED_BYTES in all)."""
     if any(len(unsaved.get(kind) or ()) > MAX_UNSAVED for kind in ("pain", "history")):
         return False
+    if not any(unsaved.values()):
+        return True  # most requests: nothing waiting to be saved
     size = len(json.dumps(unsaved, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
     return size <= MAX_UNSAVED_BYTES
 
