@@ -143,6 +143,28 @@ EVENTS = st.one_of(
             ev.StartOver(),
             ev.HoldTime(),
             ev.WorseAtCheckIn(),
+            # Cut in while a count was being said.
+            ev.PainReported("ouch", mid_count=True),
+            ev.Stop(mid_count=True),
+            ev.Pause(mid_count=True),
+            ev.NotUnderstood(mid_count=True),
+            ev.Leave(mid_count=True),
+            # The session's edges, the check-in and the questions.
+            ev.Leave(),
+            ev.NotUnderstood(),
+            ev.CheckInAnswer("better"),
+            ev.CheckInAnswer("same"),
+            ev.Named("a04-pelvic-lift"),
+            ev.Named("b02-bottom-to-heels-stretch", describe=True),
+            ev.Asked("which", ("a08-hip-extension", "a14-hip-extension")),
+            ev.Asked("did_you_mean", ("a07-cat-and-camel",), spoken="cat stretch"),
+            ev.Asked("delete"),
+            ev.Asked("code"),
+            ev.Choose("a14-hip-extension"),
+            ev.Choose(None),
+            "launch",
+            "launch, the day after pain",
+            "plan linked",
         ]
     ),
     st.sampled_from(["a07-cat-and-camel", "b01-knee-rolls", "a19-upper-back-stretch", "x"]).map(
@@ -160,9 +182,16 @@ def test_any_conversation_keeps_a_valid_state_and_renderable_speech(
     coach: Coach, fresh: SessionState, events: list[ev.Event]
 ) -> None:
     state = fresh
-    for event in events:
+    with_fresh = {
+        "launch": ev.Launch(fresh, returning=True),
+        "launch, the day after pain": ev.Launch(fresh, returning=True, check_in=True),
+        "plan linked": ev.PlanLinked(fresh, note="Gently."),
+    }
+    for drawn in events:
+        event = with_fresh[drawn] if isinstance(drawn, str) else drawn
         before = state
         state, plan = coach.respond(state, event)
+        assert not plan.delete_data or state.question is None
         assert SessionState.from_json(attribute_text(state)) == state
         speech, reprompt = render(plan)
         assert speech.startswith("<speak>")

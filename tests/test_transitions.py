@@ -73,6 +73,7 @@ def launches(fresh: SessionState) -> list[ev.Event]:
         ev.Launch(fresh),
         ev.Launch(fresh, returning=True, streak=3),
         ev.Launch(fresh, returning=True, check_in=True),
+        ev.PlanLinked(fresh, note="Twice a day."),
     ]
 
 
@@ -118,12 +119,15 @@ def test_the_matrix_covers_every_event_type(fresh: SessionState) -> None:
     assert {type(event) for event in [*EVENTS, *launches(fresh)]} == set(ev.EVENT_TYPES)
 
 
-@pytest.mark.parametrize("event", [*EVENTS, "launch", "launch back", "launch check in"], ids=repr)
+@pytest.mark.parametrize(
+    "event", [*EVENTS, "launch", "launch back", "launch check in", "plan linked"], ids=repr
+)
 def test_every_cell_moves_as_the_table_says_or_is_refused(
     coach: Coach, fresh: SessionState, event: ev.Event | str
 ) -> None:
     if isinstance(event, str):
-        event = launches(fresh)[["launch", "launch back", "launch check in"].index(event)]
+        names = ["launch", "launch back", "launch check in", "plan linked"]
+        event = launches(fresh)[names.index(event)]
     seen_phases = set()
     for name, state in states(coach, fresh).items():
         seen_phases.add(state.phase)

@@ -133,6 +133,15 @@ class Choose:
 
 
 @dataclass(frozen=True, slots=True)
+class PlanLinked:
+    """The physician's plan was linked by its code: ``fresh`` is its routine, not yet
+    begun; ``note`` the physician's note to read out, if any."""
+
+    fresh: SessionState
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Launch:
     """The person opened Back Coach.  ``fresh`` is today's routine not yet begun (the
     linked plan's or the default); the others are what the shell read for the
@@ -230,6 +239,7 @@ Event = (
     | Named
     | Asked
     | Choose
+    | PlanLinked
     | Launch
     | Leave
     | NotUnderstood

@@ -394,6 +394,21 @@ class Coach:
     def keep_data(self, state: SessionState, event: ev.Event) -> Outcome:
         return self._answer(state.evolve(question=None), self.words.phrase("delete_kept"))
 
+    def plan_linked(self, state: SessionState, event: ev.Event) -> Outcome:
+        """The physician's plan is linked: it is today's routine if none is under way,
+        else the next one."""
+        assert isinstance(event, ev.PlanLinked)
+        count = self._exercises(len(event.fresh.routine))
+        said = [self.words.phrase("code_linked", exercises=count)]
+        if event.note:
+            said.append(self.words.phrase("code_note", note=event.note))
+        after = state
+        if state.phase in (Phase.NOT_BEGUN, Phase.FINISHED):
+            after = event.fresh
+        else:
+            said.append(self.words.phrase("code_starts_next"))
+        return self._answer(after, *said)
+
     # -- opening, leaving, not understood -------------------------------------------
 
     def launch(self, state: SessionState, event: ev.Event) -> Outcome:

@@ -397,22 +397,9 @@ class LinkCodeHandler(_Handler):
         if result.status != "linked" or result.plan is None:
             return self.ask(turn, words.phrase("code_not_found"))
         log.info("request %s: linked a plan", turn.request_id)
-        before = turn.state()
-        link = {"exercises": result.plan["exercises"]}
-        linked = turn.services.fresh_state(link)
-        total = len(linked.routine)
-        count = one_or_many(words.phrase("exercises", count=total), total)
-        speech = [Say(words.phrase("code_linked", exercises=count))]
-        if result.plan.get("note"):
-            speech.append(Say(words.phrase("code_note", note=result.plan["note"])))
-        after = before
-        if before.phase in (Phase.NOT_BEGUN, Phase.FINISHED):
-            after = linked
-        else:
-            speech.append(Say(words.phrase("code_starts_next")))
-        prompt = turn.coach.prompt(after)
-        speech.append(Say(prompt))
-        return turn.answer(before, after, Reply(tuple(speech), reprompt=(Say(prompt),)))
+        linked = turn.services.fresh_state({"exercises": result.plan["exercises"]})
+        note = result.plan.get("note")
+        return turn.event(ev.PlanLinked(linked, note if isinstance(note, str) else None))
 
     @staticmethod
     def ask(turn: Turn, lead: str) -> Response:
