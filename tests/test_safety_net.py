@@ -302,3 +302,22 @@ def test_an_answer_that_names_a_symptom_is_a_report(client: FlaskClient) -> None
     device.launch()
     said = text(device.say("CheckInIntent", feeling=slot("feeling", "my leg is numb")))
     assert "Numbness or tingling" in said and device.ended
+
+
+@pytest.mark.parametrize(
+    ("locale", "who"),
+    [
+        ("en-US", "physician"),
+        ("en-CA", "physician"),
+        ("en-GB", "GP"),
+        ("en-AU", "GP"),
+        ("en-IN", "doctor"),
+    ],
+)
+def test_persisting_pain_says_who_to_contact_in_the_locales_words(
+    client: FlaskClient, locale: str, who: str
+) -> None:
+    device = Device(client, locale=locale)
+    counting(device)
+    said = text(device.say("PainIntent", **pain("severe", "killing me")))
+    assert f"contact your {who} immediately" in said and device.ended

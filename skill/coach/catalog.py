@@ -171,7 +171,7 @@ class Program(_Strict):
 
 
 # Placeholders a safety text may use, filled from the locale's own words.
-LOCAL_WORDS = ("urgent_care", "emergency_call")
+LOCAL_WORDS = ("physician", "urgent_care", "emergency_call")
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
@@ -179,8 +179,8 @@ class SafetyText(_Strict):
     """What the coach says about safety (``content/safety.yaml``).
 
     ``locales`` overrides texts for one locale (the emergency number, A and E); the
-    coach of that locale gets :meth:`for_locale`, with ``{urgent_care}`` and
-    ``{emergency_call}`` filled in.
+    coach of that locale gets :meth:`for_locale`, with ``{physician}`` (GP in the UK),
+    ``{urgent_care}`` and ``{emergency_call}`` filled in.
     """
 
     welcome: str = Field(min_length=1)
@@ -202,6 +202,7 @@ class SafetyText(_Strict):
     distress_follow_up: str = Field(min_length=1)
     urgent_care: str = Field(min_length=1)
     emergency_call: str = Field(min_length=1)
+    physician: str = Field(min_length=1)
     discomfort: str = Field(min_length=1)
     soreness: str = Field(min_length=1)
     soreness_outside_routine: str = Field(min_length=1)
@@ -235,12 +236,15 @@ class SafetyText(_Strict):
     def for_locale(self, locale: str | None) -> SafetyText:
         """The texts for one locale: its overrides, with the local words filled in."""
         texts = {**self.texts(), **self.locales.get(locale or "", {})}
-        local = {key: texts[key] for key in LOCAL_WORDS}
-        filled = {
-            name: _PLACEHOLDER.sub(lambda m: local.get(m.group(1), m.group(0)), text)
-            for name, text in texts.items()
-        }
+        local: dict[str, str] = {}
+        for key in LOCAL_WORDS:  # in order: a local word may use the ones before it
+            local[key] = _fill(texts[key], local)
+        filled = {name: _fill(text, local) for name, text in texts.items()}
         return self.model_copy(update={**filled, "locales": {}, "symptoms": self.symptoms})
+
+
+def _fill(text: str, words: Mapping[str, str]) -> str:
+    return _PLACEHOLDER.sub(lambda m: words.get(m.group(1), m.group(0)), text)
 
 
 def normalise_name(text: str) -> str:
