@@ -212,3 +212,10 @@ def test_yes_to_an_exercise_outside_the_routine_goes_there_and_no_starts_nothing
     assert went.phase is Phase.POSITIONING and went.item.exercise_id == "a04-pelvic-lift"
     declined, _ = coach.step(asked, ev.No())
     assert declined == fresh  # nothing started, nothing waits
+
+
+def test_every_refusal_the_table_names_has_its_words(coach: Coach, fresh: SessionState) -> None:
+    for key in set(REFUSALS.values()):
+        state = fresh.evolve(phase=Phase.STOPPED, stop_reason=StopReason.PAIN)
+        said = coach._no_start(state) if key == "no_start" else coach._phrase_of(key)
+        assert said and "{" not in said

@@ -219,15 +219,22 @@ class Coach:
 
     def _phrase_of(self, key: str) -> str:
         """A refusal's phrase; the keys are the table's own (transitions.REFUSALS)."""
-        return {
-            "not_started": self.words.phrase("not_started"),
-            "answer_check_in": self.words.phrase("answer_check_in"),
-            "already_started": self.words.phrase("already_started"),
-            "paused_place_kept": self.words.phrase("paused_place_kept"),
-            "answer_first": self.words.phrase("answer_first"),
-            "finished": self.words.phrase("finished_routine"),
-            "stopped_for_today": self.words.phrase("stopped_for_today"),
-        }[key]
+        match key:
+            case "not_started":
+                return self.words.phrase("not_started")
+            case "answer_check_in":
+                return self.words.phrase("answer_check_in")
+            case "already_started":
+                return self.words.phrase("already_started")
+            case "paused_place_kept":
+                return self.words.phrase("paused_place_kept")
+            case "answer_first":
+                return self.words.phrase("answer_first")
+            case "finished":
+                return self.words.phrase("finished_routine")
+            case "stopped_for_today":
+                return self.words.phrase("stopped_for_today")
+        raise KeyError(f"no refusal phrase for {key!r}")
 
     def _no_start(self, state: SessionState) -> str:
         if state.stop_reason is StopReason.RED_FLAG:

@@ -28,7 +28,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
 
 from ..coach import events as ev
-from ..coach.catalog import Catalog, ContentError
+from ..coach.catalog import ContentError
 from ..coach.pacing import GENTLE_PACE
 from ..coach.prescription import linked_routine
 from ..coach.progress import local_date, record_day
@@ -111,7 +111,7 @@ class Turn:
         self.session_id = envelope.session.session_id if envelope.session else None
         attributes = handler_input.attributes_manager.session_attributes
         self.attributes: dict[str, Any] = attributes if attributes is not None else {}
-        drop_malformed(self.attributes, self.coach.catalog)
+        drop_malformed(self.attributes)
         if self.new_session and STARTED not in self.attributes:
             self.attributes[STARTED] = self.at
         # How to answer the request's coach event from another state (see reconciled).
@@ -510,7 +510,7 @@ def session_state(value: Any) -> SessionState:
     return SessionState.from_dict(value)
 
 
-def drop_malformed(attributes: dict[str, Any], catalog: Catalog) -> None:
+def drop_malformed(attributes: dict[str, Any]) -> None:
     """Drop unsaved events that are not in the shape this module writes.
 
     Alexa sends back the attributes it was given, so only a forged request or another
