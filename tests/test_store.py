@@ -816,3 +816,26 @@ def test_the_fingerprint_ignores_when_the_progress_was_saved_and_nothing_else() 
         text({**tricky, "q": ["did_you_mean", ["a"], 0, ""]})
     )
     assert fingerprint(None) == ""
+
+
+def test_the_ids_kept_for_exactly_once_are_capped_to_the_newest(
+    store: RedisStore, raw: redis.Redis, state: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each event's id is kept (in the version hash) so a retry stores it once; past the
+    cap and its slack the oldest ids go, and the newest still stop a repeat."""
+    import skill.store.redis_store as redis_store
+
+    monkeypatch.setattr(redis_store, "SEEN_IDS", 3)
+    events = [{**pain_event(), "id": f"amzn1.echo-api.request.R{n}:0"} for n in range(60)]
+    for event in events:
+        store.save(USER, state, [event], today="2026-11-02")
+    kept = {k: v for k, v in raw.hgetall(keys_for(USER).version).items() if k.startswith("s")}
+    # Trimmed to 3 when the 54th arrived (over 3 + 50), then 6 more: the newest 9.
+    assert len(kept) == 9 and int(raw.hget(keys_for(USER).version, "n")) == 9
+    assert len(raw.lrange(keys_for(USER).pain, 0, -1)) == 60
+    again = store.save(USER, state, [events[-1]], today="2026-11-02")
+    assert again.new_pains == (False,)  # the newest id is still known: not stored twice
+    assert len(raw.lrange(keys_for(USER).pain, 0, -1)) == 60
+    oldest = store.save(USER, state, [events[0]], today="2026-11-02")
+    assert oldest.new_pains == (True,)  # trimmed long ago: forgotten, as documented
+    assert not raw.exists(f"{keys_for(USER).version[: -len('version')]}seen")

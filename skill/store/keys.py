@@ -30,8 +30,11 @@ class UserKeys:
     plan: str  # string: the linked prescription as JSON (plan id and exercises), no expiry
     code_tries: str  # counter: link-code attempts in the current hour
     time_zone: str  # string: the device's IANA time zone ("" when unknown), 30-day expiry
-    version: str  # hash: the progress version ("v"), when it was written ("at"), "lock"
-    seen: str  # sorted set: ids of the events already stored (exactly once), newest kept
+    # hash: the progress version ("v"), when it was written ("at"), "lock", who wrote it
+    # ("by"), its fingerprint ("fp"), and the ids of the events already stored
+    # (exactly once: "s<id>" -> when, the newest kept; "n" counts them)
+    version: str
+    seen: str  # a sorted set of stored ids, written by releases before 2026-12-01; deleted
     pain_days: str  # hash: pain reports per local day ("YYYY-MM-DD" -> count), last days only
     deleted: str  # string: when the person's data was deleted (ISO time), expires after a day
 
@@ -56,13 +59,12 @@ class UserKeys:
 
     @property
     def script(self) -> tuple[str, ...]:
-        """The keys the save script touches, in the order it names them (KEYS[1..8])."""
+        """The keys the save script touches, in the order it names them (KEYS[1..7])."""
         return (
             self.progress,
             self.version,
             self.pain,
             self.history,
-            self.seen,
             self.pain_days,
             self.time_zone,
             self.deleted,

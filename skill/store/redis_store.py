@@ -81,7 +81,7 @@ _TRANSIENT_REPLIES = (OutOfMemoryError, ReadOnlyError, BusyLoadingError, NoScrip
 READY_KEY = f"{PREFIX}:ready"  # the readiness probe's key (a short expiry)
 REPLAY_INTERVAL = 5.0  # seconds between journal replay attempts while it has rows
 
-# KEYS: progress, version, pain, history, seen, pain days, time zone, deleted
+# KEYS: progress, version (also the seen ids), pain, history, pain days, time zone, deleted
 # ARGV: 1 expected version ("" unknown), 2 force, 3 session start, 4 at, 5 today,
 # 6 "set"/"del", 7 progress JSON, 8 progress TTL, 9 lock day ("" none), 10 set zone, 11 zone,
 # 12 zone TTL, 13 oldest pain day kept, 14 ids kept, 15 the writing session's id
@@ -96,11 +96,10 @@ local events = n_pain + n_history > 0
 -- A script is not rolled back on an error: refuse before writing anything if a key it
 -- writes has the wrong type, so an event is never marked seen without being stored.
 -- (Reads of a wrong type fail before any write.)
-local kinds = {'string', 'hash', 'list', 'list', 'zset', 'hash', 'string'}
-local names = {'progress', 'version', 'pain', 'history', 'seen', 'paindays', 'tz'}
-local writes = {true, true, n_pain + n_amend > 0, n_history > 0, events, n_pain > 0,
-  ARGV[10] == '1'}
-for k = 1, 7 do
+local kinds = {'string', 'hash', 'list', 'list', 'hash', 'string'}
+local names = {'progress', 'version', 'pain', 'history', 'paindays', 'tz'}
+local writes = {true, true, n_pain + n_amend > 0, n_history > 0, n_pain > 0, ARGV[10] == '1'}
+for k = 1, 6 do
   if writes[k] then
     local kind = redis.call('TYPE', KEYS[k])['ok']
     if kind ~= 'none' and kind ~= kinds[k] then
@@ -108,7 +107,7 @@ for k = 1, 7 do
     end
   end
 end
-local deleted = redis.call('GET', KEYS[8])
+local deleted = redis.call('GET', KEYS[7])
 if deleted and ARGV[3] ~= '' and ARGV[3] <= deleted then
   return {'deleted', 0, 0, '', ''}
 end
@@ -157,9 +156,13 @@ elseif not same then
   status = 'conflict'
 end
 local i = 17
+-- The ids already stored live in the version hash as fields "s<id>" = when: one key
+-- less per person than a set of their own; "n" counts them.
 local function remember(id)
   if id == '' then return true end
-  return redis.call('ZADD', KEYS[5], 'NX', clock, id) == 1
+  if redis.call('HSETNX', KEYS[2], 's' .. id, clock) == 0 then return false end
+  redis.call('HINCRBY', KEYS[2], 'n', 1)
+  return true
 end
 local new = ''
 local n = tonumber(ARGV[i]); i = i + 1
@@ -170,7 +173,7 @@ for _ = 1, n do
     new = new .. '1'
     redis.call('RPUSH', KEYS[3], ARGV[i + 2])
     if ARGV[i + 1] == 'pain' and ARGV[5] ~= '' then
-      redis.call('HINCRBY', KEYS[6], ARGV[5], 1)
+      redis.call('HINCRBY', KEYS[5], ARGV[5], 1)
     end
   end
   i = i + 3
@@ -188,21 +191,31 @@ for _ = 1, n do
   if at then redis.call('LSET', KEYS[3], at, ARGV[i + 1]) end
   i = i + 2
 end
+-- Past the cap (and some slack, so that this is rare), keep the newest cap ids.
 local cap = tonumber(ARGV[14])
-if events and redis.call('ZCARD', KEYS[5]) > cap then
-  redis.call('ZREMRANGEBYRANK', KEYS[5], 0, -(cap + 1))
+if events and tonumber(redis.call('HGET', KEYS[2], 'n') or '0') > cap + 50 then
+  local flat = redis.call('HGETALL', KEYS[2])
+  local ids = {}
+  for k = 1, #flat, 2 do
+    if string.sub(flat[k], 1, 1) == 's' then
+      ids[#ids + 1] = {flat[k], tonumber(flat[k + 1])}
+    end
+  end
+  table.sort(ids, function(a, b) return a[2] < b[2] end)
+  for k = 1, #ids - cap do redis.call('HDEL', KEYS[2], ids[k][1]) end
+  redis.call('HSET', KEYS[2], 'n', math.min(#ids, cap))
 end
-if n_pain > 0 and ARGV[13] ~= '' and redis.call('HLEN', KEYS[6]) > 1 then
-  for _, day in ipairs(redis.call('HKEYS', KEYS[6])) do
-    if day < ARGV[13] then redis.call('HDEL', KEYS[6], day) end
+if n_pain > 0 and ARGV[13] ~= '' and redis.call('HLEN', KEYS[5]) > 1 then
+  for _, day in ipairs(redis.call('HKEYS', KEYS[5])) do
+    if day < ARGV[13] then redis.call('HDEL', KEYS[5], day) end
   end
 end
 if ARGV[10] == '1' then
-  redis.call('SET', KEYS[7], ARGV[11], 'EX', ARGV[12])
+  redis.call('SET', KEYS[6], ARGV[11], 'EX', ARGV[12])
 end
 local today = 0
 if ARGV[5] ~= '' then
-  today = tonumber(redis.call('HGET', KEYS[6], ARGV[5]) or '0') or 0
+  today = tonumber(redis.call('HGET', KEYS[5], ARGV[5]) or '0') or 0
 end
 local current = ''
 if status == 'conflict' then
