@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8080
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install test run lint exercises redis-server node node-deps clean
+.PHONY: install test run lint exercises redis-server speech-tools node node-deps clean
 
 # Two editable installs: the webhook (with the dev extra: test and lint tools) and the
 # developer package of tools/ (chat, simulate, bench, and the helpers the tests share),
@@ -31,6 +31,16 @@ redis-server:
 	}
 	@command -v redis-server >/dev/null 2>&1
 
+# tests/test_count_timing.py measures the counted holds with a real speech engine:
+# espeak-ng renders the SSML, sox reads the audio. Install both if missing.
+speech-tools:
+	@{ command -v espeak-ng >/dev/null 2>&1 && command -v sox >/dev/null 2>&1; } || { \
+		echo "installing espeak-ng and sox (Debian packages)"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq espeak-ng sox >/dev/null; \
+	}
+	@command -v espeak-ng >/dev/null 2>&1 && command -v sox >/dev/null 2>&1
+
 # tests/test_intent_check.py runs virtual-alexa's sample matcher (node) over the models:
 # install node and npm if missing (Debian packages), then the pinned packages of
 # tests/intent_check/package-lock.json whenever node_modules is missing or the lock changed.
@@ -51,7 +61,7 @@ $(NODE_STAMP): $(INTENT_CHECK)/package-lock.json | node
 
 node-deps: $(NODE_STAMP)
 
-test: $(STAMP) redis-server wrk node-deps
+test: $(STAMP) redis-server speech-tools wrk node-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy

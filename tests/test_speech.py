@@ -15,6 +15,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 
 import pytest
 
@@ -88,58 +89,52 @@ def test_number_words(number: int, words: str) -> None:
 # -- counted holds ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("rate", RATES, ids=lambda r: f"rate{r}")
-@pytest.mark.parametrize("seconds", range(3, 121), ids=lambda s: f"{s}s")
-def test_render_hold_lasts_the_hold(seconds: int, rate: int) -> None:
-    ssml = in_speak(render_hold(seconds, rate), rate)
-    check_ssml(ssml)
-    assert speech_seconds(ssml) == pytest.approx(seconds, rel=0.10)
-
-
-@pytest.mark.parametrize("rate", RATES, ids=lambda r: f"rate{r}")
-@pytest.mark.parametrize("seconds", [1, 2])
-def test_render_hold_of_a_second_or_two_lasts_about_that(seconds: int, rate: int) -> None:
-    # A prescription may set a 1 s hold; the count must not stretch it to several.
-    ssml = in_speak(render_hold(seconds, rate), rate)
-    assert speech_seconds(ssml) == pytest.approx(seconds, rel=0.25)
+# How long a count lasts is measured with a real speech engine: tests/test_count_timing.py.
 
 
 @pytest.mark.parametrize("seconds", range(1, 11))
 def test_short_holds_count_every_second(seconds: int) -> None:
     cues = hold_cues(seconds)
-    assert cues == [(index, f"{ONE_TO_TEN[index]}.") for index in range(seconds)]
+    assert cues == [(index, ONE_TO_TEN[index]) for index in range(seconds)]
 
 
 @pytest.mark.parametrize("rate", RATES, ids=lambda r: f"rate{r}")
 @pytest.mark.parametrize("seconds", [3, 5, 10])
 def test_short_hold_says_every_count_in_order(seconds: int, rate: int) -> None:
-    text = spoken_text(in_speak(render_hold(seconds, rate), rate))
-    assert text == " ".join(f"{word}." for word in ONE_TO_TEN[:seconds])
+    text = spoken_text(in_speak(render_hold(seconds), rate))
+    assert text == " ".join(ONE_TO_TEN[:seconds])
 
 
 @pytest.mark.parametrize("seconds", range(11, 121))
 def test_long_holds_announce_the_length_then_count_down(seconds: int) -> None:
     cues = hold_cues(seconds)
-    assert cues[0] == (0, f"{number_words(seconds)} seconds.")
-    assert cues[-3:] == [(seconds - 3, "three."), (seconds - 2, "two."), (seconds - 1, "one.")]
+    assert cues[0] == (0, f"{number_words(seconds)} seconds")
+    assert cues[-3:] == [(seconds - 3, "three"), (seconds - 2, "two"), (seconds - 1, "one")]
     times = [at for at, _ in cues]
     assert times == sorted(set(times)), "cues must be in time order, one per moment"
     assert all(0 <= at < seconds for at in times)
     for at, words in cues[1:-3]:
-        match = re.fullmatch(r"(.+) seconds left\.", words)
+        match = re.fullmatch(r"(.+) seconds left", words)
         assert match, words
         assert WORDS_TO_NUMBER[match.group(1)] == seconds - at, f"wrong time left at {at}s"
-    # Long holds count down in steps, not every second.
+    # Long holds count down in steps, not every second, and never leave more than
+    # 10 s unsaid (one break per gap: some engines do not add up chained breaks).
     assert len(cues) <= seconds // 5 + 5
+    assert all(later - earlier <= 10 for earlier, later in pairwise(times[1:]))
+    assert times[1] - times[0] <= 11
+    # The first "seconds left" is not on the heels of the length.
+    assert times[1] >= 3
+    # No silence in a count is two breaks in a row.
+    assert "/> <break" not in render_hold(seconds) and "/><break" not in render_hold(seconds)
 
 
 @pytest.mark.parametrize("rate", RATES, ids=lambda r: f"rate{r}")
 @pytest.mark.parametrize("seconds", [11, 30, 45, 60, 61, 90, 120])
 def test_long_hold_says_its_cues_in_order(seconds: int, rate: int) -> None:
-    text = spoken_text(in_speak(render_hold(seconds, rate), rate))
+    text = spoken_text(in_speak(render_hold(seconds), rate))
     assert text == " ".join(words for _, words in hold_cues(seconds))
-    assert text.startswith(f"{number_words(seconds)} seconds.")
-    assert text.endswith("three. two. one.")
+    assert text.startswith(f"{number_words(seconds)} seconds")
+    assert text.endswith("three two one")
 
 
 # -- breaks ----------------------------------------------------------------------------
@@ -458,7 +453,7 @@ def check_counted_turn(state: SessionState, plan: Reply, speech: str) -> list[Ho
     text = spoken_text(speech)
     position = 0
     for hold in holds:
-        assert render_hold(hold.seconds, plan.rate_percent) in speech
+        assert render_hold(hold.seconds) in speech
         for _, words in hold_cues(hold.seconds):
             found = re.compile(rf"(?<![a-z]){re.escape(words)}").search(text, position)
             assert found, f"hold count {words!r} missing from {text!r}"

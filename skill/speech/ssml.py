@@ -1,12 +1,16 @@
 """Rendering a coach plan to SSML that Alexa accepts and that keeps time.
 
-A hold is counted so that the counting lasts the hold: each count word is placed
-on its second (or, for long holds, on its milestone) and the gap to the next is
-filled with ``<break>``, aiming at absolute times so that a word that runs long
-is made up for by a shorter break after it.  Breaks longer than Alexa's 10 s are
-chained.  The count's sentences ("twenty seconds left.") are phrases of
-content/speech; the numbers in them are :func:`~skill.speech.timing.number_words`,
-which the speech-time estimate reads too.  Without ``words``, the base phrases.
+A hold is counted so that the counting lasts the hold whatever the voice: each count
+is a short cue ("seven", "twenty seconds left") placed on its second (or, for long
+holds, on its milestone), and the gap to the next is an exact ``<break>``.  Only the
+cues' own length is estimated (:func:`~skill.speech.timing.cue_seconds`), so a voice
+that speaks faster or slower moves the end of a 10 s count by a few tenths, not
+seconds (tests/test_count_timing.py measures it with espeak-ng at three rates).  Cues
+are at most 10 s apart, so no gap inside a count needs chained breaks, which some
+engines (espeak-ng) do not add up.  A count is said at the normal rate even when the
+pace slows the voice: the pace is in the movement and the rests, never in a hold.
+The count's sentences are phrases of content/speech; the numbers in them are
+:func:`~skill.speech.timing.number_words`.  Without ``words``, the base phrases.
 """
 
 from __future__ import annotations
@@ -18,13 +22,18 @@ from xml.sax.saxutils import escape
 from ..coach.reply import Hold, Pause, Reply, Say, Segment
 from ..coach.words import Words, base_words
 from .limits import MAX_BREAK_SECONDS, check_ssml
-from .timing import number_words, text_seconds
+from .timing import cue_seconds, number_words
 
 # Characters that XML 1.0 does not allow at all; they never reach the SSML.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # Holds up to this long are counted every second; longer ones count down in steps.
 COUNT_EVERY_SECOND_UP_TO = 10
 FINAL_COUNTDOWN = 3
+# A beat of silence between the cue before a count ("Hold.") and its first number, so
+# the two are not run together ("hold one"); the hold itself starts at that number.
+COUNT_LEAD_IN_SECONDS = 0.3
+# A long hold's first "seconds left" comes at least this long after its length is said.
+FIRST_MILESTONE_AFTER = 3
 
 
 def speakable(text: str) -> str:
@@ -51,12 +60,9 @@ def breaks(seconds: float) -> str:
 
 
 def hold_step(seconds: int) -> int:
-    """How often a long hold announces the time left."""
-    if seconds <= 30:
-        return 5
-    if seconds <= 60:
-        return 10
-    return 15
+    """How often a long hold announces the time left (never more than 10 s apart, so
+    each gap is one break)."""
+    return 5 if seconds <= 30 else 10
 
 
 def hold_cues(seconds: int, words: Words | None = None) -> list[tuple[int, str]]:
@@ -71,23 +77,25 @@ def hold_cues(seconds: int, words: Words | None = None) -> list[tuple[int, str]]
         return [(second, count(second + 1)) for second in range(seconds)]
     cues = [(0, words.phrase("hold_length", number=number_words(seconds)))]
     step = hold_step(seconds)
-    left = (seconds - 1) // step * step
-    while left > FINAL_COUNTDOWN + 2:
-        cues.append((seconds - left, words.phrase("hold_left", number=number_words(left))))
-        left -= step
+    first = (seconds - FIRST_MILESTONE_AFTER) // 5 * 5  # the first "left", 3 s in or later
+    for left in range(first, FINAL_COUNTDOWN + 2, -5):
+        if left == first or left % step == 0:
+            cues.append((seconds - left, words.phrase("hold_left", number=number_words(left))))
     cues += [(seconds - n, count(n)) for n in range(FINAL_COUNTDOWN, 0, -1)]
     return cues
 
 
-def render_hold(seconds: int, rate_percent: int, words: Words | None = None) -> str:
-    """A counted hold whose estimated length is ``seconds`` at this prosody rate."""
-    parts: list[str] = []
+@lru_cache(maxsize=256)
+def render_hold(seconds: int, words: Words | None = None) -> str:
+    """A counted hold, said at the normal rate, whose length is ``seconds``: each cue
+    on its moment, the rest of each moment an exact break (rendered once per length)."""
+    parts: list[str] = [breaks(COUNT_LEAD_IN_SECONDS)]
     elapsed = 0.0
     cues = hold_cues(seconds, words)
     for index, (at, said) in enumerate(cues):
         target_next = cues[index + 1][0] if index + 1 < len(cues) else seconds
         parts.append(speakable(said))
-        elapsed = max(elapsed, at) + text_seconds(said, rate_percent)
+        elapsed = max(elapsed, at) + cue_seconds(said)
         gap = target_next - elapsed
         if gap > 0:
             parts.append(breaks(gap))
@@ -98,20 +106,30 @@ def render_hold(seconds: int, rate_percent: int, words: Words | None = None) -> 
 def render_segments(
     segments: tuple[Segment, ...], rate_percent: int, words: Words | None = None
 ) -> str:
-    parts: list[str] = []
+    """SSML for the segments: words and pauses at the pace's rate, counts at the normal
+    rate (outside the ``<prosody>`` of the words around them)."""
+    runs: list[str] = []  # alternately words-and-pauses (at the rate) and counts
+    paced: list[str] = []
     for segment in segments:
         if isinstance(segment, Say):
-            parts.append(speakable(segment.text))
+            paced.append(speakable(segment.text))
         elif isinstance(segment, Pause):
-            parts.append(breaks(segment.seconds))
+            paced.append(breaks(segment.seconds))
         elif isinstance(segment, Hold):
-            parts.append(render_hold(segment.seconds, rate_percent, words))
+            runs.append(_at_rate(paced, rate_percent))
+            runs.append(render_hold(segment.seconds, words))
+            paced = []
         else:  # pragma: no cover - Segment is a closed union
             raise TypeError(f"not a speech segment: {segment!r}")
+    runs.append(_at_rate(paced, rate_percent))
+    return "<speak>" + " ".join(run for run in runs if run) + "</speak>"
+
+
+def _at_rate(parts: list[str], rate_percent: int) -> str:
     body = " ".join(part for part in parts if part)
-    if rate_percent != 100:
-        body = f'<prosody rate="{rate_percent}%">{body}</prosody>'
-    return f"<speak>{body}</speak>"
+    if body and rate_percent != 100:
+        return f'<prosody rate="{rate_percent}%">{body}</prosody>'
+    return body
 
 
 @lru_cache(maxsize=1024)

@@ -16,6 +16,10 @@ from .limits import break_seconds, prosody_rate
 SYLLABLES_PER_SECOND = 4.5
 COMMA_PAUSE = 0.15
 STOP_PAUSE = 0.3
+# A word said on its own between breaks (a count: "seven") takes a little more than its
+# syllables: its onset and release.  Measured with espeak-ng at 175 words a minute, a
+# one-syllable count takes about 0.27 s where the syllables alone give 0.22.
+ISOLATED_WORD_EXTRA = 0.05
 
 _WORD = re.compile(r"[A-Za-z']+|\d+")
 _VOWEL_GROUPS = re.compile(r"[aeiouy]+")
@@ -37,6 +41,17 @@ def text_seconds(text: str, rate_percent: float = 100) -> float:
     spoken = sum(syllables(w) for w in _WORD.findall(text)) / SYLLABLES_PER_SECOND
     pauses = text.count(",") * COMMA_PAUSE + sum(text.count(c) for c in ".?!:;") * STOP_PAUSE
     return (spoken + pauses) / (rate_percent / 100)
+
+
+@lru_cache(maxsize=1024)
+def cue_seconds(text: str) -> float:
+    """Estimated seconds to say a short count cue at the normal rate, between breaks:
+    its syllables and each word's onset and release; no sentence pause (the break that
+    follows is the pause)."""
+    spoken = _WORD.findall(text)
+    return sum(syllables(w) for w in spoken) / SYLLABLES_PER_SECOND + ISOLATED_WORD_EXTRA * len(
+        spoken
+    )
 
 
 @lru_cache(maxsize=1024)
