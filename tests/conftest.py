@@ -23,9 +23,33 @@ from skill.coach.routine import default_routine
 from skill.coach.session import Coach
 from skill.coach.state import SessionState
 from skill.store import MemoryStore, RedisStore, Store
+from tests.no_internet import Attempts, ProxyTrap, refuse_outbound
 from tests.redis_server import RedisServer, RedisServerError
 
 AppFactory = Callable[..., Flask]
+OUTBOUND = Attempts()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_internet() -> Iterator[None]:
+    """No test reaches the internet (tests/no_internet.py): this process refuses any
+    connection beyond loopback, and the processes tests start get a loopback trap as
+    their proxy."""
+    trap = ProxyTrap(OUTBOUND)
+    with pytest.MonkeyPatch.context() as patch, refuse_outbound(OUTBOUND):
+        for name, value in trap.environment().items():
+            patch.setenv(name, value)
+        yield
+    trap.close()
+
+
+@pytest.fixture(autouse=True)
+def fails_if_it_tried_the_internet(no_internet: None) -> Iterator[None]:
+    mark = OUTBOUND.mark()
+    yield
+    tried = OUTBOUND.since(mark)
+    if tried:
+        pytest.fail("this test tried to reach beyond loopback: " + "; ".join(tried), pytrace=False)
 
 
 @pytest.fixture(scope="session", autouse=True)

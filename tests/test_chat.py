@@ -533,7 +533,7 @@ steps:
   - say: it hurts
     intent: PainIntent
     expect: [contact your physician]
-    not: [one. two.]
+    not: [one two]
     open: true
     state: {phase: pain_check, gentle: true, exercise: knee rolls}
 """

@@ -10,7 +10,6 @@ persist, discontinue exercises and contact your physician immediately."
 from __future__ import annotations
 
 import json
-import xml.etree.ElementTree as ET
 from datetime import timedelta
 
 import pytest
@@ -20,6 +19,7 @@ from flask.testing import FlaskClient
 from skill.store import RedisStore
 
 from .alexa import Device, slot
+from .coaching import COUNT_STARTS, with_pauses
 
 # What each locale's patient is told to do (the content's own words, spelt out).
 URGENT = {
@@ -29,7 +29,7 @@ URGENT = {
     "en-AU": ("triple zero", "emergency department"),
     "en-IN": ("one one two", "emergency department"),
 }
-COUNT = "one. two."
+COUNT = COUNT_STARTS
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def store(app: Flask) -> RedisStore:
 
 
 def text(ssml: str) -> str:
-    return " ".join("".join(ET.fromstring(ssml).itertext()).split())
+    return with_pauses(ssml)
 
 
 def counting(device: Device) -> None:

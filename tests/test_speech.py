@@ -31,6 +31,7 @@ from skill.speech import SpeechLimitError, check_ssml, render, render_hold, spea
 from skill.speech.limits import MAX_RESPONSE_BYTES, check_response_size
 from skill.speech.ssml import breaks, hold_cues
 from skill.speech.timing import number_words, speech_seconds, text_seconds
+from tests.coaching import COUNT_STARTS, with_pauses
 
 RATES = sorted({p.rate_percent for p in PACES})
 
@@ -96,6 +97,12 @@ def test_number_words(number: int, words: str) -> None:
 def test_short_holds_count_every_second(seconds: int) -> None:
     cues = hold_cues(seconds)
     assert cues == [(index, ONE_TO_TEN[index]) for index in range(seconds)]
+
+
+@pytest.mark.parametrize("seconds", range(2, 11))
+def test_every_count_says_what_tests_look_for_to_tell_it_started(seconds: int) -> None:
+    # tests/coaching.COUNT_STARTS is how the safety tests see that no count began.
+    assert COUNT_STARTS in with_pauses(in_speak(render_hold(seconds)))
 
 
 @pytest.mark.parametrize("rate", RATES, ids=lambda r: f"rate{r}")
