@@ -11,7 +11,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -143,6 +143,26 @@ def run_local(port: int | None, plan: Path | None = None) -> int:
 
 
 GUNICORN_CONF = Path(__file__).resolve().parents[1] / "infra" / "gunicorn.conf.py"
+MIN_SALT_CHARS = 16
+UNSALTED_WARNING = (
+    "backcoach serve: BACKCOACH_ALLOW_UNSALTED=1: RUNNING WITHOUT A USER KEY SALT. "
+    "Anyone who reads Redis and knows an Amazon user id can find that person's data. "
+    "Use this only for a trial."
+)
+
+
+def salt_problem(environ: Mapping[str, str]) -> str | None:
+    """Why ``serve`` must not start with this environment's salt, or None.
+
+    Redis keys carry sha256(salt + Amazon user id): without a secret salt, anyone with
+    a user id can find that person's pain reports in a copy of the database.
+    """
+    salt = environ.get("BACKCOACH_USER_KEY_SALT", "")
+    if len(salt) >= MIN_SALT_CHARS or environ.get("BACKCOACH_ALLOW_UNSALTED") == "1":
+        return None
+    if salt:
+        return f"BACKCOACH_USER_KEY_SALT is {len(salt)} characters; use at least {MIN_SALT_CHARS}"
+    return "BACKCOACH_USER_KEY_SALT is not set"
 
 
 def serve() -> int:
@@ -160,6 +180,18 @@ def serve() -> int:
             file=sys.stderr,
         )
         return 2
+    problem = salt_problem(os.environ)
+    if problem:
+        print(
+            f"backcoach serve: {problem}. Set it once to a secret of your own "
+            "(for example `openssl rand -hex 32`) and never change it: the keys of "
+            "everyone's data are made with it. For a trial without one, set "
+            "BACKCOACH_ALLOW_UNSALTED=1.",
+            file=sys.stderr,
+        )
+        return 2
+    if len(os.environ.get("BACKCOACH_USER_KEY_SALT", "")) < MIN_SALT_CHARS:
+        print(UNSALTED_WARNING, file=sys.stderr, flush=True)
     if not GUNICORN_CONF.is_file():
         print(f"backcoach serve: gunicorn settings not found at {GUNICORN_CONF}", file=sys.stderr)
         return 2
