@@ -17,6 +17,7 @@ from typing import Any
 from .coach.catalog import Catalog, ContentError, load_catalog
 from .coach.prescription import load_prescription
 from .coach.progress import adherence, local_date, record_day
+from .printable import printable, printable_tree
 from .store import RedisStore, StoreUnavailableError
 from .store.base import PlanStore
 from .timezone import zone_named
@@ -101,14 +102,16 @@ def plan_command(args: argparse.Namespace) -> int:
         return 2
 
 
-def _plan_line(plan: dict[str, Any], linked: int) -> str:
+def _plan_line(stored: dict[str, Any], linked: int) -> str:
+    plan = printable_tree(stored)
     patient = plan.get("patient") or "-"
     count = len(plan.get("exercises") or [])
     created = plan.get("created_at", "?")
     return f"{plan['id']}  {created}  {patient}  {count} exercises, {linked} linked"
 
 
-def describe_plan(plan: dict[str, Any], catalog: Catalog, plans: PlanStore) -> str:
+def describe_plan(stored: dict[str, Any], catalog: Catalog, plans: PlanStore) -> str:
+    plan = printable_tree(stored)
     lines = [f"plan {plan['id']} (created {plan.get('created_at', '?')})"]
     if plan.get("patient"):
         lines.append(f"patient: {plan['patient']}")
@@ -128,9 +131,9 @@ def describe_plan(plan: dict[str, Any], catalog: Catalog, plans: PlanStore) -> s
             if item.get(key) is not None
         )
         lines.append(f"  {number}. {name} [{item['id']}] {figures}")
-    for code, ttl in plans.codes(plan["id"]):
-        lines.append(f"code {code}: {ttl // 3600} hours left")
-    lines.append(f"linked: {len(plans.linked_users(plan['id']))}")
+    for code, ttl in plans.codes(stored["id"]):
+        lines.append(f"code {printable(code)}: {ttl // 3600} hours left")
+    lines.append(f"linked: {len(plans.linked_users(stored['id']))}")
     return "\n".join(lines)
 
 
@@ -208,7 +211,9 @@ def build_report(
     }
 
 
-def report_text(report: dict[str, Any]) -> str:
+def report_text(stored: dict[str, Any]) -> str:
+    """The report for a terminal: every stored text made printable first."""
+    report = printable_tree(stored)
     lines = [f"Report for plan {report['plan']} on {report['date']} (UTC)"]
     if report.get("patient"):
         lines.append(f"Patient: {report['patient']}")

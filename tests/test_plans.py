@@ -163,13 +163,13 @@ def test_link_by_voice_then_the_routine_follows_the_plan(
     said = text(device.say("StartRoutineIntent"))
     assert "Exercise 1 of 2: Back extensions" in said and "holding for 3 seconds" in said
     said = text(device.say("ReadyIntent"))
-    assert "1. Hold. one." in said and "three." in said and "four." not in said
+    assert "Hold. one two three" in said and "three four" not in said
     said = text(device.say("NextIntent"))
     assert "Exercise 2 of 2: Deep abdominal" in said and "2 repetitions, holding for 7" in said
     ssml = device.send(
         {"type": "IntentRequest", "intent": {"name": "ReadyIntent", "confirmationStatus": "NONE"}}
     )["response"]["outputSpeech"]["ssml"]
-    assert ssml.count("seven.") == 2 and "eight." not in ssml and "3. Hold" not in ssml
+    assert ssml.count("seven <break") == 2 and "eight" not in ssml and "3. Hold" not in ssml
 
     hashed = user_key(device.user_id)
     assert raw.smembers(users_key(plans.plan_for_code(code)["id"])) == {hashed}
@@ -473,3 +473,39 @@ def test_a_code_links_on_the_embedded_store_too(make_app: AppFactory) -> None:
     assert "Back extensions" in said or "back extensions" in said
     wrong = "000000" if code != "000000" else "111111"
     assert "couldn't find that code" in text(device.say("LinkCodeIntent", code=code_slot(wrong)))
+
+
+HOSTILE = "back\x1b[2J\x1b]0;owned\x07\rFAKE LINE\u202eevil\u2028end"
+
+
+def test_the_report_shows_stored_text_without_control_characters(
+    redis_url: str, store: RedisStore, plans: PlanStore
+) -> None:
+    # Issue 16: an escape sequence in what a person said reached the clinician's
+    # terminal.  Slot words and the plan's own label are untrusted text.
+    _, code = plans.create({**PRESCRIPTION, "patient": "J.\x1b[31m Smith"}, "2026-12-01")
+    linked = plans.link("amzn1.ask.account.HOSTILE", code, "2026-12-01T10:00:00+00:00")
+    assert linked.status == "linked"
+    event = {
+        "id": "p1",
+        "at": "2026-12-01T10:05:00+00:00",
+        "words": HOSTILE,
+        "kind": "pain",
+        "action": "stopped",
+        "exercise": "b03-back-extensions",
+        "set": 1,
+        "red_flag": None,
+    }
+    store.save("amzn1.ask.account.HOSTILE", None, [event])
+    shown = backcoach("report", code, redis_url=redis_url)
+    assert shown.returncode == 0, shown.stderr
+    out = shown.stdout
+    hidden = [c for c in out if c != "\n" and (ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0)]
+    assert hidden == [] and "\u202e" not in out and "\u2028" not in out
+    assert "\\x1b[2J" in out and "\\u202e" in out and "\\r" not in out and "\\x0d" in out
+    assert "Patient: J.\\x1b[31m Smith" in out
+    assert not any(line.startswith("FAKE LINE") for line in out.splitlines())
+    as_json = json.loads(backcoach("report", code, "--json", redis_url=redis_url).stdout)
+    assert as_json["linked"][0]["pain_events"][0]["words"] == HOSTILE  # JSON keeps the data
+    listed = backcoach("plan", "show", code, redis_url=redis_url).stdout
+    assert "\x1b" not in listed and "J.\\x1b[31m Smith" in listed
