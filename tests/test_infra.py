@@ -86,3 +86,14 @@ def test_gunicorn_settings_suit_alexa() -> None:
     assert settings["timeout"] <= 10  # Alexa gives up after about 8 s
     assert settings["graceful_timeout"] > 0
     assert "%(q)s" not in settings["access_log_format"]  # no query strings
+
+
+def test_the_manifest_declares_the_requests_the_skill_answers() -> None:
+    # skill/handlers/system.py answers SkillDisabled and CanFulfillIntentRequest: Alexa
+    # sends neither unless the manifest subscribes and declares the interface.
+    manifest = json.loads((INFRA / "skill-package" / "skill.json").read_text())["manifest"]
+    events = manifest["events"]
+    assert {"eventName": "SKILL_DISABLED"} in events["subscriptions"]
+    assert events["endpoint"]["uri"] == manifest["apis"]["custom"]["endpoint"]["uri"]
+    interfaces = manifest["apis"]["custom"]["interfaces"]
+    assert {"type": "CAN_FULFILL_INTENT_REQUEST"} in interfaces

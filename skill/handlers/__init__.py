@@ -12,6 +12,7 @@ from ..store.adapter import StorePersistenceAdapter
 from ..timezone import TimeZones, fetch_time_zone
 from .intents import HANDLERS, ErrorHandler, handled_intents
 from .names import ExerciseNames
+from .system import SYSTEM_HANDLERS, OtherRequestHandler
 from .turn import Services
 
 __all__ = ["Services", "build_skill", "handled_intents"]
@@ -28,7 +29,10 @@ def build_skill(catalog: Catalog, store: Store, time_zones: TimeZones | None = N
         time_zones=time_zones or TimeZones(fetch_time_zone),
     )
     builder = CustomSkillBuilder(persistence_adapter=StorePersistenceAdapter(store))
+    for system in SYSTEM_HANDLERS:
+        builder.add_request_handler(system(services))
     for handler in HANDLERS:
         builder.add_request_handler(handler(services))
+    builder.add_request_handler(OtherRequestHandler(services))  # last: anything else
     builder.add_exception_handler(ErrorHandler(catalog.words()))
     return builder.create()
