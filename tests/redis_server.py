@@ -28,6 +28,16 @@ MISSING = (
 START_DEADLINE = 20.0  # seconds to wait for the server to answer (a slow CI machine)
 
 
+# Keys of the service itself, about no one (skill/store/aof.py's rewrite limit).
+SERVICE_KEYS = "backcoach:aof:*"
+
+
+def people_keys(client: redis.Redis) -> list[str]:
+    """Every key in the server but the service's own: what is kept about people."""
+    service = set(client.keys(SERVICE_KEYS))
+    return [key for key in client.keys("*") if key not in service]
+
+
 class RedisServerError(RuntimeError):
     pass
 

@@ -22,7 +22,7 @@ from flask.testing import FlaskClient
 import skill.handlers.turn
 from skill.app import create_app
 from skill.store import keys_for, user_key
-from tests.redis_server import RedisServer
+from tests.redis_server import RedisServer, people_keys
 
 from .alexa import SKILL_ID, Device, envelope, launch, slot
 from .conftest import AppFactory
@@ -57,7 +57,7 @@ def words(ssml: str) -> str:
 def dump(raw: redis.Redis) -> dict[str, Any]:
     """Every key in the server and its value."""
     values: dict[str, Any] = {}
-    for key in raw.scan_iter("*"):
+    for key in people_keys(raw):
         kind = raw.type(key)
         if kind == "string":
             values[key] = raw.get(key)

@@ -43,7 +43,7 @@ from skill.store import (
     open_store,
     user_key,
 )
-from tests.redis_server import RedisServer, free_port
+from tests.redis_server import RedisServer, free_port, people_keys
 
 USER = "amzn1.ask.account.AGF7EXAMPLEUSERIDTHATISLONGANDSECRET0123456789"
 OTHER_USER = "amzn1.ask.account.AGF7SOMEONEELSEENTIRELY9876543210"
@@ -342,7 +342,7 @@ def test_delete_user_removes_every_key_of_that_user_and_no_other(
     assert store.load(USER) == UserRecord(None, None, None)
     assert store.pain_log(USER) == [] and store.history(USER) == []
     # Only the marker that blocks write-back from sessions begun before the deletion.
-    assert sorted(raw.scan_iter("*")) == sorted([*keys_for(OTHER_USER).all, keys_for(USER).deleted])
+    assert sorted(people_keys(raw)) == sorted([*keys_for(OTHER_USER).all, keys_for(USER).deleted])
     assert 86_000 < raw.ttl(keys_for(USER).deleted) <= 86_400
     assert store.load(OTHER_USER).state == state
 
@@ -599,7 +599,7 @@ def test_cluster_runs_the_save_script_exactly_once_with_versions_and_deletion(
         USER, state, [event], version=first.version, started="2026-11-02T10:00:00+00:00"
     )
     assert late.status == "deleted"
-    assert sorted(raw.keys("*")) == [keys.deleted]
+    assert sorted(people_keys(raw)) == [keys.deleted]
     raw.close()
     store.close()
 
@@ -699,7 +699,7 @@ def test_the_adapter_loads_saves_and_deletes_through_the_attributes_manager(
     assert int(raw.hget(keys_for(USER).version, "v")) == later.persistent_attributes["version"] > 0
 
     later.delete_persistent_attributes()
-    assert raw.keys("*") == [keys_for(USER).deleted]  # only the deletion marker
+    assert people_keys(raw) == [keys_for(USER).deleted]  # only the deletion marker
 
 
 def test_the_adapter_needs_a_user_id(store: RedisStore):

@@ -47,6 +47,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.maint_notifications import MaintNotificationsConfig
 from redis.retry import Retry
 
+from .aof import AofRewrites
 from .base import (
     DEFAULT_PROGRESS_TTL,
     DELETION_MARKER_TTL,
@@ -267,6 +268,7 @@ class RedisStore:
         self._replayer_pid = 0
         self._closed = False
         self._journal_pending = False  # this process knows the journal has rows
+        self.aof_rewrites = AofRewrites(lambda: self.client)
 
     @classmethod
     def from_url(
@@ -455,6 +457,7 @@ class RedisStore:
                 raise
             self._journal("delete", hashed, args, error)
             return
+        self.aof_rewrites.after_deletion()
         self._after_success()
 
     def _delete(self, hashed: str, args: list[str]) -> None:
@@ -511,6 +514,7 @@ class RedisStore:
                     try:
                         if entry.op == "delete":
                             self._delete(entry.user_key, entry.args)
+                            self.aof_rewrites.after_deletion()
                         else:
                             with _unavailable_on_error("replay"):
                                 self._run(keys_for_user_key(entry.user_key).script, entry.args)
@@ -570,6 +574,7 @@ class RedisStore:
 
     def close(self) -> None:
         self._closed = True
+        self.aof_rewrites.close()
         self._wake.set()
         if self._client is not None:
             self._client.close()
