@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,8 +21,11 @@ from .coach.progress import adherence, local_date, record_day
 from .printable import printable, printable_tree
 from .store import RedisStore, StoreUnavailableError
 from .store.base import PlanStore
+from .store.plans import CODE_DIGITS, LINKS_PER_CODE
 from .timezone import zone_named
 
+MAX_LINKS = 100  # people one code may link, at most
+PLAN_ID = re.compile(r"[0-9a-f]{16}")  # secrets.token_hex(8)
 ACTIONS = {
     "gentle_offered": "offered a gentler routine",
     "stopped": "routine stopped, advised to contact the physician",
@@ -42,14 +46,34 @@ def add_plan_arguments(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="plan_command", required=True)
     create = actions.add_parser("create", help="store a prescription file and print a link code")
     create.add_argument("file", type=Path, help="the prescription, YAML")
-    show = actions.add_parser("show", help="show the plan a link code belongs to")
-    show.add_argument("code", help="the six-digit link code")
+    create.add_argument(
+        "--links",
+        type=int,
+        default=LINKS_PER_CODE,
+        choices=range(1, MAX_LINKS + 1),
+        metavar=f"1-{MAX_LINKS}",
+        help=f"how many people each code of the plan may link (default {LINKS_PER_CODE})",
+    )
+    show = actions.add_parser("show", help="show a plan")
+    show.add_argument("code", help="the six-digit link code or the plan id")
     actions.add_parser("list", help="list the stored plans")
+    revoke = actions.add_parser("revoke", help="make a link code link no one any more")
+    revoke.add_argument("code", help="the six-digit link code")
+    unlink = actions.add_parser("unlink", help="take a linked device off a plan")
+    unlink.add_argument("code", help="the six-digit link code or the plan id")
+    unlink.add_argument("device", type=int, help="the device's number in `backcoach report`")
 
 
 def add_report_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("code", help="a link code of the plan")
+    parser.add_argument("code", help="a link code of the plan, or the plan id")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+
+
+def find_plan(plans: PlanStore, code_or_id: str) -> dict[str, Any] | None:
+    """The plan of a six-digit code, or of a plan id (codes expire; ids do not)."""
+    if code_or_id.isdigit() and len(code_or_id) == CODE_DIGITS:
+        return plans.plan_for_code(code_or_id)
+    return plans.plan(code_or_id) if PLAN_ID.fullmatch(code_or_id) else None
 
 
 def _plan_store() -> PlanStore | None:
@@ -82,16 +106,25 @@ def plan_command(args: argparse.Namespace) -> int:
         return 2
     try:
         if prescription is not None:
-            plan_id, code = plans.create(prescription.to_dict(), _now())
+            plan_id, code = plans.create(prescription.to_dict(), _now(), args.links)
             days = plans.code_ttl // 86_400
             print(f"plan {plan_id}: {len(prescription.exercises)} exercises")
-            print(f"link code: {code} (valid for {days} days)")
+            people = "1 person" if args.links == 1 else f"{args.links} people"
+            print(f"link code: {code} (valid for {days} days, links {people})")
             return 0
-        if args.plan_command == "show":
-            plan = plans.plan_for_code(args.code)
-            if plan is None:
-                print(f"backcoach: no live plan for code {args.code}", file=sys.stderr)
+        if args.plan_command == "revoke":
+            if not plans.revoke(args.code):
+                print(f"backcoach: no live code {printable(args.code)}", file=sys.stderr)
                 return 1
+            print(f"code {args.code} revoked: it links no one any more")
+            return 0
+        if args.plan_command in ("show", "unlink"):
+            plan = find_plan(plans, args.code)
+            if plan is None:
+                print(f"backcoach: no plan for {printable(args.code)}", file=sys.stderr)
+                return 1
+            if args.plan_command == "unlink":
+                return unlink_device(plans, plan, args.device)
             print(describe_plan(plan, catalog, plans))
             return 0
         for plan in plans.plans():
@@ -100,6 +133,17 @@ def plan_command(args: argparse.Namespace) -> int:
     except StoreUnavailableError as error:
         print(f"backcoach: {error}", file=sys.stderr)
         return 2
+
+
+def unlink_device(plans: PlanStore, plan: dict[str, Any], number: int) -> int:
+    """Take device ``number`` (as `backcoach report` numbers them) off the plan."""
+    linked = plans.linked_users(plan["id"])
+    if not 1 <= number <= len(linked):
+        print(f"backcoach: plan {plan['id']} has no linked device {number}", file=sys.stderr)
+        return 1
+    plans.unlink(plan["id"], linked[number - 1])
+    print(f"device {number} unlinked from plan {plan['id']}: it follows the default routine")
+    return 0
 
 
 def _plan_line(stored: dict[str, Any], linked: int) -> str:
@@ -147,9 +191,9 @@ def report_command(args: argparse.Namespace) -> int:
     if plans is None:
         return 2
     try:
-        plan = plans.plan_for_code(args.code)
+        plan = find_plan(plans, args.code)
         if plan is None:
-            print(f"backcoach: no live plan for code {args.code}", file=sys.stderr)
+            print(f"backcoach: no plan for {printable(args.code)}", file=sys.stderr)
             return 1
         report = build_report(plan, plans, catalog, datetime.now(UTC))
     except StoreUnavailableError as error:
@@ -166,11 +210,14 @@ def report_command(args: argparse.Namespace) -> int:
 def build_report(
     plan: dict[str, Any], plans: PlanStore, catalog: Catalog, now: datetime
 ) -> dict[str, Any]:
-    """Each linked person's adherence and pain events, in days of their Echo's time
-    zone (UTC when the skill has not learnt it)."""
+    """Each linked person's adherence and pain events since they linked, in days of
+    their Echo's time zone (UTC when the skill has not learnt it)."""
     people = []
     for number, hashed in enumerate(plans.linked_users(plan["id"]), 1):
-        history, pains, zone_name = plans.user_records(hashed)
+        records = plans.user_records(hashed)
+        zone_name = records.time_zone
+        history = since(records.history, records.linked_at)
+        pains = since(records.pains, records.linked_at)
         zone = zone_named(zone_name)
         today = local_date(now, zone)
         events = []
@@ -197,6 +244,7 @@ def build_report(
         people.append(
             {
                 "person": number,
+                "linked_at": records.linked_at,
                 "time_zone": zone_name if zone is not None else "UTC",
                 "today": today.isoformat(),
                 "adherence": adherence(history, today, zone).to_dict(),
@@ -211,6 +259,30 @@ def build_report(
     }
 
 
+def since(records: list[dict[str, Any]], linked_at: str | None) -> list[dict[str, Any]]:
+    """The records from the link on: what a person did before linking is not the
+    plan's (and a record without a readable time is left out with them)."""
+    start = _instant(linked_at)
+    if start is None:
+        return records
+    kept = []
+    for record in records:
+        at = _instant(record.get("at"))
+        if at is not None and at >= start:
+            kept.append(record)
+    return kept
+
+
+def _instant(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def report_text(stored: dict[str, Any]) -> str:
     """The report for a terminal: every stored text made printable first."""
     report = printable_tree(stored)
@@ -223,8 +295,8 @@ def report_text(stored: dict[str, Any]) -> str:
         a = person["adherence"]
         s = a["sessions"]
         lines.append(
-            f"Linked device {person['person']} (days in {person['time_zone']}, "
-            f"today {person['today']}):"
+            f"Linked device {person['person']} (linked {person['linked_at'] or '?'}; "
+            f"days in {person['time_zone']}, today {person['today']}):"
         )
         lines.append(
             f"  sessions: {s['finished']} finished, {s['stopped']} stopped, {s['paused']} paused"

@@ -113,7 +113,7 @@ def test_plan_create_show_and_list(tmp_path: Path, redis_url: str, raw: redis.Re
     missing = backcoach(
         "plan", "show", "000000" if code != "000000" else "111111", redis_url=redis_url
     )
-    assert missing.returncode == 1 and "no live plan" in missing.stderr
+    assert missing.returncode == 1 and "no plan for 000000" in missing.stderr
 
 
 def test_plan_commands_need_redis_and_a_valid_file(tmp_path: Path, redis_url: str) -> None:
@@ -369,10 +369,11 @@ def test_report_text_and_json(redis_url: str, client: FlaskClient, code: str) ->
 
 
 def test_report_counts_each_persons_days_in_their_time_zone(
-    redis_url: str, store: RedisStore, plans: PlanStore, code: str
+    redis_url: str, store: RedisStore, plans: PlanStore
 ) -> None:
     """Sessions at 5 pm in Los Angeles are on that day there, the next day in UTC."""
     west, unknown = "amzn1.ask.account.REPORTWEST", "amzn1.ask.account.REPORTUTC"
+    _plan_id, code = plans.create(PRESCRIPTION, "2026-11-20T09:00:00+00:00", links=2)
     for user in (west, unknown):
         assert plans.link(user, code, "2026-11-20T12:00:00+00:00").status == "linked"
         store.save(
@@ -395,7 +396,51 @@ def test_report_counts_each_persons_days_in_their_time_zone(
     assert zones["America/Los_Angeles"]["pain_events"][0]["date"] == "2026-11-20"
     assert zones["UTC"]["pain_events"][0]["date"] == "2026-11-21"
     shown = backcoach("report", code, redis_url=redis_url).stdout
-    assert "(days in America/Los_Angeles, today " in shown and "(days in UTC, today " in shown
+    assert "days in America/Los_Angeles, today " in shown and "days in UTC, today " in shown
+    assert "(linked 2026-11-20T12:00:00+00:00;" in shown
+
+
+def test_the_report_shows_nothing_from_before_the_link(
+    redis_url: str, store: RedisStore, plans: PlanStore
+) -> None:
+    # Issue 16: an account that guessed a code appeared in the report with what it
+    # had said before linking.
+    user = "amzn1.ask.account.BEFORELINK"
+    before = {"at": "2026-11-19T10:00:00+00:00", "kind": "pain", "action": "stopped"}
+    session = {"at": "2026-11-19T10:05:00+00:00", "outcome": "finished", "done": ["x"]}
+    store.save(user, None, [{**before, "words": "said before linking"}], [session])
+    _plan_id, code = plans.create(PRESCRIPTION, "2026-11-20T09:00:00+00:00")
+    assert plans.link(user, code, "2026-11-20T12:00:00+00:00").status == "linked"
+    after = {"at": "2026-11-21T10:00:00+00:00", "kind": "pain", "action": "stopped"}
+    store.save(user, None, pain_events=[{**after, "words": "said after linking"}])
+    report = json.loads(backcoach("report", code, "--json", redis_url=redis_url).stdout)
+    (person,) = report["linked"]
+    assert [e["words"] for e in person["pain_events"]] == ["said after linking"]
+    assert person["adherence"]["sessions"]["finished"] == 0
+    assert person["linked_at"] == "2026-11-20T12:00:00+00:00"
+
+
+def test_revoke_and_unlink_from_the_command_line(
+    redis_url: str, plans: PlanStore, tmp_path: Path
+) -> None:
+    plan_id, code = plans.create(PRESCRIPTION, "2026-11-20T09:00:00+00:00", links=3)
+    for user in ("amzn1.ask.account.U1", "amzn1.ask.account.U2"):
+        assert plans.link(user, code, "2026-11-20T12:00:00+00:00").status == "linked"
+    unlinked = backcoach("plan", "unlink", plan_id, "2", redis_url=redis_url)
+    assert unlinked.returncode == 0, unlinked.stderr
+    assert len(plans.linked_users(plan_id)) == 1
+    assert backcoach("plan", "unlink", code, "2", redis_url=redis_url).returncode == 1
+    revoked = backcoach("plan", "revoke", code, redis_url=redis_url)
+    assert revoked.returncode == 0 and "revoked" in revoked.stdout
+    assert plans.link("amzn1.ask.account.U3", code, "2026-11-20T13:00:00+00:00").status == "unknown"
+    assert backcoach("plan", "revoke", code, redis_url=redis_url).returncode == 1
+    shown = backcoach("report", plan_id, redis_url=redis_url)  # by plan id, once codes are gone
+    assert shown.returncode == 0 and "Linked device 1" in shown.stdout
+    (tmp_path / "rx.yaml").write_text(RX_YAML)
+    created = backcoach(
+        "plan", "create", str(tmp_path / "rx.yaml"), "--links", "4", redis_url=redis_url
+    )
+    assert created.returncode == 0 and "links 4 people" in created.stdout
 
 
 def test_delete_removes_the_link_and_the_history(

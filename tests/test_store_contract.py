@@ -158,7 +158,7 @@ def test_a_code_links_a_person_to_the_plan_and_the_next_load_has_it(any_store: S
     assert len(code) == 6 and code.isdigit()
     assert plans.plan_for_code(code) == plans.plan(plan_id)
     assert plans.plan(plan_id) == {"id": plan_id, "created_at": "2026-11-23T09:00:00+00:00",
-                                   **PRESCRIPTION}  # fmt: skip
+                                   "links_allowed": 1, **PRESCRIPTION}  # fmt: skip
     assert [c for c, _ in plans.codes(plan_id)] == [code]
     assert 6 * 86_400 < plans.codes(plan_id)[0][1] <= plans.code_ttl
 
@@ -184,8 +184,9 @@ def test_relinking_moves_the_person_and_deleting_takes_them_off(any_store: Store
     assert [plan["id"] for plan in plans.plans()] == [first, second]
     any_store.save(USER, STATE, [pain(1)], [record()])
     (hashed,) = plans.linked_users(second)
-    history, pains, zone = plans.user_records(hashed)
-    assert (history, pains, zone) == ([record()], [pain(1)], None)
+    records = plans.user_records(hashed)
+    assert (records.history, records.pains, records.time_zone) == ([record()], [pain(1)], None)
+    assert records.linked_at == "2026-11-24T10:00:00+00:00"
 
     any_store.delete_user(USER)
 
@@ -202,6 +203,61 @@ def test_wrong_codes_count_as_tries_and_a_sixth_is_refused(any_store: Store) -> 
     assert plans.link(USER, code, "2026-11-23T10:00:00+00:00").status == "limited"
     assert any_store.load(USER).link is None
     assert plans.link(OTHER, code, "2026-11-23T10:00:00+00:00").status == "linked"  # per person
+
+
+AT = "2026-11-23T10:00:00+00:00"
+
+
+def test_a_code_links_one_person_unless_the_plan_allows_more(any_store: Store) -> None:
+    # Issue 16: a code linked any number of accounts for seven days.
+    plans = any_store.plan_store()
+    _single, code = plans.create(PRESCRIPTION, "2026-11-23T09:00:00+00:00")
+    assert plans.link(USER, code, AT).status == "linked"
+    assert plans.link(USER, code, AT).status == "linked"  # again, the same person: no use spent
+    assert plans.link(OTHER, code, AT).status == "unknown"  # used up, said like a wrong code
+    assert any_store.load(OTHER).link is None
+    family, shared = plans.create(PRESCRIPTION, "2026-11-23T09:00:00+00:00", links=2)
+    third = "amzn1.ask.account.THIRD"
+    statuses = [plans.link(who, shared, AT).status for who in (OTHER, third, "amzn1.x.FOURTH")]
+    assert statuses == ["linked", "linked", "unknown"]
+    assert len(plans.linked_users(family)) == 2
+
+
+def test_a_success_gives_no_tries_back(any_store: Store) -> None:
+    # Issue 16: a success deleted the tries counter, so one valid code let an account
+    # check 80 wrong codes in 100 tries.
+    plans = any_store.plan_store()
+    codes = [plans.create(PRESCRIPTION, "2026-11-23T09:00:00+00:00", links=9)[1] for _ in range(3)]
+    wrong = next(c for c in ("000000", "111111", "222222") if c not in codes)
+    statuses = [plans.link(USER, code, AT).status for code in codes]  # 3 tries, all good
+    statuses += [plans.link(USER, wrong, AT).status for _ in range(3)]
+    assert statuses == ["linked"] * 3 + ["unknown", "unknown", "limited"]
+
+
+def test_wrong_codes_across_all_accounts_pause_linking_for_the_hour(any_store: Store) -> None:
+    plans = any_store.plan_store()
+    plans.failed_checks = 3  # type: ignore[attr-defined]
+    _plan_id, code = plans.create(PRESCRIPTION, "2026-11-23T09:00:00+00:00")
+    wrong = "000000" if code != "000000" else "111111"
+    guessers = [f"amzn1.ask.account.GUESSER{n}" for n in range(3)]
+    assert [plans.link(who, wrong, AT).status for who in guessers] == ["unknown"] * 3
+    assert plans.link(USER, code, AT).status == "limited"  # every account, the right code too
+    next_hour = "2026-11-23T11:00:00+00:00"
+    assert plans.link(OTHER, code, next_hour).status == "linked"
+
+
+def test_a_revoked_code_links_no_one_and_an_unlinked_device_leaves_the_plan(
+    any_store: Store,
+) -> None:
+    plans = any_store.plan_store()
+    plan_id, code = plans.create(PRESCRIPTION, "2026-11-23T09:00:00+00:00", links=5)
+    assert plans.link(USER, code, AT).status == "linked"
+    assert plans.revoke(code) and not plans.revoke(code)
+    assert plans.link(OTHER, code, AT).status == "unknown"
+    assert plans.plan_for_code(code) is None and plans.plan(plan_id) is not None
+    (hashed,) = plans.linked_users(plan_id)
+    assert plans.unlink(plan_id, hashed) and not plans.unlink(plan_id, hashed)
+    assert plans.linked_users(plan_id) == [] and any_store.load(USER).link is None
 
 
 def test_the_embedded_codes_expire_on_its_clock() -> None:

@@ -100,6 +100,21 @@ class LinkResult:
     plan: dict[str, Any] | None = None
 
 
+@dataclass(frozen=True)
+class LinkedRecords:
+    """What a report reads of one linked person."""
+
+    history: list[dict[str, Any]]
+    pains: list[dict[str, Any]]
+    time_zone: str | None
+    link: dict[str, Any] | None  # their link: plan id and "at", when they linked
+
+    @property
+    def linked_at(self) -> str | None:
+        at = self.link.get("at") if self.link else None
+        return at if isinstance(at, str) else None
+
+
 class PlanStore(Protocol):
     """Prescriptions ("plans"), the six-digit codes that link them, and the links.
 
@@ -110,8 +125,19 @@ class PlanStore(Protocol):
 
     code_ttl: int  # seconds a link code is valid
 
-    def create(self, prescription: dict[str, Any], created_at: str) -> tuple[str, str]:
-        """Store a plan and a fresh link code for it: (plan id, code)."""
+    def create(
+        self, prescription: dict[str, Any], created_at: str, links: int = 1
+    ) -> tuple[str, str]:
+        """Store a plan and a fresh link code for it: (plan id, code).  Each of the
+        plan's codes links at most ``links`` people."""
+        ...
+
+    def revoke(self, code: str) -> bool:
+        """The code links no one any more; False if there was no such code."""
+        ...
+
+    def unlink(self, plan_id: str, hashed: str) -> bool:
+        """Take a linked person (by user key) off the plan; False if not linked to it."""
         ...
 
     def new_code(self, plan_id: str) -> str:
@@ -134,15 +160,15 @@ class PlanStore(Protocol):
         """The user keys (hashed ids) of the people linked to a plan, sorted."""
         ...
 
-    def user_records(
-        self, hashed: str
-    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str | None]:
-        """(history, pain log, time zone name or None) of a linked person, by user key."""
+    def user_records(self, hashed: str) -> LinkedRecords:
+        """A linked person's history, pain log, time zone and link, by user key."""
         ...
 
     def link(self, user_id: str, code: str, at: str) -> LinkResult:
-        """Link the person to the plan of ``code``, within the tries limit (the next
-        session's ``UserRecord.link``); "limited" past it, "unknown" for no such code."""
+        """Link the person to the plan of ``code``, within the tries limits (the next
+        session's ``UserRecord.link``); "limited" past them, "unknown" for no such
+        code or one that has linked as many people as its plan allows.  Linking again
+        to the plan one is already on spends no use of the code."""
         ...
 
 

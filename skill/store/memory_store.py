@@ -25,6 +25,7 @@ from .base import (
     PAIN_DAYS_KEPT,
     RECENT_HISTORY,
     SEEN_IDS,
+    LinkedRecords,
     LinkResult,
     SaveResult,
     TimeZoneUpdate,
@@ -32,7 +33,15 @@ from .base import (
 )
 from .codec import decode, decode_all, encode, encode_record
 from .keys import user_key
-from .plans import CODE_TTL, TRIES_PER_HOUR, TRIES_WINDOW, new_code_text
+from .plans import (
+    CODE_TTL,
+    FAILED_CHECKS_PER_HOUR,
+    LINKS_PER_CODE,
+    TRIES_PER_HOUR,
+    TRIES_WINDOW,
+    links_allowed,
+    new_code_text,
+)
 from .redis_store import fingerprint
 
 
@@ -253,18 +262,24 @@ class MemoryPlanStore:
         *,
         code_ttl: int = CODE_TTL,
         tries_per_hour: int = TRIES_PER_HOUR,
+        failed_checks: int = FAILED_CHECKS_PER_HOUR,
     ) -> None:
         self.store = store
         self.code_ttl = code_ttl
         self.tries_per_hour = tries_per_hour
+        self.failed_checks = failed_checks
         self._plans: dict[str, str] = {}  # plan id -> the plan as JSON (insertion: creation)
         self._users: dict[str, set[str]] = {}  # plan id -> linked user keys
         self._codes: dict[str, tuple[str, float]] = {}  # code -> (plan id, expires at)
+        self._code_links: dict[str, int] = {}  # code -> people it linked
         self._tries: dict[str, tuple[int, float]] = {}  # user key -> (tries, window ends)
+        self._failed: dict[str, int] = {}  # clock hour (ISO, UTC) -> wrong codes tried
 
-    def create(self, prescription: dict[str, Any], created_at: str) -> tuple[str, str]:
+    def create(
+        self, prescription: dict[str, Any], created_at: str, links: int = LINKS_PER_CODE
+    ) -> tuple[str, str]:
         plan_id = secrets.token_hex(8)
-        plan = {"id": plan_id, "created_at": created_at, **prescription}
+        plan = {"id": plan_id, "created_at": created_at, "links_allowed": links, **prescription}
         with self.store._lock:
             self._plans[plan_id] = encode(plan)
         return plan_id, self.new_code(plan_id)
@@ -287,6 +302,23 @@ class MemoryPlanStore:
             plan_id = self.store._live(self._codes, code)
         return self.plan(plan_id) if plan_id else None
 
+    def revoke(self, code: str) -> bool:
+        with self.store._lock:
+            self._code_links.pop(code, None)
+            return self._codes.pop(code, None) is not None
+
+    def unlink(self, plan_id: str, hashed: str) -> bool:
+        store = self.store
+        with store._lock:
+            users = self._users.get(plan_id, set())
+            if hashed not in users:
+                return False
+            users.discard(hashed)
+            link = decode(store._links.get(hashed), "plan link")
+            if link and link.get("plan") == plan_id:
+                del store._links[hashed]
+            return True
+
     def codes(self, plan_id: str) -> list[tuple[str, int]]:
         now = self.store._clock()
         with self.store._lock:
@@ -302,35 +334,45 @@ class MemoryPlanStore:
         with self.store._lock:
             return sorted(self._users.get(plan_id, ()))
 
-    def user_records(
-        self, hashed: str
-    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str | None]:
+    def user_records(self, hashed: str) -> LinkedRecords:
         store = self.store
         with store._lock:
             history = list(store._history.get(hashed, ()))
             pains = list(store._pain.get(hashed, ()))
             zone = store._live(store._time_zone, hashed)
-        return decode_all(history, "history record"), decode_all(pains, "pain event"), zone or None
+            link = store._links.get(hashed)
+        return LinkedRecords(
+            decode_all(history, "history record"),
+            decode_all(pains, "pain event"),
+            zone or None,
+            decode(link, "plan link"),
+        )
 
     def link(self, user_id: str, code: str, at: str) -> LinkResult:
         key = user_key(user_id)
         store = self.store
+        hour = at[:13]
         with store._lock:
             now = store._clock()
             tries, window_ends = self._tries.get(key, (0, now + TRIES_WINDOW))
             if window_ends <= now:
                 tries, window_ends = 0, now + TRIES_WINDOW
             self._tries[key] = (tries + 1, window_ends)
-            if tries + 1 > self.tries_per_hour:
+            if tries + 1 > self.tries_per_hour or self._failed.get(hour, 0) >= self.failed_checks:
                 return LinkResult("limited")
             plan_id = store._live(self._codes, code)
             plan = decode(self._plans.get(plan_id), "plan") if plan_id else None
             if plan is None:
+                self._failed = {hour: self._failed.get(hour, 0) + 1}  # this hour's only
                 return LinkResult("unknown")
             old = decode(store._links.get(key), "plan link")
+            if old and old.get("plan") == plan["id"]:
+                return LinkResult("linked", plan)
+            self._code_links[code] = self._code_links.get(code, 0) + 1
+            if self._code_links[code] > links_allowed(plan):
+                return LinkResult("unknown")
             link = {"plan": plan["id"], "at": at, "exercises": plan["exercises"]}
             store._links[key] = encode(link)
-            del self._tries[key]
             self.forget(key, old)
             self._users.setdefault(plan["id"], set()).add(key)
         return LinkResult("linked", plan)

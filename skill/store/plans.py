@@ -8,9 +8,16 @@ Keys (a plan is not a person's, so it has no user hash tag):
 - ``backcoach:plan:<plan id>``         string: the plan as JSON, no expiry
 - ``backcoach:plan:<plan id>:users``   set: the user keys linked to the plan
 - ``backcoach:plan:code:<code>``       string: the plan id, SET NX with a 7-day expiry
+- ``backcoach:plan:code:<code>:links`` counter: people linked with the code (same expiry)
 - ``backcoach:plans``                  sorted set: plan ids by creation time
-- ``backcoach:{<user key>}:plan``      string: the person's link (plan id and exercises)
+- ``backcoach:codefails:<hour>``       counter: failed code checks of all accounts this hour
+- ``backcoach:{<user key>}:plan``      string: the person's link (plan id, time, exercises)
 - ``backcoach:{<user key>}:codetries`` counter: code attempts this hour (INCR + EXPIRE)
+
+Guessing a code (issue 16): a code links as many people as its plan allows (default
+one), each account has ``TRIES_PER_HOUR`` tries an hour that a success does not give
+back, and once ``FAILED_CHECKS_PER_HOUR`` wrong codes have been tried across all
+accounts in a clock hour, every account hears "try again later" until the next.
 
 The link copies the plan's exercises, so a session's start reads it in the same
 pipeline as the rest of the person's record (two round trips per new session).
@@ -23,7 +30,7 @@ import secrets
 import time
 from typing import Any
 
-from .base import LinkResult, PlanStore
+from .base import LinkedRecords, LinkResult, PlanStore
 from .codec import decode, decode_all, encode
 from .keys import PREFIX, keys_for_user_key
 from .redis_store import RedisStore, _unavailable_on_error
@@ -32,7 +39,23 @@ CODE_TTL = 7 * 86_400  # seconds: a link code is valid for seven days
 CODE_DIGITS = 6
 TRIES_PER_HOUR = 5
 TRIES_WINDOW = 3_600  # seconds
+FAILED_CHECKS_PER_HOUR = 30  # wrong codes across all accounts before linking pauses
+LINKS_PER_CODE = 1  # people one code links, unless the plan says otherwise
 PLANS = f"{PREFIX}:plans"
+
+
+def failed_checks_key(at: str) -> str:
+    """The counter of wrong codes in the clock hour of ``at`` (ISO time, UTC)."""
+    return f"{PREFIX}:codefails:{at[:13]}"
+
+
+def links_key(code: str) -> str:
+    return f"{code_key(code)}:links"
+
+
+def links_allowed(plan: dict[str, Any]) -> int:
+    allowed = plan.get("links_allowed")
+    return allowed if isinstance(allowed, int) and allowed >= 1 else LINKS_PER_CODE
 
 
 def plan_key(plan_id: str) -> str:
@@ -69,9 +92,12 @@ def normalise_code(spoken: str | None) -> str | None:
 __all__ = [
     "CODE_DIGITS",
     "CODE_TTL",
+    "FAILED_CHECKS_PER_HOUR",
+    "LINKS_PER_CODE",
     "TRIES_PER_HOUR",
     "TRIES_WINDOW",
     "LinkResult",
+    "LinkedRecords",
     "PlanStore",
     "RedisPlanStore",
     "new_code_text",
@@ -93,10 +119,12 @@ class RedisPlanStore:
         *,
         code_ttl: int = CODE_TTL,
         tries_per_hour: int = TRIES_PER_HOUR,
+        failed_checks: int = FAILED_CHECKS_PER_HOUR,
     ) -> None:
         self.store = store
         self.code_ttl = code_ttl
         self.tries_per_hour = tries_per_hour
+        self.failed_checks = failed_checks
 
     @property
     def client(self) -> Any:
@@ -104,10 +132,13 @@ class RedisPlanStore:
 
     # -- the clinician's side (the CLI) ------------------------------------------
 
-    def create(self, prescription: dict[str, Any], created_at: str) -> tuple[str, str]:
-        """Store a plan and a fresh link code for it: (plan id, code)."""
+    def create(
+        self, prescription: dict[str, Any], created_at: str, links: int = LINKS_PER_CODE
+    ) -> tuple[str, str]:
+        """Store a plan and a fresh link code for it: (plan id, code).  Each of its
+        codes links at most ``links`` people."""
         plan_id = secrets.token_hex(8)
-        plan = {"id": plan_id, "created_at": created_at, **prescription}
+        plan = {"id": plan_id, "created_at": created_at, "links_allowed": links, **prescription}
         with _unavailable_on_error("plan create"):
             self.client.set(plan_key(plan_id), encode(plan))
             self.client.zadd(PLANS, {plan_id: time.time()})
@@ -131,12 +162,28 @@ class RedisPlanStore:
             plan_id = self.client.get(code_key(code))
         return self.plan(plan_id) if plan_id else None
 
+    def revoke(self, code: str) -> bool:
+        """The code links no one any more; False if there was no such code."""
+        with _unavailable_on_error("code revoke"):
+            return bool(self.client.delete(code_key(code), links_key(code)) > 0)
+
+    def unlink(self, plan_id: str, hashed: str) -> bool:
+        """Take one linked person (by user key) off a plan: their next session follows
+        the default routine.  False if they were not linked to it."""
+        keys = keys_for_user_key(hashed)
+        with _unavailable_on_error("unlink"):
+            removed = self.client.srem(users_key(plan_id), hashed)
+            link = decode(self.client.get(keys.plan), "plan link")
+            if link and link.get("plan") == plan_id:
+                self.client.delete(keys.plan)
+        return bool(removed)
+
     def codes(self, plan_id: str) -> list[tuple[str, int]]:
         """The live codes of a plan and their seconds left (a scan: CLI use only)."""
         found = []
         with _unavailable_on_error("code scan"):
             for key in self.client.scan_iter(match=code_key("*"), count=500):
-                if self.client.get(key) == plan_id:
+                if not key.endswith(":links") and self.client.get(key) == plan_id:
                     found.append((key.rsplit(":", 1)[-1], int(self.client.ttl(key))))
         return sorted(found)
 
@@ -150,41 +197,55 @@ class RedisPlanStore:
         with _unavailable_on_error("plan users read"):
             return sorted(self.client.smembers(users_key(plan_id)))
 
-    def user_records(
-        self, hashed: str
-    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str | None]:
-        """(history, pain log, time zone name or None) of a linked person, by their user key."""
+    def user_records(self, hashed: str) -> LinkedRecords:
+        """A linked person's history, pain log, time zone and link, by their user key."""
         keys = keys_for_user_key(hashed)
         with _unavailable_on_error("report read"), self.client.pipeline(False) as pipe:
             pipe.lrange(keys.history, 0, -1)
             pipe.lrange(keys.pain, 0, -1)
             pipe.get(keys.time_zone)
-            history, pains, zone = pipe.execute()
-        return decode_all(history, "history record"), decode_all(pains, "pain event"), zone or None
+            pipe.get(keys.plan)
+            history, pains, zone, link = pipe.execute()
+        return LinkedRecords(
+            decode_all(history, "history record"),
+            decode_all(pains, "pain event"),
+            zone or None,
+            decode(link, "plan link"),
+        )
 
     # -- the person's side (the skill) --------------------------------------------
 
     def link(self, user_id: str, code: str, at: str) -> LinkResult:
-        """Link the person to the plan of ``code``, within the tries limit."""
+        """Link the person to the plan of ``code``, within the tries limits and the
+        code's number of links."""
         keys = self.store.keys(user_id)
         hashed = self.store.hashed(user_id)
+        failed = failed_checks_key(at)
         with _unavailable_on_error("link"):
             with self.client.pipeline(transaction=False) as pipe:
                 pipe.incr(keys.code_tries)
                 pipe.expire(keys.code_tries, TRIES_WINDOW, nx=True)
+                pipe.get(failed)
                 pipe.get(code_key(code))
-                tries, _, plan_id = pipe.execute()
-            if int(tries) > self.tries_per_hour:
+                pipe.get(keys.plan)
+                tries, _, failures, plan_id, old_text = pipe.execute()
+            if int(tries) > self.tries_per_hour or int(failures or 0) >= self.failed_checks:
                 return LinkResult("limited")
             plan = decode(self.client.get(plan_key(plan_id)), "plan") if plan_id else None
             if plan is None:
+                with self.client.pipeline(transaction=False) as pipe:
+                    pipe.incr(failed)
+                    pipe.expire(failed, TRIES_WINDOW + 60, nx=True)
+                    pipe.execute()
                 return LinkResult("unknown")
-            old = decode(self.client.get(keys.plan), "plan link")
+            old = decode(old_text, "plan link")
+            if old and old.get("plan") == plan["id"]:
+                return LinkResult("linked", plan)  # again: no use of the code spent
+            if int(self.client.incr(links_key(code))) > links_allowed(plan):
+                return LinkResult("unknown")  # used up: said like any code that fails
+            self.client.expire(links_key(code), self.code_ttl, nx=True)
             link = {"plan": plan["id"], "at": at, "exercises": plan["exercises"]}
-            with self.client.pipeline(transaction=True) as pipe:
-                pipe.set(keys.plan, encode(link))
-                pipe.delete(keys.code_tries)
-                pipe.execute()
+            self.client.set(keys.plan, encode(link))
             if old and old.get("plan") not in (None, plan["id"]):
                 self.client.srem(users_key(str(old["plan"])), hashed)
             self.client.sadd(users_key(plan["id"]), hashed)
