@@ -21,13 +21,15 @@ from dataclasses import replace
 from . import events as ev
 from . import script
 from .catalog import Catalog, Exercise, ProgramItem
-from .pacing import GENTLE_PACE, Pace, clamp_pace, pace
+from .pacing import GENTLE_PACE, NORMAL_PACE, Pace, clamp_pace, pace, pace_name
 from .pain import classify
 from .reply import PainAction, PainEvent, Reply, Say, Segment
 from .routine import RoutineItem, resolve_item
 from .state import MAX_SPOKEN, TERMINAL, Phase, Question, SessionState, StopReason
 from .transitions import TABLE, answer_to, refusal
 from .words import one_or_many
+
+NORMAL_RATE = pace(NORMAL_PACE).rate_percent  # the voice of everything but the coaching
 
 
 class IllegalEventError(Exception):
@@ -196,13 +198,17 @@ class Coach:
         *,
         end: bool = False,
         pain_event: PainEvent | None = None,
+        paced: bool = False,
     ) -> Reply:
+        """A reply.  ``paced``: coaching (an exercise introduced, a set counted), said at
+        the pace's rate; everything else (answers, questions, refusals, "didn't catch
+        that", help, safety advice) in the normal voice, whatever the pace."""
         reprompt = () if end else (Say(self.prompt(state)),)
         return Reply(
             speech=tuple(speech),
             reprompt=reprompt,
             end_session=end,
-            rate_percent=self._pace(state).rate_percent,
+            rate_percent=self._pace(state).rate_percent if paced else NORMAL_RATE,
             pain_event=pain_event,
         )
 
@@ -263,7 +269,7 @@ class Coach:
         new = state.evolve(
             phase=Phase.POSITIONING, paused_from=None, last_position=exercise.position
         )
-        return new, self._plan(new, speech)
+        return new, self._plan(new, speech, paced=True)
 
     def _count(self, state: SessionState, *, with_action: bool) -> Outcome:
         """Count the current part of the set and move to COUNTING."""
@@ -287,7 +293,7 @@ class Coach:
             words=self.words,
         )
         new = state.evolve(phase=Phase.COUNTING)
-        return new, self._plan(new, speech)
+        return new, self._plan(new, speech, paced=True)
 
     def _chunk_end(self, state: SessionState) -> int:
         return script.chunk_end(
@@ -615,7 +621,7 @@ class Coach:
         if level == state.pace:
             reply = self.words.phrase("slowest_already")
         else:
-            reply = self.words.phrase("going_slower", pace=pace(level).name)
+            reply = self.words.phrase("going_slower", pace=pace_name(self.words, level))
         return self._answer(state.evolve(pace=level), reply)
 
     def faster(self, state: SessionState, event: ev.Event) -> Outcome:
@@ -626,7 +632,7 @@ class Coach:
         elif level == state.pace:
             reply = self.words.phrase("fastest_already")
         else:
-            reply = self.words.phrase("going_faster", pace=pace(level).name)
+            reply = self.words.phrase("going_faster", pace=pace_name(self.words, level))
         return self._answer(state.evolve(pace=level), reply)
 
     def pause(self, state: SessionState, event: ev.Event) -> Outcome:
