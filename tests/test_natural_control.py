@@ -7,9 +7,12 @@ from __future__ import annotations
 import re
 
 from skill.coach import events as ev
+from skill.coach.catalog import Catalog, ProgramItem
 from skill.coach.pacing import FASTEST_PACE, NORMAL_PACE, PACES, SLOWEST_PACE, pace, pace_name
+from skill.coach.reply import Hold
+from skill.coach.routine import plan_routine
 from skill.coach.session import Coach
-from skill.coach.state import SessionState
+from skill.coach.state import Phase, Question, SessionState, StopReason
 from skill.speech import render
 
 from .coaching import run
@@ -80,3 +83,124 @@ def test_the_coaching_is_at_the_pace_and_not_understood_help_and_refusals_are_no
     assert "<prosody" not in render(refused, coach.words)[0]
     _, first_pain = coach.step(counting, ev.PainReported("it hurts"))
     assert "<prosody" not in render(first_pain, coach.words)[0]  # safety advice: as ever
+
+
+# -- "no" and "start over" at the offer to carry on -------------------------------------
+
+
+def offered(coach: Coach, fresh: SessionState) -> SessionState:
+    """A place saved on the second exercise, offered again at a launch."""
+    state, _ = run(coach, fresh, ev.Start(), ev.Ready(), ev.Next(), ev.Stop())
+    assert state.phase is Phase.PAUSED and state.index == 1
+    at_launch, plan = coach.step(state, ev.Launch(fresh, returning=True))
+    assert "Shall we carry on?" in plan.text and at_launch.question == Question("carry_on")
+    return at_launch
+
+
+def test_yes_to_carrying_on_goes_back_to_the_saved_place(coach: Coach, fresh: SessionState) -> None:
+    state, plan = coach.step(offered(coach, fresh), ev.Yes())
+    assert state.phase is Phase.POSITIONING and state.index == 1 and state.question is None
+    assert "Let's carry on with" in plan.text
+
+
+def test_no_to_carrying_on_asks_about_the_beginning_and_never_ends_silently(
+    coach: Coach, fresh: SessionState
+) -> None:
+    at_launch = offered(coach, fresh)
+    asked, plan = coach.step(at_launch, ev.No())
+    assert "start from the beginning instead" in plan.text and not plan.end_session
+    assert asked.phase is Phase.PAUSED and asked.index == 1  # nothing moved yet
+    assert asked.question == Question("from_beginning")
+    started, plan = coach.step(asked, ev.Yes())
+    assert started.phase is Phase.POSITIONING and started.index == 0 and started.done == ()
+    assert "back to the beginning" in plan.text and "Exercise 1 of 5" in plan.text
+    kept, plan = coach.step(asked, ev.No())
+    assert kept.phase is Phase.PAUSED and kept.index == 1 and plan.end_session
+    assert "Your place is saved for later" in plan.text
+
+
+def test_start_over_at_the_offer_starts_from_the_first_exercise_keeping_todays_pain(
+    coach: Coach, fresh: SessionState
+) -> None:
+    at_launch = offered(coach, fresh).evolve(pains=1, gentle=True, pace=3)
+    state, plan = coach.step(at_launch, ev.StartOver())
+    assert state.phase is Phase.POSITIONING and state.index == 0 and state.question is None
+    assert (state.pains, state.gentle, state.pace) == (1, True, 3)  # the pain policy stands
+    assert "Gently now" in plan.text
+
+
+def test_pain_is_heard_whatever_question_waits(coach: Coach, fresh: SessionState) -> None:
+    at_launch = offered(coach, fresh)
+    asked, _ = coach.step(at_launch, ev.No())
+    positioning, _ = run(coach, fresh, ev.Start())
+    stop_asked, _ = coach.step(positioning, ev.Done())
+    heard, _ = coach.step(positioning, ev.Asked("code_heard", spoken="481529"))
+    for state in (at_launch, asked, stop_asked, heard):
+        after, plan = coach.step(state, ev.PainReported("it hurts"))
+        assert after.phase is Phase.PAIN_CHECK and plan.pain_event is not None
+        assert after.question is None
+
+
+# -- "I'm done" --------------------------------------------------------------------------
+
+
+def test_im_done_while_getting_into_position_asks_and_never_counts(
+    coach: Coach, fresh: SessionState
+) -> None:
+    positioning, _ = run(coach, fresh, ev.Start())
+    asked, plan = coach.step(positioning, ev.Done())
+    assert "Do you want to stop for today?" in plan.text and not plan.end_session
+    assert asked.phase is Phase.POSITIONING and asked.question == Question("stop_today")
+    assert not any(isinstance(s, Hold) for s in plan.speech) and "1, right side" not in plan.text
+    stopped, plan = coach.step(asked, ev.Yes())
+    assert stopped.phase is Phase.PAUSED and stopped.index == 0 and plan.end_session
+    assert "I've saved your place" in plan.text
+    going_on, plan = coach.step(asked, ev.No())
+    assert going_on.phase is Phase.POSITIONING and going_on.question is None
+    assert "Say ready when you're in position" in plan.text and "1, right side" not in plan.text
+    again, _ = coach.step(asked, ev.Done())  # "I'm done" again: yes
+    assert again.phase is Phase.PAUSED
+
+
+def test_im_done_after_a_count_moves_on_but_never_counts_more(
+    coach: Coach, fresh: SessionState
+) -> None:
+    # Knee rolls: one set, counted in one turn; "I'm done" goes on to the next exercise.
+    counted, _ = run(coach, fresh, ev.Start(), ev.Ready())
+    assert coach._exercise_counted(counted)
+    state, plan = coach.step(counted, ev.Done())
+    assert state.phase is Phase.POSITIONING and state.index == 1 and state.question is None
+    assert "Exercise 2 of 5" in plan.text and not any(isinstance(s, Hold) for s in plan.speech)
+    # Cut in while the count was said: that part is not done, and the question is asked.
+    cut, plan = coach.step(counted, ev.Done(mid_count=True))
+    assert cut.phase is Phase.POSITIONING and cut.index == 0 and cut.rep == 0
+    assert cut.question == Question("stop_today")
+    # After the last exercise: "Say done to finish".
+    last = fresh.evolve(routine=fresh.routine[-1:])
+    at_end, _ = run(coach, last, ev.Start(), ev.Ready())
+    while not coach._exercise_counted(at_end):
+        at_end, _ = run(coach, at_end, ev.Next())
+    finished, plan = coach.step(at_end, ev.Done())
+    assert finished.phase is Phase.FINISHED and plan.end_session
+
+
+def test_im_done_before_more_of_the_same_exercise_asks(coach: Coach, catalog: Catalog) -> None:
+    routine = plan_routine(catalog, [ProgramItem(id="b03-back-extensions", reps=2, sets=2)])
+    counted, _ = run(coach, coach.new_session(routine), ev.Start(), ev.Ready())
+    assert not coach._exercise_counted(counted)
+    asked, plan = coach.step(counted, ev.Done())
+    assert asked.phase is Phase.POSITIONING and asked.question == Question("stop_today")
+    assert not any(isinstance(s, Hold) for s in plan.speech)
+    going_on, _ = coach.step(asked, ev.No())
+    assert going_on.set == 1  # the set counted is done; the next one waits for "ready"
+
+
+def test_im_done_elsewhere_never_starts_anything(coach: Coach, fresh: SessionState) -> None:
+    _, plan = coach.step(fresh, ev.Done())
+    assert plan.end_session and "Goodbye" in plan.text  # not begun: nothing to count
+    paused, _ = run(coach, fresh, ev.Start(), ev.Pause())
+    kept, plan = coach.step(paused, ev.Done())
+    assert kept.phase is Phase.PAUSED and plan.end_session
+    asked, _ = run(coach, fresh, ev.Start(), ev.PainReported("it hurts"))
+    stopped, plan = coach.step(asked, ev.Done())
+    assert stopped.phase is Phase.STOPPED and stopped.stop_reason is StopReason.PAIN

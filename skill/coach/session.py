@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from datetime import date
 
 from . import events as ev
 from . import script
@@ -363,6 +364,14 @@ class Coach:
                 return self.words.phrase("delete_ask")
             case "code":
                 return self.words.phrase("code_ask")
+            case "code_heard":
+                return self.words.phrase("code_heard", digits=", ".join(question.spoken))
+            case "carry_on":
+                return self.words.phrase("carry_on_reprompt")
+            case "from_beginning":
+                return self.words.phrase("from_beginning_ask")
+            case "stop_today":
+                return self.words.phrase("stop_today_ask")
         raise AssertionError(question.kind)  # pragma: no cover - the kinds are exhaustive
 
     def named(self, state: SessionState, event: ev.Event) -> Outcome:
@@ -407,6 +416,78 @@ class Coach:
     def keep_data(self, state: SessionState, event: ev.Event) -> Outcome:
         return self._answer(state.evolve(question=None), self.words.phrase("delete_kept"))
 
+    def code_again(self, state: SessionState, event: ev.Event) -> Outcome:
+        """ "No" to "I heard 4, 8, 1, ... Is that right?": the code again (nothing was
+        checked, so no try is spent)."""
+        asked = state.evolve(question=Question("code"))
+        assert asked.question is not None
+        text = Say(self._question_text(asked.question))
+        plan = self._plan(asked, [Say(self.words.phrase("okay")), text])
+        return asked, replace(plan, reprompt=(text,))
+
+    def _lapse(self, state: SessionState, event: ev.Event) -> Outcome:
+        """An answer to a question of one phase, in another: the question lapses and the
+        event goes by the phase's row (transitions.ANSWERS)."""
+        return self.step(state.evolve(question=None), event)
+
+    def carry_on_offered(self, state: SessionState, event: ev.Event) -> Outcome:
+        """ "Yes" to "Shall we carry on?" at a launch."""
+        if state.phase is not Phase.PAUSED:
+            return self._lapse(state, event)
+        return self.carry_on(state.evolve(question=None), event)
+
+    def offer_from_beginning(self, state: SessionState, event: ev.Event) -> Outcome:
+        """ "No" to carrying on: not necessarily to today's exercise, so asked whether to
+        start from the beginning instead (a second "no" keeps the place for later)."""
+        if state.phase is not Phase.PAUSED:
+            return self._lapse(state, event)
+        asked = state.evolve(question=Question("from_beginning"))
+        assert asked.question is not None
+        text = Say(self._question_text(asked.question))
+        plan = self._plan(asked, [Say(self.words.phrase("okay")), text])
+        return asked, replace(plan, reprompt=(text,))
+
+    def from_beginning(self, state: SessionState, event: ev.Event) -> Outcome:
+        """ "Yes" to starting from the beginning instead of the saved place."""
+        if state.phase is not Phase.PAUSED:
+            return self._lapse(state, event)
+        return self.start_over(state.evolve(question=None), event)
+
+    def not_from_beginning(self, state: SessionState, event: ev.Event) -> Outcome:
+        """ "No" to both: the place is kept for later."""
+        if state.phase is not Phase.PAUSED:
+            return self._lapse(state, event)
+        return self.keep_for_later(state.evolve(question=None), event)
+
+    def ask_to_stop(self, state: SessionState, event: ev.Event) -> Outcome:
+        """ "I'm done" while getting into position: asked, never counted."""
+        return self._asking(state.evolve(question=Question("stop_today")))
+
+    def stop_today(self, state: SessionState, event: ev.Event) -> Outcome:
+        """ "Yes" to stopping for today: as "stop" does, the place kept."""
+        if state.phase is not Phase.POSITIONING:
+            return self._lapse(state, event)
+        return self.stop_here(state.evolve(question=None), ev.Stop())
+
+    def keep_going(self, state: SessionState, event: ev.Event) -> Outcome:
+        """ "No" to stopping for today: the prompt again, and nothing counted yet."""
+        if state.phase is not Phase.POSITIONING:
+            return self._lapse(state, event)
+        return self._answer(state.evolve(question=None), self.words.phrase("take_your_time"))
+
+    def done_counting(self, state: SessionState, event: ev.Event) -> Outcome:
+        """ "I'm done" after a count: the part counted is done (a count cut short is
+        not).  The end of the routine or a new exercise follows as after "next"; before
+        more of the same exercise, asked whether to stop for today, as no count starts
+        on "I'm done"."""
+        assert isinstance(event, ev.Done)
+        settled = self.settle(state, event.mid_count)
+        if settled.phase is Phase.FINISHED:
+            return self._finish(settled, [])
+        if settled.index != state.index:
+            return self._introduce(settled)
+        return self.ask_to_stop(settled, event)
+
     def plan_linked(self, state: SessionState, event: ev.Event) -> Outcome:
         """The physician's plan is linked: it is today's routine if none is under way,
         else the next one."""
@@ -433,15 +514,17 @@ class Coach:
         settled = self.settle(state)
         if settled.phase in (Phase.NOT_BEGUN, Phase.CHECK_IN):
             fresh = event.fresh
+            expired = [Say(self._expired(event.expired))] if event.expired else []
             if event.check_in:
                 asked = fresh.evolve(phase=Phase.CHECK_IN)
                 speech = [
                     hello,
+                    *expired,
                     Say(self.words.phrase("checkin_last_time")),
                     Say(self.prompt(asked)),
                 ]
                 return asked, self._plan(asked, speech)
-            speech = [hello, *self._remember(event.last_pain), Say(self.safety.welcome)]
+            speech = [hello, *expired, *self._remember(event.last_pain), Say(self.safety.welcome)]
             speech.append(Say(self._todays_routine(fresh)))
             if fresh.gentle:
                 speech.append(Say(self.safety.gentle_today))
@@ -454,13 +537,46 @@ class Coach:
             speech = [hello, Say(self.words.phrase("done_today")), Say(self.prompt(done))]
             return done, self._plan(done, speech)
         paused_from = settled.paused_from if settled.phase is Phase.PAUSED else settled.phase
-        paused = settled.evolve(phase=Phase.PAUSED, paused_from=paused_from)
+        # Asked, so that a "no" is read as a no to carrying on (transitions.ANSWERS).
+        paused = settled.evolve(
+            phase=Phase.PAUSED, paused_from=paused_from, question=Question("carry_on")
+        )
         speech = [hello, Say(self.words.phrase("you_were_on", where=self._where(paused)))]
         if paused.gentle:
             speech.append(Say(self.safety.gentle_today))
         speech.append(Say(self.words.phrase("carry_on_question")))
         plan = self._plan(paused, speech)
         return paused, replace(plan, reprompt=(Say(self.words.phrase("carry_on_reprompt")),))
+
+    def _expired(self, place: ev.ExpiredPlace) -> str:
+        """ "Your saved place from Monday has expired, so we'll start fresh." """
+        return self.words.phrase("place_expired", day=self._day_said(place.saved_on, place.today))
+
+    def _day_said(self, day: date, today: date) -> str:
+        """A past day as said: yesterday, a weekday this past week, last Monday."""
+        ago = (today - day).days
+        if ago <= 1:
+            return self.words.phrase("yesterday")
+        if ago > 7:
+            return self.words.phrase("over_a_week_ago")
+        weekday = self._weekday(day.weekday())
+        return weekday if ago < 7 else self.words.phrase("last_weekday", weekday=weekday)
+
+    def _weekday(self, number: int) -> str:
+        match number:
+            case 0:
+                return self.words.phrase("monday")
+            case 1:
+                return self.words.phrase("tuesday")
+            case 2:
+                return self.words.phrase("wednesday")
+            case 3:
+                return self.words.phrase("thursday")
+            case 4:
+                return self.words.phrase("friday")
+            case 5:
+                return self.words.phrase("saturday")
+        return self.words.phrase("sunday")
 
     def leave_session(self, state: SessionState, event: ev.Event) -> Outcome:
         """The person walked away (the session ended): keep their place for next time."""

@@ -118,6 +118,7 @@ EVENT_INTENTS: dict[str, Callable[[Turn], ev.Event]] = {
     "AMAZON.CancelIntent": lambda turn: ev.Stop(mid_count=turn.mid_count),
     "AMAZON.NavigateHomeIntent": lambda turn: ev.Stop(mid_count=turn.mid_count),
     "AMAZON.StartOverIntent": _simple(ev.StartOver()),
+    "DoneIntent": lambda turn: ev.Done(mid_count=turn.mid_count),
     "HoldTimeIntent": _simple(ev.HoldTime()),
 }
 
@@ -311,6 +312,9 @@ class YesNoHandler(_Handler):
 
     def answer(self, turn: Turn) -> Response:
         yes = is_intent_name("AMAZON.YesIntent")(turn.input)
+        question = turn.state().question
+        if yes and question is not None and question.kind == "code_heard":
+            return LinkCodeHandler.check(turn, question.spoken)  # the code read back: right
         return turn.event(ev.Yes() if yes else ev.No())  # the coach knows the question
 
 
@@ -370,32 +374,46 @@ def progress_report(turn: Turn, record: UserRecord | None) -> list[str]:
 
 
 class LinkCodeHandler(_Handler):
-    """ "My code is one two three four five six": link the physician's plan."""
+    """ "My code is one two three four five six": link the physician's plan.
+
+    The code heard is read back first ("I heard 1, 2, 3, 4, 5, 6. Is that right?"),
+    without touching the store; only a yes checks it (``check``, from YesNoHandler),
+    so a mishearing never spends one of the hour's tries.
+    """
 
     intents = ("LinkCodeIntent",)
 
     def answer(self, turn: Turn) -> Response:
         spoken = _slot_value(turn.input, "code")
         question = turn.state().question
-        asked = question is not None and question.kind == "code"
+        asked = question is not None and question.kind in ("code", "code_heard")
         code = normalise_code(spoken)
         words = turn.coach.words
         if code is None:
             if not spoken and not asked:
                 return self.ask(turn, "")
             return self.ask(turn, words.phrase("code_not_six_digits"))
+        return turn.event(ev.Asked("code_heard", spoken=code))
+
+    @classmethod
+    def check(cls, turn: Turn, heard: str) -> Response:
+        """ "Yes" to the code read back: check it with the store (one try)."""
+        code = normalise_code(heard)
+        words = turn.coach.words
+        if code is None:  # not a code this module read back: asked for again
+            return cls.ask(turn, "")
         plans = turn.services.plans
         if plans is None or turn.user_id is None:
-            return self.reply(turn, words.phrase("code_cannot_link"))
+            return cls.reply(turn, words.phrase("code_cannot_link"))
         try:
             result = plans.link(turn.user_id, code, turn.at)
         except StoreUnavailableError as error:
             log.warning("request %s: store unavailable for link (%s)", turn.request_id, error)
-            return self.reply(turn, words.phrase("code_cannot_check"))
+            return cls.reply(turn, words.phrase("code_cannot_check"))
         if result.status == "limited":
-            return self.reply(turn, words.phrase("code_too_many_tries"))
+            return cls.reply(turn, words.phrase("code_too_many_tries"))
         if result.status != "linked" or result.plan is None:
-            return self.ask(turn, words.phrase("code_not_found"))
+            return cls.ask(turn, words.phrase("code_not_found"))
         log.info("request %s: linked a plan", turn.request_id)
         linked = turn.services.fresh_state({"exercises": result.plan["exercises"]})
         note = result.plan.get("note")
@@ -407,8 +425,11 @@ class LinkCodeHandler(_Handler):
 
     @staticmethod
     def reply(turn: Turn, text: str) -> Response:
-        prompt = turn.coach.prompt(turn.state())
-        return turn.say(Reply((Say(text), Say(prompt)), reprompt=(Say(prompt),)))
+        """Say why nothing was linked; no question waits any more."""
+        state = turn.state()
+        after = state.evolve(question=None)
+        prompt = turn.coach.prompt(after)
+        return turn.answer(state, after, Reply((Say(text), Say(prompt)), reprompt=(Say(prompt),)))
 
 
 class HaveCodeHandler(_Handler):
