@@ -5,6 +5,10 @@ done" while getting into position, and the link code read back before it is chec
 from __future__ import annotations
 
 import re
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from flask.testing import FlaskClient
 
 from skill.coach import events as ev
 from skill.coach.catalog import Catalog, ProgramItem
@@ -13,9 +17,13 @@ from skill.coach.reply import Hold
 from skill.coach.routine import plan_routine
 from skill.coach.session import Coach
 from skill.coach.state import Phase, Question, SessionState, StopReason
+from skill.settings import Settings
 from skill.speech import render
 
+from .alexa import Device, slot
 from .coaching import run
+from .conftest import AppFactory
+from .test_webhook import text
 
 PACE_SAID = re.compile(r"The pace is now ([^.]+)\.")
 
@@ -204,3 +212,113 @@ def test_im_done_elsewhere_never_starts_anything(coach: Coach, fresh: SessionSta
     asked, _ = run(coach, fresh, ev.Start(), ev.PainReported("it hurts"))
     stopped, plan = coach.step(asked, ev.Done())
     assert stopped.phase is Phase.STOPPED and stopped.stop_reason is StopReason.PAIN
+
+
+# -- a saved place that has expired is said --------------------------------------------
+
+
+def test_an_expired_place_is_said_with_its_day_then_the_fresh_welcome(
+    coach: Coach, fresh: SessionState
+) -> None:
+    today = date(2026, 12, 3)  # a Thursday
+    cases = {
+        date(2026, 12, 2): "from yesterday",
+        date(2026, 11, 30): "from Monday",
+        date(2026, 11, 28): "from Saturday",
+        date(2026, 11, 26): "from last Thursday",
+        date(2026, 11, 20): "from over a week ago",
+    }
+    for saved_on, words in cases.items():
+        expired = ev.ExpiredPlace(saved_on, today)
+        state, plan = coach.step(fresh, ev.Launch(fresh, returning=True, expired=expired))
+        assert f"Your saved place {words} has expired, so we'll start fresh." in plan.text
+        assert state == fresh and "Today's routine has 5 exercises" in plan.text
+    _, plan = coach.step(fresh, ev.Launch(fresh, returning=True))
+    assert "expired" not in plan.text
+
+
+def test_an_expired_place_still_asks_how_the_back_is_after_pain(
+    coach: Coach, fresh: SessionState
+) -> None:
+    expired = ev.ExpiredPlace(date(2026, 11, 30), date(2026, 12, 3))
+    state, plan = coach.step(fresh, ev.Launch(fresh, True, check_in=True, expired=expired))
+    assert "from Monday has expired" in plan.text and "How is your back today" in plan.text
+    assert state.phase is Phase.CHECK_IN
+
+
+def leave_on_the_second_exercise(device: Device) -> str:
+    """Start, do the first exercise, stop on the second: the day it was saved (ISO)."""
+    device.launch()
+    device.say("StartRoutineIntent")
+    device.say("ReadyIntent")
+    device.say("NextIntent")
+    said = text(device.say("AMAZON.StopIntent"))
+    assert "I've saved your place: pelvic tilts" in said and device.ended
+    return str(device.state["t"])
+
+
+def weekday_of(stamp: str) -> str:
+    return datetime.fromisoformat(stamp).astimezone(UTC).strftime("%A")
+
+
+def test_a_place_is_offered_the_next_day_and_said_expired_the_day_after(
+    client: FlaskClient,
+) -> None:
+    device = Device(client)
+    leave_on_the_second_exercise(device)
+    device.later(timedelta(days=1))
+    said = text(device.launch())
+    assert "You were on pelvic tilts" in said and "expired" not in said
+    saved = str(device.state["t"])
+    device.walk_away()  # the offer stands; the place is saved again today
+    device.later(timedelta(days=2))
+    said = text(device.launch())
+    assert f"Your saved place from {weekday_of(saved)} has expired" in said
+    assert "Today's routine has 5 exercises" in said and "You were on" not in said
+    assert device.state["ph"] == "ready" and device.state["i"] == 0
+
+
+def test_a_one_shot_request_says_the_place_expired_too(client: FlaskClient) -> None:
+    device = Device(client)
+    saved = leave_on_the_second_exercise(device)
+    device.later(timedelta(days=3))
+    said = text(device.say("AMAZON.ResumeIntent"))  # "tell back coach to resume"
+    assert f"Your saved place from {weekday_of(saved)} has expired" in said
+    assert "Exercise 1 of 5: Knee rolls" in said
+
+
+def test_expiry_never_lifts_todays_stop_nor_the_check_in_after_pain(
+    client: FlaskClient,
+) -> None:
+    device = Device(client)
+    device.launch()
+    device.say("StartRoutineIntent")
+    device.say("PainIntent")  # first pain: "go on gently, or stop?"
+    device.walk_away()  # left at the question: the place kept, with the pain
+    device.later(timedelta(days=2))
+    said = text(device.launch())
+    assert "has expired" in said and "How is your back today" in said
+    assert device.state["ph"] == "check_in"
+    said = text(device.say("CheckInIntent", feeling=slot("feeling", "worse", [("worse", "worse")])))
+    assert device.ended and device.state["ph"] == "stopped"
+    device.later(timedelta(hours=1))  # the same day: the stop holds, nothing expired
+    said = text(device.launch())
+    assert "expired" not in said and device.ended and device.state["ph"] == "stopped"
+
+
+def test_the_resume_window_and_the_progress_kept_are_settings() -> None:
+    assert Settings.load({}).resume_days == 1
+    assert Settings.load({}).progress_ttl == 7 * 86_400
+    assert Settings.load({"BACKCOACH_RESUME_DAYS": "0"}).resume_days == 0
+    with pytest.raises(ValueError, match="BACKCOACH_PROGRESS_TTL"):
+        Settings.load({"BACKCOACH_RESUME_DAYS": "3", "BACKCOACH_PROGRESS_TTL": "86400"})
+    with pytest.raises(ValueError, match="BACKCOACH_RESUME_DAYS"):
+        Settings.load({"BACKCOACH_RESUME_DAYS": "-1"})
+
+
+def test_with_no_resume_days_a_place_from_yesterday_has_expired(make_app: AppFactory) -> None:
+    device = Device(make_app(BACKCOACH_RESUME_DAYS="0").test_client())
+    saved = leave_on_the_second_exercise(device)
+    device.later(timedelta(days=1))
+    said = text(device.launch())
+    assert "Your saved place from yesterday has expired" in said, (saved, said)

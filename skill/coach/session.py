@@ -514,7 +514,7 @@ class Coach:
         settled = self.settle(state)
         if settled.phase in (Phase.NOT_BEGUN, Phase.CHECK_IN):
             fresh = event.fresh
-            expired = [Say(self._expired(event.expired))] if event.expired else []
+            expired = [Say(self.expired(event.expired))] if event.expired else []
             if event.check_in:
                 asked = fresh.evolve(phase=Phase.CHECK_IN)
                 speech = [
@@ -548,7 +548,7 @@ class Coach:
         plan = self._plan(paused, speech)
         return paused, replace(plan, reprompt=(Say(self.words.phrase("carry_on_reprompt")),))
 
-    def _expired(self, place: ev.ExpiredPlace) -> str:
+    def expired(self, place: ev.ExpiredPlace) -> str:
         """ "Your saved place from Monday has expired, so we'll start fresh." """
         return self.words.phrase("place_expired", day=self._day_said(place.saved_on, place.today))
 
