@@ -544,3 +544,17 @@ def test_a_yes_without_a_code_read_back_links_nothing(
     said = text(device.say("AMAZON.YesIntent"))  # "yes" to "What's your code?"
     assert "plan is linked" not in said
     assert raw.get(keys_for(device.user_id).code_tries) is None
+
+
+def test_a_code_confirmed_past_the_try_limit_leaves_no_question_waiting(
+    client: FlaskClient, plans: PlanStore
+) -> None:
+    device = Device(client)
+    device.launch()
+    for _ in range(5):
+        say_code(device, "000000")
+    good = plans.create(PRESCRIPTION, "2026-11-23T09:00:00+00:00")[1]
+    assert "Too many tries" in text(say_code(device, good))
+    assert "q" not in device.state  # a later "yes" is a yes to the prompt, not a retry
+    said = text(device.say("AMAZON.YesIntent"))
+    assert "Too many tries" not in said and "Exercise 1 of 5" in said

@@ -68,6 +68,9 @@ EVENTS: list[ev.Event] = [
     ev.Asked("code_heard", spoken="481529"),
     ev.Choose("a08-hip-extension"),
     ev.Choose(None),
+    ev.LinkFailed("limited"),
+    ev.LinkFailed("unavailable"),
+    ev.LinkFailed("cannot_link"),
 ]
 
 

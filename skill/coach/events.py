@@ -152,6 +152,15 @@ class ExpiredPlace:
 
 
 @dataclass(frozen=True, slots=True)
+class LinkFailed:
+    """A code read back and confirmed could not be checked: too many tries this hour
+    (``limited``), the store down (``unavailable``), or no store or person to link
+    (``cannot_link``).  A code not found is asked for again (``Asked("code")``)."""
+
+    reason: Literal["limited", "unavailable", "cannot_link"]
+
+
+@dataclass(frozen=True, slots=True)
 class Launch:
     """The person opened Back Coach.  ``fresh`` is today's routine not yet begun (the
     linked plan's or the default); the others are what the shell read for the
@@ -262,6 +271,7 @@ Event = (
     | Asked
     | Choose
     | PlanLinked
+    | LinkFailed
     | Launch
     | Leave
     | NotUnderstood

@@ -503,6 +503,18 @@ class Coach:
             said.append(self.words.phrase("code_starts_next"))
         return self._answer(after, *said)
 
+    def link_failed(self, state: SessionState, event: ev.Event) -> Outcome:
+        """Why a confirmed code linked nothing; the question about it has lapsed."""
+        assert isinstance(event, ev.LinkFailed)
+        match event.reason:
+            case "limited":
+                text = self.words.phrase("code_too_many_tries")
+            case "unavailable":
+                text = self.words.phrase("code_cannot_check")
+            case _:
+                text = self.words.phrase("code_cannot_link")
+        return self._answer(state, text)
+
     # -- opening, leaving, not understood -------------------------------------------
 
     def launch(self, state: SessionState, event: ev.Event) -> Outcome:

@@ -50,6 +50,7 @@ EVERYWHERE: Mapping[type[ev.Event], Move] = {
     ev.Asked: move("ask", *ANY_PHASE),
     ev.Named: move("named", *ANY_PHASE),
     ev.PlanLinked: move("plan_linked", *ANY_PHASE),
+    ev.LinkFailed: move("link_failed", *ANY_PHASE),
     ev.Choose: move("not_understood", *ANY_PHASE),  # no question to answer
     ev.Launch: move("launch", NOT_BEGUN, CHECK_IN, PAUSED, FINISHED, STOPPED),
     ev.Leave: move("leave_session", *ANY_PHASE - {COUNTING}),

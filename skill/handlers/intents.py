@@ -401,21 +401,20 @@ class LinkCodeHandler(_Handler):
     def check(cls, turn: Turn, heard: str) -> Response:
         """ "Yes" to the code read back: check it with the store (one try)."""
         code = normalise_code(heard)
-        words = turn.coach.words
         if code is None:  # not a code this module read back: asked for again
             return cls.ask(turn, "")
         plans = turn.services.plans
         if plans is None or turn.user_id is None:
-            return cls.reply(turn, words.phrase("code_cannot_link"))
+            return turn.event(ev.LinkFailed("cannot_link"))
         try:
             result = plans.link(turn.user_id, code, turn.at)
         except StoreUnavailableError as error:
             log.warning("request %s: store unavailable for link (%s)", turn.request_id, error)
-            return cls.reply(turn, words.phrase("code_cannot_check"))
+            return turn.event(ev.LinkFailed("unavailable"))
         if result.status == "limited":
-            return cls.reply(turn, words.phrase("code_too_many_tries"))
+            return turn.event(ev.LinkFailed("limited"))
         if result.status != "linked" or result.plan is None:
-            return cls.ask(turn, words.phrase("code_not_found"))
+            return cls.ask(turn, turn.coach.words.phrase("code_not_found"))
         log.info("request %s: linked a plan", turn.request_id)
         linked = turn.services.fresh_state({"exercises": result.plan["exercises"]})
         note = result.plan.get("note")
@@ -424,14 +423,6 @@ class LinkCodeHandler(_Handler):
     @staticmethod
     def ask(turn: Turn, lead: str) -> Response:
         return turn.event(ev.Asked("code"), lead=(Say(lead),) if lead else ())
-
-    @staticmethod
-    def reply(turn: Turn, text: str) -> Response:
-        """Say why nothing was linked; no question waits any more."""
-        state = turn.state()
-        after = state.evolve(question=None)
-        prompt = turn.coach.prompt(after)
-        return turn.answer(state, after, Reply((Say(text), Say(prompt)), reprompt=(Say(prompt),)))
 
 
 class HaveCodeHandler(_Handler):
