@@ -322,3 +322,13 @@ def test_with_no_resume_days_a_place_from_yesterday_has_expired(make_app: AppFac
     device.later(timedelta(days=1))
     said = text(device.launch())
     assert "Your saved place from yesterday has expired" in said, (saved, said)
+
+
+def test_a_one_shot_question_says_the_place_expired_once(client: FlaskClient) -> None:
+    device = Device(client)
+    saved = leave_on_the_second_exercise(device)
+    device.later(timedelta(days=2))
+    said = text(device.say("ProgressIntent"))  # "ask back coach how am I doing"
+    assert said.startswith(f"Your saved place from {weekday_of(saved)} has expired")
+    assert said.count("has expired") == 1 and "This week" in said
+    assert "has expired" not in text(device.say("StartRoutineIntent"))

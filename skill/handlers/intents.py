@@ -165,14 +165,13 @@ class LaunchHandler(_Handler):
             if record and record.recent
             else 0
         )
-        turn.state()  # the saved place, or whether it has expired (turn.expired)
         launch = ev.Launch(
             fresh=turn.fresh_state(),
             returning=returning,
             last_pain=last_pain,
             streak=days,
             check_in=checkin.needs_check_in(record.last_session if record else None, last_pain),
-            expired=turn.expired,
+            expired=turn.take_expired(),  # said after the hello
         )
         return turn.event(launch)  # from the saved progress, or a fresh routine
 

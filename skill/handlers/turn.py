@@ -123,7 +123,8 @@ class Turn:
         self._zone: ZoneInfo | None = None
         self._zone_read = False
         self.zone_update: TimeZoneUpdate | None = None  # a newly looked-up zone, to save
-        # A saved place no longer offered (stored_state): said at this session's start.
+        # A saved place no longer offered (stored_state), until said: by the launch
+        # (take_expired), or first in this request's answer.
         self.expired: ev.ExpiredPlace | None = None
 
     # -- state in -----------------------------------------------------------------
@@ -246,6 +247,12 @@ class Turn:
             return None
         return with_todays_pains(state.evolve(pains=0), self.pains_today())
 
+    def take_expired(self) -> ev.ExpiredPlace | None:
+        """The expired place, for the launch to say (then nothing else says it)."""
+        self.state()
+        expired, self.expired = self.expired, None
+        return expired
+
     def since(self, stamp: str | None) -> timedelta:
         """How long ago an ISO time was (a long time, when unknown)."""
         try:
@@ -308,9 +315,6 @@ class Turn:
         """Apply a coach event and answer with its plan."""
 
         before = self.state()
-        if self.expired is not None and not isinstance(event, ev.Launch):
-            # A one-shot request ("tell back coach to resume") says it too, first.
-            lead = (Say(self.coach.expired(self.expired)), *lead)
 
         def respond(before: SessionState) -> tuple[SessionState, Reply]:
             after, plan = self.coach.respond(before, event)
@@ -330,6 +334,11 @@ class Turn:
         saved = self.save(before, after, plan.pain_event, plan.end_session)
         if saved is not None:
             after, plan = self.reconciled(before, after, plan, saved)
+        if self.expired is not None:
+            # Not said by a launch (which says it after the hello): a one-shot request
+            # ("tell back coach to resume", "ask back coach how am I doing") says it first.
+            plan = replace(plan, speech=(Say(self.coach.expired(self.expired)), *plan.speech))
+            self.expired = None
         speech, reprompt = render(plan, self.coach.words)
         self.attributes.pop(COUNT_UNTIL, None)
         if after.phase is Phase.COUNTING:
