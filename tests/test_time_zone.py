@@ -485,3 +485,38 @@ def test_zone_names_are_checked() -> None:
     assert zone_named("UTC") == ZoneInfo("UTC")
     for bad in ("", "Mars/Olympus_Mons", "../etc/passwd", "/etc/localtime", "America", None, 3):
         assert zone_named(bad) is None
+
+
+# --- a saved place, offered and expired by the person's days (issue 15) ----------------------
+
+
+def leave_part_way(device: Device) -> None:
+    device.launch()
+    device.say("StartRoutineIntent")
+    device.say("ReadyIntent")
+    device.say("NextIntent")
+    device.say("AMAZON.StopIntent")
+    assert device.ended and device.state["ph"] == "paused"
+
+
+def test_a_saved_place_expires_and_is_named_by_the_persons_own_days(
+    app_with: ClientFactory,
+) -> None:
+    client = app_with(time_zone_loader=Loader(LOS_ANGELES))
+    device = echo(client)
+    # Monday morning in Los Angeles (Monday 16:00 UTC).
+    set_clock(device, "2026-11-30T08:00:00")
+    leave_part_way(device)
+    # Tuesday evening there, Wednesday 04:00 UTC: the next day, still offered.
+    set_clock(device, "2026-12-01T20:00:00")
+    said = text(device.launch())
+    assert "You were on pelvic tilts" in said and "expired" not in said
+    device.say("AMAZON.StopIntent")
+
+    other = echo(client, user_id=USER + "B")
+    # Monday evening there (Tuesday 02:00 UTC), then Wednesday evening (Thursday UTC).
+    set_clock(other, "2026-11-30T18:00:00")
+    leave_part_way(other)
+    set_clock(other, "2026-12-02T20:00:00")
+    said = text(other.launch())
+    assert "Your saved place from Monday has expired, so we'll start fresh." in said
