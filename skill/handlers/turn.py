@@ -314,8 +314,6 @@ class Turn:
     def event(self, event: ev.Event, lead: tuple[Say, ...] = ()) -> Response:
         """Apply a coach event and answer with its plan."""
 
-        before = self.state()
-
         def respond(before: SessionState) -> tuple[SessionState, Reply]:
             after, plan = self.coach.respond(before, event)
             if lead:
@@ -323,6 +321,7 @@ class Turn:
             return after, plan
 
         self._respond = respond
+        before = self.state()
         after, plan = respond(before)
         return self.answer(before, after, plan)
 
