@@ -343,10 +343,10 @@ class Coach:
     def repeat_question(self, state: SessionState, event: ev.Event) -> Outcome:
         return self._asking(state)
 
-    def _asking(self, state: SessionState) -> Outcome:
+    def _asking(self, state: SessionState, *lead: Say) -> Outcome:
         assert state.question is not None
         text = Say(self._question_text(state.question))
-        return state, replace(self._plan(state, [text]), reprompt=(text,))
+        return state, replace(self._plan(state, [*lead, text]), reprompt=(text,))
 
     def _question_text(self, question: Question) -> str:
         names = [script.mid_sentence(self.catalog[i].full_name) for i in question.ids]
@@ -419,11 +419,8 @@ class Coach:
     def code_again(self, state: SessionState, event: ev.Event) -> Outcome:
         """ "No" to "I heard 4, 8, 1, ... Is that right?": the code again (nothing was
         checked, so no try is spent)."""
-        asked = state.evolve(question=Question("code"))
-        assert asked.question is not None
-        text = Say(self._question_text(asked.question))
-        plan = self._plan(asked, [Say(self.words.phrase("okay")), text])
-        return asked, replace(plan, reprompt=(text,))
+        okay = Say(self.words.phrase("okay"))
+        return self._asking(state.evolve(question=Question("code")), okay)
 
     def _lapse(self, state: SessionState, event: ev.Event) -> Outcome:
         """An answer to a question of one phase, in another: the question lapses and the
@@ -441,11 +438,8 @@ class Coach:
         start from the beginning instead (a second "no" keeps the place for later)."""
         if state.phase is not Phase.PAUSED:
             return self._lapse(state, event)
-        asked = state.evolve(question=Question("from_beginning"))
-        assert asked.question is not None
-        text = Say(self._question_text(asked.question))
-        plan = self._plan(asked, [Say(self.words.phrase("okay")), text])
-        return asked, replace(plan, reprompt=(text,))
+        okay = Say(self.words.phrase("okay"))
+        return self._asking(state.evolve(question=Question("from_beginning")), okay)
 
     def from_beginning(self, state: SessionState, event: ev.Event) -> Outcome:
         """ "Yes" to starting from the beginning instead of the saved place."""
