@@ -132,7 +132,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     start_replayer = getattr(store, "start_replayer", None)
     if start_replayer is not None:
         start_replayer()  # replays what an earlier (or killed) worker journaled
-    skill = build_skill(catalog, store, _time_zones(settings))
+    skill = build_skill(catalog, store, _time_zones(settings), settings.resume_days)
     too_long = too_long_speech(catalog)
     serializer = EnvelopeSerializer()
     log.info(

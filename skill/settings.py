@@ -32,7 +32,8 @@ class Settings:
     verify_signature: bool = True
     port: int = 8080
     log_level: str = "INFO"
-    progress_ttl: int = 86400
+    progress_ttl: int = 7 * 86400  # seconds progress is kept in the store (a week)
+    resume_days: int = 1  # a saved place is offered until the end of the next day
     user_key_salt: str = ""
     journal: str = "var/journal.sqlite3"  # the local journal for saves Redis missed
     max_body_bytes: int = 64 * 1024
@@ -51,6 +52,7 @@ class Settings:
             "port": env.get("PORT"),
             "log_level": env.get("LOG_LEVEL"),
             "progress_ttl": env.get("BACKCOACH_PROGRESS_TTL"),
+            "resume_days": env.get("BACKCOACH_RESUME_DAYS"),
             "user_key_salt": env.get("BACKCOACH_USER_KEY_SALT"),
             "journal": env.get("BACKCOACH_JOURNAL"),
         }
@@ -59,6 +61,7 @@ class Settings:
         aliases = {
             "ALEXA_VERIFY_SIGNATURE": "verify_signature",
             "BACKCOACH_PROGRESS_TTL": "progress_ttl",
+            "BACKCOACH_RESUME_DAYS": "resume_days",
             "BACKCOACH_USER_KEY_SALT": "user_key_salt",
             "BACKCOACH_JOURNAL": "journal",
         }
@@ -70,6 +73,18 @@ class Settings:
             else:
                 extras[key] = value
         defaults = cls()
+        progress_ttl = int(merged["progress_ttl"] or defaults.progress_ttl)
+        resume = merged["resume_days"]
+        resume_days = defaults.resume_days if resume in (None, "") else int(resume)
+        if resume_days < 0:
+            raise ValueError(f"BACKCOACH_RESUME_DAYS must be 0 or more, not {resume_days}")
+        # The store must keep a place past its last day on offer (up to resume_days + 1
+        # days after the save), or an expired place would vanish unsaid.
+        if progress_ttl < (resume_days + 1) * 86_400:
+            raise ValueError(
+                f"BACKCOACH_PROGRESS_TTL ({progress_ttl} s) must keep progress at least "
+                f"{resume_days + 1} days, past the resume window (BACKCOACH_RESUME_DAYS)"
+            )
         return cls(
             redis_url=merged["redis_url"] or None,
             redis_cluster=flag(merged["redis_cluster"], defaults.redis_cluster),
@@ -77,7 +92,8 @@ class Settings:
             verify_signature=flag(merged["verify_signature"], defaults.verify_signature),
             port=int(merged["port"] or defaults.port),
             log_level=str(merged["log_level"] or defaults.log_level).upper(),
-            progress_ttl=int(merged["progress_ttl"] or defaults.progress_ttl),
+            progress_ttl=progress_ttl,
+            resume_days=resume_days,
             user_key_salt=str(merged["user_key_salt"] or ""),
             journal=str(merged["journal"] or defaults.journal),
             max_body_bytes=int(merged.get("max_body_bytes") or defaults.max_body_bytes),

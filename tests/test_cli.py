@@ -109,7 +109,9 @@ def test_run_with_a_plan_links_its_code_without_redis(tmp_path: Path) -> None:
                 break
             except ChatError:
                 time.sleep(0.05)
-        answer = device.say("LinkCodeIntent", code=slot("code", code))
+        heard = device.say("LinkCodeIntent", code=slot("code", code))
+        assert "Is that right?" in heard  # read back first
+        answer = device.say("AMAZON.YesIntent")
         assert "plan is linked: 1 exercise" in answer
     finally:
         server.terminate()

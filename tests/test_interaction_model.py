@@ -45,6 +45,7 @@ CUSTOM_INTENTS = {
     "HaveCodeIntent": {},
     "CheckInIntent": {"feeling": "BACK_FEELING"},
     "HoldTimeIntent": {},
+    "DoneIntent": {},
 }
 BUILT_INS = {
     "AMAZON.HelpIntent",

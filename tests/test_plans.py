@@ -86,6 +86,15 @@ def code_slot(code: str) -> dict:
     return slot("code", code)
 
 
+def say_code(device: Device, code: str) -> str:
+    """Say the code, hear it read back digit by digit (nothing checked yet), say yes:
+    the answer to the yes, when the code is checked."""
+    heard = text(device.say("LinkCodeIntent", code=code_slot(code)))
+    assert f"I heard {', '.join(code)}. Is that right?" in heard
+    assert device.state["q"] == ["code_heard", [], 0, code]
+    return device.say("AMAZON.YesIntent")
+
+
 # --- the CLI ---------------------------------------------------------------------
 
 
@@ -155,7 +164,7 @@ def test_link_by_voice_then_the_routine_follows_the_plan(
     assert "5 exercises" in text(device.launch())
     said = text(device.say("HaveCodeIntent"))
     assert "What's your six-digit code?" in said and device.state["q"][0] == "code"
-    said = text(device.say("LinkCodeIntent", code=code_slot(code)))
+    said = text(say_code(device, code))
     assert "Your physician's plan is linked: 2 exercises." in said
     assert "J. Smith" not in said and "J. Smith" not in json.dumps(device.last)
     assert "Go gently the first week" in said
@@ -188,7 +197,7 @@ def test_linked_mid_routine_the_plan_starts_with_the_next_routine(
     device = Device(client)
     device.launch()
     device.say("StartRoutineIntent")
-    said = text(device.say("LinkCodeIntent", code=code_slot(code)))
+    said = text(say_code(device, code))
     assert "plan is linked" in said and "starts with your next routine" in said
     assert len(device.state["r"]) == 5  # the routine in hand carries on
     for _ in range(40):
@@ -207,7 +216,7 @@ def test_a_bare_number_answers_the_code_question(client: FlaskClient, code: str)
     device.say("HaveCodeIntent")
     said = text(device.say("LinkCodeIntent", code=slot("code", "12")))
     assert "didn't sound like six digits" in said and device.state["q"][0] == "code"
-    said = text(device.say("LinkCodeIntent", code=code_slot(code)))
+    said = text(say_code(device, code))
     assert "plan is linked" in said
 
 
@@ -217,17 +226,17 @@ def test_a_wrong_or_expired_code_and_the_try_limit(
     device = Device(client)
     device.launch()
     wrong = "000000" if code != "000000" else "999999"
-    said = text(device.say("LinkCodeIntent", code=code_slot(wrong)))
+    said = text(say_code(device, wrong))
     assert "I couldn't find that code. Check it with your physician, or say it again." in said
     assert not device.ended
 
     expire_now(raw, code_key(code))
-    said = text(device.say("LinkCodeIntent", code=code_slot(code)))
+    said = text(say_code(device, code))
     assert "I couldn't find that code" in said
 
     for _ in range(3):
-        device.say("LinkCodeIntent", code=code_slot(wrong))
-    said = text(device.say("LinkCodeIntent", code=code_slot(wrong)))  # the sixth try
+        say_code(device, wrong)
+    said = text(say_code(device, wrong))  # the sixth try
     assert "Too many tries: please try again in an hour." in said
     assert 0 < raw.ttl(keys_for(device.user_id).code_tries) <= 3600
     assert raw.get(keys_for(device.user_id).plan) is None
@@ -237,9 +246,9 @@ def test_the_try_limit_blocks_even_a_right_code(client: FlaskClient, plans: Plan
     device = Device(client)
     device.launch()
     for _ in range(5):
-        device.say("LinkCodeIntent", code=code_slot("000000"))
+        say_code(device, "000000")
     good = plans.create(PRESCRIPTION, "2026-11-23T09:00:00+00:00")[1]
-    said = text(device.say("LinkCodeIntent", code=code_slot(good)))
+    said = text(say_code(device, good))
     assert "Too many tries" in said
 
 
@@ -257,7 +266,7 @@ def finish_routine(device: Device) -> None:
 def test_progress_and_the_welcome_streak(client: FlaskClient, code: str) -> None:
     device = Device(client)
     device.launch()
-    device.say("LinkCodeIntent", code=code_slot(code))
+    say_code(device, code)
     finish_routine(device)
     device.later(timedelta(days=1))
     said = text(device.launch())
@@ -344,7 +353,7 @@ def test_no_check_in_without_pain_and_worse_out_of_the_blue_is_pain(
 def test_report_text_and_json(redis_url: str, client: FlaskClient, code: str) -> None:
     device = Device(client)
     device.launch()
-    device.say("LinkCodeIntent", code=code_slot(code))
+    say_code(device, code)
     device.say("StartRoutineIntent")
     device.say("ReadyIntent")
     device.say("PainIntent", body_part=slot("body_part", "back", [("back", "back")]))
@@ -448,7 +457,7 @@ def test_delete_removes_the_link_and_the_history(
 ) -> None:
     device = Device(client)
     device.launch()
-    device.say("LinkCodeIntent", code=code_slot(code))
+    say_code(device, code)
     finish_routine(device)
     device.launch()
     plan_id = plans.plan_for_code(code)["id"]
@@ -469,7 +478,7 @@ def test_a_linked_launch_with_history_is_still_two_round_trips(
 ) -> None:
     device = Device(client)
     device.launch()
-    device.say("LinkCodeIntent", code=code_slot(code))
+    say_code(device, code)
     finish_routine(device)
     device.later(timedelta(days=1))
 
@@ -493,7 +502,7 @@ def test_nothing_private_is_logged_at_info(
     caplog.set_level(logging.INFO)
     device = Device(client)
     device.launch()
-    device.say("LinkCodeIntent", code=code_slot(code))
+    say_code(device, code)
     device.say("StartRoutineIntent")
     device.say("PainIntent", body_part=slot("body_part", "lower back"))
     logged = "\n".join(r.getMessage() for r in caplog.records)
@@ -509,7 +518,7 @@ def test_a_code_links_on_the_embedded_store_too(make_app: AppFactory) -> None:
     code = store.plan_store().create(PRESCRIPTION, "2026-11-23T09:00:00+00:00")[1]
     device = Device(make_app(store=store).test_client())
     device.launch()
-    said = text(device.say("LinkCodeIntent", code=code_slot(code)))
+    said = text(say_code(device, code))
     assert "plan is linked: 2 exercises" in said and "Go gently the first week" in said
     device.say("AMAZON.StopIntent")
     said = text(device.launch())
@@ -517,7 +526,7 @@ def test_a_code_links_on_the_embedded_store_too(make_app: AppFactory) -> None:
     said = text(device.say("StartRoutineIntent"))
     assert "Back extensions" in said or "back extensions" in said
     wrong = "000000" if code != "000000" else "111111"
-    assert "couldn't find that code" in text(device.say("LinkCodeIntent", code=code_slot(wrong)))
+    assert "couldn't find that code" in text(say_code(device, wrong))
 
 
 HOSTILE = "back\x1b[2J\x1b]0;owned\x07\rFAKE LINE\u202eevil\u2028end"
@@ -554,3 +563,79 @@ def test_the_report_shows_stored_text_without_control_characters(
     assert as_json["linked"][0]["pain_events"][0]["words"] == HOSTILE  # JSON keeps the data
     listed = backcoach("plan", "show", code, redis_url=redis_url).stdout
     assert "\x1b" not in listed and "J.\\x1b[31m Smith" in listed
+
+
+# --- the code read back before it is checked (issue 15) ---------------------------------
+
+
+def test_a_code_heard_wrong_is_asked_again_without_spending_a_try(
+    client: FlaskClient, code: str, raw: redis.Redis
+) -> None:
+    device = Device(client)
+    device.launch()
+    misheard = "000000" if code != "000000" else "999999"
+    said = text(device.say("LinkCodeIntent", code=code_slot(misheard)))
+    assert f"I heard {', '.join(misheard)}. Is that right?" in said
+    assert raw.get(keys_for(device.user_id).code_tries) is None  # nothing checked yet
+    said = text(device.say("AMAZON.NoIntent"))
+    assert "What's your six-digit code?" in said and device.state["q"][0] == "code"
+    assert raw.get(keys_for(device.user_id).code_tries) is None  # "no" spends no try
+    assert raw.get(keys_for(device.user_id).plan) is None
+    said = text(say_code(device, code))
+    assert "plan is linked" in said and raw.get(keys_for(device.user_id).plan) is not None
+
+
+def test_five_misheard_codes_then_the_right_one_still_links(client: FlaskClient, code: str) -> None:
+    """The hour's tries count the codes checked, never the ones read back and declined."""
+    device = Device(client)
+    device.launch()
+    for _ in range(6):
+        device.say("LinkCodeIntent", code=code_slot("000000" if code != "000000" else "1" * 6))
+        assert "What's your six-digit code?" in text(device.say("AMAZON.NoIntent"))
+    assert "plan is linked" in text(say_code(device, code))
+
+
+def test_reading_the_code_back_touches_no_plan_and_costs_one_round_trip(
+    redis_url: str, client: FlaskClient, code: str, make_app: AppFactory
+) -> None:
+    device = Device(client)
+    device.launch()
+    trips = RoundTrips()
+    store = RedisStore.from_url(redis_url, connection_class=trips.connection_class)
+    try:
+        assert store.ping()
+        device.client = make_app(store=store).test_client()
+        said: list[str] = []
+        heard = lambda: said.append(device.say("LinkCodeIntent", code=code_slot(code)))  # noqa: E731
+        assert trips.measure(heard) == 1  # the session's save only: no plan looked up
+        assert "Is that right?" in text(said[0])
+        # The yes checks the code (the plan store's round trips), then saves, as before.
+        assert trips.measure(lambda: said.append(device.say("AMAZON.YesIntent"))) > 1
+        assert "plan is linked" in text(said[1])
+    finally:
+        store.close()
+
+
+def test_a_yes_without_a_code_read_back_links_nothing(
+    client: FlaskClient, raw: redis.Redis
+) -> None:
+    device = Device(client)
+    device.launch()
+    device.say("HaveCodeIntent")
+    said = text(device.say("AMAZON.YesIntent"))  # "yes" to "What's your code?"
+    assert "plan is linked" not in said
+    assert raw.get(keys_for(device.user_id).code_tries) is None
+
+
+def test_a_code_confirmed_past_the_try_limit_leaves_no_question_waiting(
+    client: FlaskClient, plans: PlanStore
+) -> None:
+    device = Device(client)
+    device.launch()
+    for _ in range(5):
+        say_code(device, "000000")
+    good = plans.create(PRESCRIPTION, "2026-11-23T09:00:00+00:00")[1]
+    assert "Too many tries" in text(say_code(device, good))
+    assert "q" not in device.state  # a later "yes" is a yes to the prompt, not a retry
+    said = text(device.say("AMAZON.YesIntent"))
+    assert "Too many tries" not in said and "Exercise 1 of 5" in said

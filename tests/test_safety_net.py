@@ -321,3 +321,38 @@ def test_persisting_pain_says_who_to_contact_in_the_locales_words(
     counting(device)
     said = text(device.say("PainIntent", **pain("severe", "killing me")))
     assert f"contact your {who} immediately" in said and device.ended
+
+
+# -- the questions of natural control (issue 15) ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "question", ["stop_today", "carry_on", "from_beginning", "code_heard", "stop_today, cut in"]
+)
+def test_pain_is_heard_while_a_natural_control_question_waits(
+    client: FlaskClient, store: RedisStore, question: str
+) -> None:
+    """ "Do you want to stop for today?", "Shall we carry on?", "start from the beginning
+    instead?", "I heard 4, 8, 1 ... Is that right?": a pain report is the pain policy's,
+    whatever waits."""
+    device = Device(client)
+    device.launch()
+    if question.startswith("stop_today"):
+        device.say("StartRoutineIntent")
+        if question.endswith("cut in"):
+            device.say("ReadyIntent")
+            device.interrupt()
+        device.say("DoneIntent")
+    elif question == "code_heard":
+        device.say("LinkCodeIntent", code=slot("code", "481529"))
+    else:
+        device.say("StartRoutineIntent")
+        device.say("AMAZON.StopIntent")
+        device.launch()
+        if question == "from_beginning":
+            device.say("AMAZON.NoIntent")
+    assert device.state["q"][0] == question.split(",")[0] and not device.ended
+    said = text(device.say("PainIntent", **pain("pain", "hurts")))
+    assert "contact your physician" in said and "go on gently, or stop for today" in said
+    assert device.state["ph"] == "pain_check" and "q" not in device.state
+    assert [e["action"] for e in pain_log(store, device)] == ["gentle_offered"]

@@ -21,7 +21,7 @@ import pytest
 
 from skill.coach import events as ev
 from skill.coach.catalog import load_catalog
-from skill.coach.pacing import FASTEST_PACE, PACES, SLOWEST_PACE, pace
+from skill.coach.pacing import FASTEST_PACE, PACES, SLOWEST_PACE, pace, pace_name
 from skill.coach.reply import Hold, PainEvent, Pause, Reply, Say
 from skill.coach.routine import RoutineItem, default_routine, plan_routine
 from skill.coach.script import TURN_BUDGET_SECONDS, rep_slots
@@ -327,7 +327,7 @@ LEVELS = range(len(PACES))
 
 
 def pace_id(level: int) -> str:
-    return PACES[level].name.replace(" ", "-")
+    return pace_name(CATALOG.words(), level).replace(" ", "-")
 
 
 def exercise_variants() -> list[tuple[str, str | None]]:

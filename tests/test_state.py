@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -162,8 +163,13 @@ EVENTS = st.one_of(
             ev.Asked("code"),
             ev.Choose("a14-hip-extension"),
             ev.Choose(None),
+            # Natural control (issue 15).
+            ev.Done(),
+            ev.Done(mid_count=True),
+            ev.Asked("code_heard", spoken="481529"),
             "launch",
             "launch, the day after pain",
+            "launch, a place expired",
             "plan linked",
         ]
     ),
@@ -185,6 +191,9 @@ def test_any_conversation_keeps_a_valid_state_and_renderable_speech(
     with_fresh = {
         "launch": ev.Launch(fresh, returning=True),
         "launch, the day after pain": ev.Launch(fresh, returning=True, check_in=True),
+        "launch, a place expired": ev.Launch(
+            fresh, True, expired=ev.ExpiredPlace(date(2026, 11, 30), date(2026, 12, 3))
+        ),
         "plan linked": ev.PlanLinked(fresh, note="Gently."),
     }
     for drawn in events:

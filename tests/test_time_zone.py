@@ -22,6 +22,7 @@ from flask.testing import FlaskClient
 
 from skill.store import RedisStore, keys_for
 from skill.timezone import ALEXA_API_HOSTS, fetch_time_zone, settings_url, zone_named
+from tests.redis_server import people_keys
 
 from .alexa import Device
 from .conftest import AppFactory
@@ -320,7 +321,7 @@ def test_delete_my_data_removes_the_time_zone(app_with: ClientFactory, raw: redi
     device.launch()
     device.say("DeleteDataIntent")
     assert "deleted everything" in text(device.say("AMAZON.YesIntent"))
-    assert raw.keys("*") == [keys_for(USER).deleted]  # the deletion marker only
+    assert people_keys(raw) == [keys_for(USER).deleted]  # the deletion marker only
 
 
 # --- the real loader, against a local server ---------------------------------------------
@@ -485,3 +486,38 @@ def test_zone_names_are_checked() -> None:
     assert zone_named("UTC") == ZoneInfo("UTC")
     for bad in ("", "Mars/Olympus_Mons", "../etc/passwd", "/etc/localtime", "America", None, 3):
         assert zone_named(bad) is None
+
+
+# --- a saved place, offered and expired by the person's days (issue 15) ----------------------
+
+
+def leave_part_way(device: Device) -> None:
+    device.launch()
+    device.say("StartRoutineIntent")
+    device.say("ReadyIntent")
+    device.say("NextIntent")
+    device.say("AMAZON.StopIntent")
+    assert device.ended and device.state["ph"] == "paused"
+
+
+def test_a_saved_place_expires_and_is_named_by_the_persons_own_days(
+    app_with: ClientFactory,
+) -> None:
+    client = app_with(time_zone_loader=Loader(LOS_ANGELES))
+    device = echo(client)
+    # Monday morning in Los Angeles (Monday 16:00 UTC).
+    set_clock(device, "2026-11-30T08:00:00")
+    leave_part_way(device)
+    # Tuesday evening there, Wednesday 04:00 UTC: the next day, still offered.
+    set_clock(device, "2026-12-01T20:00:00")
+    said = text(device.launch())
+    assert "You were on pelvic tilts" in said and "expired" not in said
+    device.say("AMAZON.StopIntent")
+
+    other = echo(client, user_id=USER + "B")
+    # Monday evening there (Tuesday 02:00 UTC), then Wednesday evening (Thursday UTC).
+    set_clock(other, "2026-11-30T18:00:00")
+    leave_part_way(other)
+    set_clock(other, "2026-12-02T20:00:00")
+    said = text(other.launch())
+    assert "Your saved place from Monday has expired, so we'll start fresh." in said

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Literal, get_args
 
 from .reply import PainEvent, ReportKind
@@ -142,17 +143,37 @@ class PlanLinked:
 
 
 @dataclass(frozen=True, slots=True)
+class ExpiredPlace:
+    """A saved place the shell no longer offers (older than the resume window): the
+    day it was saved and today, both the person's local days."""
+
+    saved_on: date
+    today: date
+
+
+@dataclass(frozen=True, slots=True)
+class LinkFailed:
+    """A code read back and confirmed could not be checked: too many tries this hour
+    (``limited``), the store down (``unavailable``), or no store or person to link
+    (``cannot_link``).  A code not found is asked for again (``Asked("code")``)."""
+
+    reason: Literal["limited", "unavailable", "cannot_link"]
+
+
+@dataclass(frozen=True, slots=True)
 class Launch:
     """The person opened Back Coach.  ``fresh`` is today's routine not yet begun (the
     linked plan's or the default); the others are what the shell read for the
     greeting: a returning person, the newest pain report, the streak (said from two
-    days on), and whether to ask how the back is first (after a day with pain)."""
+    days on), whether to ask how the back is first (after a day with pain), and a
+    saved place that has expired (said, then the fresh start)."""
 
     fresh: SessionState
     returning: bool = False
     last_pain: PainEvent | None = None
     streak: int = 0
     check_in: bool = False
+    expired: ExpiredPlace | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +226,15 @@ class Stop:
 
 
 @dataclass(frozen=True, slots=True)
+class Done:
+    """ "I'm done", "I'm finished": the part just counted is done, or the person has had
+    enough; the coach asks before it stops, and never counts on it.  ``mid_count``
+    when said while a count was still being spoken."""
+
+    mid_count: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Yes:
     pass
 
@@ -231,6 +261,7 @@ Event = (
     | WhatsNext
     | HowManyLeft
     | Stop
+    | Done
     | Yes
     | No
     | StartOver
@@ -240,6 +271,7 @@ Event = (
     | Asked
     | Choose
     | PlanLinked
+    | LinkFailed
     | Launch
     | Leave
     | NotUnderstood

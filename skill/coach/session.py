@@ -17,17 +17,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from datetime import date
 
 from . import events as ev
 from . import script
 from .catalog import Catalog, Exercise, ProgramItem
-from .pacing import GENTLE_PACE, Pace, clamp_pace, pace
+from .pacing import GENTLE_PACE, NORMAL_PACE, Pace, clamp_pace, pace, pace_name
 from .pain import classify
 from .reply import PainAction, PainEvent, Reply, Say, Segment
 from .routine import RoutineItem, resolve_item
 from .state import MAX_SPOKEN, TERMINAL, Phase, Question, SessionState, StopReason
 from .transitions import TABLE, answer_to, refusal
 from .words import one_or_many
+
+NORMAL_RATE = pace(NORMAL_PACE).rate_percent  # the voice of everything but the coaching
 
 
 class IllegalEventError(Exception):
@@ -196,13 +199,17 @@ class Coach:
         *,
         end: bool = False,
         pain_event: PainEvent | None = None,
+        paced: bool = False,
     ) -> Reply:
+        """A reply.  ``paced``: coaching (an exercise introduced, a set counted), said at
+        the pace's rate; everything else (answers, questions, refusals, "didn't catch
+        that", help, safety advice) in the normal voice, whatever the pace."""
         reprompt = () if end else (Say(self.prompt(state)),)
         return Reply(
             speech=tuple(speech),
             reprompt=reprompt,
             end_session=end,
-            rate_percent=self._pace(state).rate_percent,
+            rate_percent=self._pace(state).rate_percent if paced else NORMAL_RATE,
             pain_event=pain_event,
         )
 
@@ -263,7 +270,7 @@ class Coach:
         new = state.evolve(
             phase=Phase.POSITIONING, paused_from=None, last_position=exercise.position
         )
-        return new, self._plan(new, speech)
+        return new, self._plan(new, speech, paced=True)
 
     def _count(self, state: SessionState, *, with_action: bool) -> Outcome:
         """Count the current part of the set and move to COUNTING."""
@@ -287,7 +294,7 @@ class Coach:
             words=self.words,
         )
         new = state.evolve(phase=Phase.COUNTING)
-        return new, self._plan(new, speech)
+        return new, self._plan(new, speech, paced=True)
 
     def _chunk_end(self, state: SessionState) -> int:
         return script.chunk_end(
@@ -336,10 +343,10 @@ class Coach:
     def repeat_question(self, state: SessionState, event: ev.Event) -> Outcome:
         return self._asking(state)
 
-    def _asking(self, state: SessionState) -> Outcome:
+    def _asking(self, state: SessionState, *lead: Say) -> Outcome:
         assert state.question is not None
         text = Say(self._question_text(state.question))
-        return state, replace(self._plan(state, [text]), reprompt=(text,))
+        return state, replace(self._plan(state, [*lead, text]), reprompt=(text,))
 
     def _question_text(self, question: Question) -> str:
         names = [script.mid_sentence(self.catalog[i].full_name) for i in question.ids]
@@ -357,6 +364,14 @@ class Coach:
                 return self.words.phrase("delete_ask")
             case "code":
                 return self.words.phrase("code_ask")
+            case "code_heard":
+                return self.words.phrase("code_heard", digits=", ".join(question.spoken))
+            case "carry_on":
+                return self.words.phrase("carry_on_reprompt")
+            case "from_beginning":
+                return self.words.phrase("from_beginning_ask")
+            case "stop_today":
+                return self.words.phrase("stop_today_ask")
         raise AssertionError(question.kind)  # pragma: no cover - the kinds are exhaustive
 
     def named(self, state: SessionState, event: ev.Event) -> Outcome:
@@ -401,6 +416,72 @@ class Coach:
     def keep_data(self, state: SessionState, event: ev.Event) -> Outcome:
         return self._answer(state.evolve(question=None), self.words.phrase("delete_kept"))
 
+    def code_again(self, state: SessionState, event: ev.Event) -> Outcome:
+        """ "No" to "I heard 4, 8, 1, ... Is that right?": the code again (nothing was
+        checked, so no try is spent)."""
+        okay = Say(self.words.phrase("okay"))
+        return self._asking(state.evolve(question=Question("code")), okay)
+
+    def _lapse(self, state: SessionState, event: ev.Event) -> Outcome:
+        """An answer to a question of one phase, in another: the question lapses and the
+        event goes by the phase's row (transitions.ANSWERS)."""
+        return self.step(state.evolve(question=None), event)
+
+    def carry_on_offered(self, state: SessionState, event: ev.Event) -> Outcome:
+        """ "Yes" to "Shall we carry on?" at a launch."""
+        if state.phase is not Phase.PAUSED:
+            return self._lapse(state, event)
+        return self.carry_on(state.evolve(question=None), event)
+
+    def offer_from_beginning(self, state: SessionState, event: ev.Event) -> Outcome:
+        """ "No" to carrying on: not necessarily to today's exercise, so asked whether to
+        start from the beginning instead (a second "no" keeps the place for later)."""
+        if state.phase is not Phase.PAUSED:
+            return self._lapse(state, event)
+        okay = Say(self.words.phrase("okay"))
+        return self._asking(state.evolve(question=Question("from_beginning")), okay)
+
+    def from_beginning(self, state: SessionState, event: ev.Event) -> Outcome:
+        """ "Yes" to starting from the beginning instead of the saved place."""
+        if state.phase is not Phase.PAUSED:
+            return self._lapse(state, event)
+        return self.start_over(state.evolve(question=None), event)
+
+    def not_from_beginning(self, state: SessionState, event: ev.Event) -> Outcome:
+        """ "No" to both: the place is kept for later."""
+        if state.phase is not Phase.PAUSED:
+            return self._lapse(state, event)
+        return self.keep_for_later(state.evolve(question=None), event)
+
+    def ask_to_stop(self, state: SessionState, event: ev.Event) -> Outcome:
+        """ "I'm done" while getting into position: asked, never counted."""
+        return self._asking(state.evolve(question=Question("stop_today")))
+
+    def stop_today(self, state: SessionState, event: ev.Event) -> Outcome:
+        """ "Yes" to stopping for today: as "stop" does, the place kept."""
+        if state.phase is not Phase.POSITIONING:
+            return self._lapse(state, event)
+        return self.stop_here(state.evolve(question=None), ev.Stop())
+
+    def keep_going(self, state: SessionState, event: ev.Event) -> Outcome:
+        """ "No" to stopping for today: the prompt again, and nothing counted yet."""
+        if state.phase is not Phase.POSITIONING:
+            return self._lapse(state, event)
+        return self._answer(state.evolve(question=None), self.words.phrase("take_your_time"))
+
+    def done_counting(self, state: SessionState, event: ev.Event) -> Outcome:
+        """ "I'm done" after a count: the part counted is done (a count cut short is
+        not).  The end of the routine or a new exercise follows as after "next"; before
+        more of the same exercise, asked whether to stop for today, as no count starts
+        on "I'm done"."""
+        assert isinstance(event, ev.Done)
+        settled = self.settle(state, event.mid_count)
+        if settled.phase is Phase.FINISHED:
+            return self._finish(settled, [])
+        if settled.index != state.index:
+            return self._introduce(settled)
+        return self.ask_to_stop(settled, event)
+
     def plan_linked(self, state: SessionState, event: ev.Event) -> Outcome:
         """The physician's plan is linked: it is today's routine if none is under way,
         else the next one."""
@@ -416,6 +497,18 @@ class Coach:
             said.append(self.words.phrase("code_starts_next"))
         return self._answer(after, *said)
 
+    def link_failed(self, state: SessionState, event: ev.Event) -> Outcome:
+        """Why a confirmed code linked nothing; the question about it has lapsed."""
+        assert isinstance(event, ev.LinkFailed)
+        match event.reason:
+            case "limited":
+                text = self.words.phrase("code_too_many_tries")
+            case "unavailable":
+                text = self.words.phrase("code_cannot_check")
+            case _:
+                text = self.words.phrase("code_cannot_link")
+        return self._answer(state, text)
+
     # -- opening, leaving, not understood -------------------------------------------
 
     def launch(self, state: SessionState, event: ev.Event) -> Outcome:
@@ -427,15 +520,17 @@ class Coach:
         settled = self.settle(state)
         if settled.phase in (Phase.NOT_BEGUN, Phase.CHECK_IN):
             fresh = event.fresh
+            expired = [Say(self.expired(event.expired))] if event.expired else []
             if event.check_in:
                 asked = fresh.evolve(phase=Phase.CHECK_IN)
                 speech = [
                     hello,
+                    *expired,
                     Say(self.words.phrase("checkin_last_time")),
                     Say(self.prompt(asked)),
                 ]
                 return asked, self._plan(asked, speech)
-            speech = [hello, *self._remember(event.last_pain), Say(self.safety.welcome)]
+            speech = [hello, *expired, *self._remember(event.last_pain), Say(self.safety.welcome)]
             speech.append(Say(self._todays_routine(fresh)))
             if fresh.gentle:
                 speech.append(Say(self.safety.gentle_today))
@@ -448,13 +543,46 @@ class Coach:
             speech = [hello, Say(self.words.phrase("done_today")), Say(self.prompt(done))]
             return done, self._plan(done, speech)
         paused_from = settled.paused_from if settled.phase is Phase.PAUSED else settled.phase
-        paused = settled.evolve(phase=Phase.PAUSED, paused_from=paused_from)
+        # Asked, so that a "no" is read as a no to carrying on (transitions.ANSWERS).
+        paused = settled.evolve(
+            phase=Phase.PAUSED, paused_from=paused_from, question=Question("carry_on")
+        )
         speech = [hello, Say(self.words.phrase("you_were_on", where=self._where(paused)))]
         if paused.gentle:
             speech.append(Say(self.safety.gentle_today))
         speech.append(Say(self.words.phrase("carry_on_question")))
         plan = self._plan(paused, speech)
         return paused, replace(plan, reprompt=(Say(self.words.phrase("carry_on_reprompt")),))
+
+    def expired(self, place: ev.ExpiredPlace) -> str:
+        """ "Your saved place from Monday has expired, so we'll start fresh." """
+        return self.words.phrase("place_expired", day=self._day_said(place.saved_on, place.today))
+
+    def _day_said(self, day: date, today: date) -> str:
+        """A past day as said: yesterday, a weekday this past week, last Monday."""
+        ago = (today - day).days
+        if ago <= 1:
+            return self.words.phrase("yesterday")
+        if ago > 7:
+            return self.words.phrase("over_a_week_ago")
+        weekday = self._weekday(day.weekday())
+        return weekday if ago < 7 else self.words.phrase("last_weekday", weekday=weekday)
+
+    def _weekday(self, number: int) -> str:
+        match number:
+            case 0:
+                return self.words.phrase("monday")
+            case 1:
+                return self.words.phrase("tuesday")
+            case 2:
+                return self.words.phrase("wednesday")
+            case 3:
+                return self.words.phrase("thursday")
+            case 4:
+                return self.words.phrase("friday")
+            case 5:
+                return self.words.phrase("saturday")
+        return self.words.phrase("sunday")
 
     def leave_session(self, state: SessionState, event: ev.Event) -> Outcome:
         """The person walked away (the session ended): keep their place for next time."""
@@ -615,7 +743,7 @@ class Coach:
         if level == state.pace:
             reply = self.words.phrase("slowest_already")
         else:
-            reply = self.words.phrase("going_slower", pace=pace(level).name)
+            reply = self.words.phrase("going_slower", pace=pace_name(self.words, level))
         return self._answer(state.evolve(pace=level), reply)
 
     def faster(self, state: SessionState, event: ev.Event) -> Outcome:
@@ -626,7 +754,7 @@ class Coach:
         elif level == state.pace:
             reply = self.words.phrase("fastest_already")
         else:
-            reply = self.words.phrase("going_faster", pace=pace(level).name)
+            reply = self.words.phrase("going_faster", pace=pace_name(self.words, level))
         return self._answer(state.evolve(pace=level), reply)
 
     def pause(self, state: SessionState, event: ev.Event) -> Outcome:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from .catalog import Position
 from .pacing import NORMAL_PACE, SLOWEST_PACE
@@ -42,8 +42,18 @@ class StateError(ValueError):
     """Stored state that cannot be read (corrupt, or from an unknown newer version)."""
 
 
-QuestionKind = Literal["which", "did_you_mean", "confirm", "delete", "code"]
-QUESTION_KINDS: tuple[QuestionKind, ...] = ("which", "did_you_mean", "confirm", "delete", "code")
+QuestionKind = Literal[
+    "which",
+    "did_you_mean",
+    "confirm",
+    "delete",
+    "code",
+    "code_heard",
+    "carry_on",
+    "from_beginning",
+    "stop_today",
+]
+QUESTION_KINDS: tuple[QuestionKind, ...] = get_args(QuestionKind)
 MAX_QUESTION_IDS = 5
 MAX_SPOKEN = 100
 
@@ -55,14 +65,17 @@ class Question:
 
     ``which``: which of ``ids`` was meant; ``did_you_mean``: the one id, a rough match;
     ``confirm``: start the one id, outside the routine; ``delete``: delete the data;
-    ``code``: the plan's link code.  ``describe`` when the exercise was asked about
-    rather than asked for.
+    ``code``: the plan's link code; ``code_heard``: whether the code heard (``spoken``,
+    its digits) is right, before it is checked; ``carry_on``: carry on from the saved
+    place (at a launch); ``from_beginning``: start from the beginning instead (after a
+    "no" to carrying on); ``stop_today``: stop for today ("I'm done" before a count).
+    ``describe`` when the exercise was asked about rather than asked for.
     """
 
     kind: QuestionKind
     ids: tuple[str, ...] = ()
     describe: bool = False
-    spoken: str = ""  # the name as heard, for "did you mean" (at most MAX_SPOKEN)
+    spoken: str = ""  # the name or code as heard (at most MAX_SPOKEN)
 
     def to_list(self) -> list[Any]:
         return [self.kind, list(self.ids), 1 if self.describe else 0, self.spoken]

@@ -50,6 +50,7 @@ EVERYWHERE: Mapping[type[ev.Event], Move] = {
     ev.Asked: move("ask", *ANY_PHASE),
     ev.Named: move("named", *ANY_PHASE),
     ev.PlanLinked: move("plan_linked", *ANY_PHASE),
+    ev.LinkFailed: move("link_failed", *ANY_PHASE),
     ev.Choose: move("not_understood", *ANY_PHASE),  # no question to answer
     ev.Launch: move("launch", NOT_BEGUN, CHECK_IN, PAUSED, FINISHED, STOPPED),
     ev.Leave: move("leave_session", *ANY_PHASE - {COUNTING}),
@@ -85,6 +86,7 @@ TABLE: Mapping[Phase, Mapping[type[ev.Event], Move]] = {
         ev.Faster: move("faster", NOT_BEGUN),
         ev.Repeat: move("say_prompt", NOT_BEGUN),
         ev.Stop: move("goodbye", NOT_BEGUN),
+        ev.Done: move("goodbye", NOT_BEGUN),
         ev.No: move("goodbye", NOT_BEGUN),
     },
     CHECK_IN: {
@@ -99,6 +101,7 @@ TABLE: Mapping[Phase, Mapping[type[ev.Event], Move]] = {
         ev.Slower: move("slower", CHECK_IN),
         ev.Faster: move("faster", CHECK_IN),
         ev.Stop: move("goodbye", CHECK_IN),
+        ev.Done: move("goodbye", CHECK_IN),
         ev.No: move("goodbye", CHECK_IN),
     },
     POSITIONING: {
@@ -111,6 +114,8 @@ TABLE: Mapping[Phase, Mapping[type[ev.Event], Move]] = {
         ev.Repeat: move("introduce_again", POSITIONING),
         ev.Pause: move("pause", PAUSED),
         ev.No: move("take_your_time", POSITIONING),
+        # "I'm done" before the count: had enough, or done getting ready?  Asked.
+        ev.Done: move("ask_to_stop", POSITIONING),
     },
     COUNTING: {
         **EVERYWHERE,
@@ -122,6 +127,9 @@ TABLE: Mapping[Phase, Mapping[type[ev.Event], Move]] = {
         ev.Repeat: move("count_again", COUNTING),
         ev.Pause: move("pause", PAUSED, FINISHED),
         ev.No: move("take_your_time", COUNTING),
+        # "I'm done" after a count: that part is done; on to a new exercise or the end,
+        # but never a count: before more of the same exercise, asked as above.
+        ev.Done: move("done_counting", POSITIONING, FINISHED),
     },
     PAUSED: {
         **EVERYWHERE,
@@ -133,6 +141,7 @@ TABLE: Mapping[Phase, Mapping[type[ev.Event], Move]] = {
         ev.Repeat: move("say_prompt", PAUSED),
         ev.Pause: move("already_paused", PAUSED),
         ev.No: move("keep_for_later", PAUSED),
+        ev.Done: move("keep_for_later", PAUSED),
     },
     PAIN_CHECK: {
         **EVERYWHERE,
@@ -142,6 +151,7 @@ TABLE: Mapping[Phase, Mapping[type[ev.Event], Move]] = {
         ev.Yes: move("go_on_gently", POSITIONING),
         ev.Resume: move("go_on_gently", POSITIONING),
         ev.Stop: move("stop_after_pain", STOPPED),
+        ev.Done: move("stop_after_pain", STOPPED),
         ev.No: move("stop_after_pain", STOPPED),
         ev.Repeat: move("ask_again", PAIN_CHECK),
         ev.Pause: move("pause", PAUSED),
@@ -158,18 +168,22 @@ TABLE: Mapping[Phase, Mapping[type[ev.Event], Move]] = {
         ev.Faster: move("faster", FINISHED),
         ev.Repeat: move("say_prompt", FINISHED),
         ev.Stop: move("goodbye", FINISHED),
+        ev.Done: move("goodbye", FINISHED),
         ev.No: move("goodbye", FINISHED),
     },
     STOPPED: {
         **EVERYWHERE,
         ev.Repeat: move("say_prompt", STOPPED),
         ev.Stop: move("goodbye", STOPPED),
+        ev.Done: move("goodbye", STOPPED),
         ev.No: move("goodbye", STOPPED),
     },
 }
 
 # While a question waits (``state.question``), these events answer it, whatever the
-# phase; any other event drops the question and goes by TABLE.
+# phase; any other event drops the question and goes by TABLE.  The questions asked in
+# one phase only (carry on, from the beginning, stop for today) are answered in that
+# phase; in any other (a state no conversation reaches) their answer lapses, as above.
 ANSWERS: Mapping[QuestionKind, Mapping[type[ev.Event], Move]] = {
     "which": {
         ev.Choose: move("choose", *ANY_PHASE),
@@ -190,8 +204,35 @@ ANSWERS: Mapping[QuestionKind, Mapping[type[ev.Event], Move]] = {
         ev.No: move("keep_data", *ANY_PHASE),
         ev.Repeat: move("repeat_question", *ANY_PHASE),
     },
-    # Answered by a code, which the shell checks with the store (LinkCode).
+    # Answered by a code, which the shell reads back first (code_heard).
     "code": {ev.Repeat: move("repeat_question", *ANY_PHASE)},
+    # "I heard 4, 8, 1, 5, 2, 9. Is that right?"  The shell checks the code with the
+    # store on a yes (LinkCode); a yes that reaches the coach is asked again, never
+    # taken as a yes to the phase ("start").  No: the code is asked for again.
+    "code_heard": {
+        ev.Yes: move("repeat_question", *ANY_PHASE),
+        ev.No: move("code_again", *ANY_PHASE),
+        ev.Repeat: move("repeat_question", *ANY_PHASE),
+    },
+    # At a launch, "You were on knee rolls. Shall we carry on?"
+    "carry_on": {
+        ev.Yes: move("carry_on_offered", *ANY_PHASE),
+        ev.No: move("offer_from_beginning", *ANY_PHASE),
+        ev.Repeat: move("repeat_question", *ANY_PHASE),
+    },
+    # After a "no" to carrying on: "Shall we start from the beginning instead?"
+    "from_beginning": {
+        ev.Yes: move("from_beginning", *ANY_PHASE),
+        ev.No: move("not_from_beginning", *ANY_PHASE),
+        ev.Repeat: move("repeat_question", *ANY_PHASE),
+    },
+    # "I'm done" before a count: "Do you want to stop for today?"
+    "stop_today": {
+        ev.Yes: move("stop_today", *ANY_PHASE),
+        ev.Done: move("stop_today", *ANY_PHASE),
+        ev.No: move("keep_going", *ANY_PHASE),
+        ev.Repeat: move("repeat_question", *ANY_PHASE),
+    },
 }
 
 # The phrase that refuses an event the table has no cell for: by phase and event

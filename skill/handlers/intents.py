@@ -118,6 +118,7 @@ EVENT_INTENTS: dict[str, Callable[[Turn], ev.Event]] = {
     "AMAZON.CancelIntent": lambda turn: ev.Stop(mid_count=turn.mid_count),
     "AMAZON.NavigateHomeIntent": lambda turn: ev.Stop(mid_count=turn.mid_count),
     "AMAZON.StartOverIntent": _simple(ev.StartOver()),
+    "DoneIntent": lambda turn: ev.Done(mid_count=turn.mid_count),
     "HoldTimeIntent": _simple(ev.HoldTime()),
 }
 
@@ -170,6 +171,7 @@ class LaunchHandler(_Handler):
             last_pain=last_pain,
             streak=days,
             check_in=checkin.needs_check_in(record.last_session if record else None, last_pain),
+            expired=turn.take_expired(),  # said after the hello
         )
         return turn.event(launch)  # from the saved progress, or a fresh routine
 
@@ -311,6 +313,9 @@ class YesNoHandler(_Handler):
 
     def answer(self, turn: Turn) -> Response:
         yes = is_intent_name("AMAZON.YesIntent")(turn.input)
+        question = turn.state().question
+        if yes and question is not None and question.kind == "code_heard":
+            return LinkCodeHandler.check(turn, question.spoken)  # the code read back: right
         return turn.event(ev.Yes() if yes else ev.No())  # the coach knows the question
 
 
@@ -370,32 +375,45 @@ def progress_report(turn: Turn, record: UserRecord | None) -> list[str]:
 
 
 class LinkCodeHandler(_Handler):
-    """ "My code is one two three four five six": link the physician's plan."""
+    """ "My code is one two three four five six": link the physician's plan.
+
+    The code heard is read back first ("I heard 1, 2, 3, 4, 5, 6. Is that right?"),
+    without touching the store; only a yes checks it (``check``, from YesNoHandler),
+    so a mishearing never spends one of the hour's tries.
+    """
 
     intents = ("LinkCodeIntent",)
 
     def answer(self, turn: Turn) -> Response:
         spoken = _slot_value(turn.input, "code")
         question = turn.state().question
-        asked = question is not None and question.kind == "code"
+        asked = question is not None and question.kind in ("code", "code_heard")
         code = normalise_code(spoken)
         words = turn.coach.words
         if code is None:
             if not spoken and not asked:
                 return self.ask(turn, "")
             return self.ask(turn, words.phrase("code_not_six_digits"))
+        return turn.event(ev.Asked("code_heard", spoken=code))
+
+    @classmethod
+    def check(cls, turn: Turn, heard: str) -> Response:
+        """ "Yes" to the code read back: check it with the store (one try)."""
+        code = normalise_code(heard)
+        if code is None:  # not a code this module read back: asked for again
+            return cls.ask(turn, "")
         plans = turn.services.plans
         if plans is None or turn.user_id is None:
-            return self.reply(turn, words.phrase("code_cannot_link"))
+            return turn.event(ev.LinkFailed("cannot_link"))
         try:
             result = plans.link(turn.user_id, code, turn.at)
         except StoreUnavailableError as error:
             log.warning("request %s: store unavailable for link (%s)", turn.request_id, error)
-            return self.reply(turn, words.phrase("code_cannot_check"))
+            return turn.event(ev.LinkFailed("unavailable"))
         if result.status == "limited":
-            return self.reply(turn, words.phrase("code_too_many_tries"))
+            return turn.event(ev.LinkFailed("limited"))
         if result.status != "linked" or result.plan is None:
-            return self.ask(turn, words.phrase("code_not_found"))
+            return cls.ask(turn, turn.coach.words.phrase("code_not_found"))
         log.info("request %s: linked a plan", turn.request_id)
         linked = turn.services.fresh_state({"exercises": result.plan["exercises"]})
         note = result.plan.get("note")
@@ -404,11 +422,6 @@ class LinkCodeHandler(_Handler):
     @staticmethod
     def ask(turn: Turn, lead: str) -> Response:
         return turn.event(ev.Asked("code"), lead=(Say(lead),) if lead else ())
-
-    @staticmethod
-    def reply(turn: Turn, text: str) -> Response:
-        prompt = turn.coach.prompt(turn.state())
-        return turn.say(Reply((Say(text), Say(prompt)), reprompt=(Say(prompt),)))
 
 
 class HaveCodeHandler(_Handler):

@@ -45,7 +45,7 @@ from ..store import (
     TimeZoneUpdate,
     UserRecord,
 )
-from ..store.base import TIME_ZONE_TTL, UNKNOWN_TIME_ZONE_TTL, PlanStore
+from ..store.base import DEFAULT_RESUME_DAYS, TIME_ZONE_TTL, UNKNOWN_TIME_ZONE_TTL, PlanStore
 from ..timezone import TimeZones, zone_named
 from .names import ExerciseNames
 
@@ -70,6 +70,8 @@ class Services:
     names: ExerciseNames
     plans: PlanStore | None = None  # the store's (build_skill); None: no codes to link
     time_zones: TimeZones | None = None  # None: days in UTC, no lookups
+    # A place saved on one day is offered until the end of this many days after it.
+    resume_days: int = DEFAULT_RESUME_DAYS
     coaches: dict[str, Coach] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -121,6 +123,9 @@ class Turn:
         self._zone: ZoneInfo | None = None
         self._zone_read = False
         self.zone_update: TimeZoneUpdate | None = None  # a newly looked-up zone, to save
+        # A saved place no longer offered (stored_state), until said: by the launch
+        # (take_expired), or first in this request's answer.
+        self.expired: ev.ExpiredPlace | None = None
 
     # -- state in -----------------------------------------------------------------
 
@@ -218,8 +223,11 @@ class Turn:
     def stored_state(self) -> SessionState | None:
         """The saved state, if any.  A routine finished or stopped (for pain or a red
         flag) on an earlier day is over, and the person starts afresh: a safety stop
-        holds for the rest of the day it was made.  A routine paused on an earlier day
-        resumes, counting only today's pain reports."""
+        holds for the rest of the day it was made.  A routine left part way on an
+        earlier day resumes, counting only today's pain reports, within the resume
+        window (until the end of ``resume_days`` days after the day it was saved, in
+        the person's days); later it has expired (``self.expired``, said at the start)
+        and the person starts afresh.  Today's state is never expired."""
         record = self.load()
         if record is None or record.state is None:
             return None
@@ -232,7 +240,18 @@ class Turn:
             return with_todays_pains(state, self.pains_today())
         if state.phase in TERMINAL:
             return None
+        saved_on = record_day({"at": state.saved_at}, self.zone)
+        if saved_on is not None and (self.today - saved_on).days > self.services.resume_days:
+            if state.phase not in (Phase.NOT_BEGUN, Phase.CHECK_IN):  # a place to lose
+                self.expired = ev.ExpiredPlace(saved_on, self.today)
+            return None
         return with_todays_pains(state.evolve(pains=0), self.pains_today())
+
+    def take_expired(self) -> ev.ExpiredPlace | None:
+        """The expired place, for the launch to say (then nothing else says it)."""
+        self.state()
+        expired, self.expired = self.expired, None
+        return expired
 
     def since(self, stamp: str | None) -> timedelta:
         """How long ago an ISO time was (a long time, when unknown)."""
@@ -314,6 +333,11 @@ class Turn:
         saved = self.save(before, after, plan.pain_event, plan.end_session)
         if saved is not None:
             after, plan = self.reconciled(before, after, plan, saved)
+        if self.expired is not None:
+            # Not said by a launch (which says it after the hello): a one-shot request
+            # ("tell back coach to resume", "ask back coach how am I doing") says it first.
+            plan = replace(plan, speech=(Say(self.coach.expired(self.expired)), *plan.speech))
+            self.expired = None
         speech, reprompt = render(plan, self.coach.words)
         self.attributes.pop(COUNT_UNTIL, None)
         if after.phase is Phase.COUNTING:

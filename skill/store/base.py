@@ -20,8 +20,13 @@ __all__ = [
 ]
 
 RECENT_HISTORY = 60  # history records read at a session's start: about two months
-# Seconds: routine progress expires after a day (docs/ARCHITECTURE.md, 'State and storage').
-DEFAULT_PROGRESS_TTL = 86_400
+# Seconds routine progress is kept after its last save: a week.  Whether a saved place is
+# still offered is the skill's decision, by the day it was saved (DEFAULT_RESUME_DAYS);
+# the week lets it say that one has expired (docs/ARCHITECTURE.md, 'State and storage').
+DEFAULT_PROGRESS_TTL = 7 * 86_400
+# A place saved on one day is offered until the end of this many days after it (the
+# person's local days): 1, the next day.  Later it has expired, and the skill says so.
+DEFAULT_RESUME_DAYS = 1
 TIME_ZONE_TTL = 30 * 86_400  # seconds: the device's time zone is asked again after 30 days
 UNKNOWN_TIME_ZONE_TTL = 86_400  # seconds: after a failed lookup, UTC is used for a day
 # Seconds a deletion blocks the write-back of sessions begun before it: longer than

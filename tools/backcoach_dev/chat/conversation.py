@@ -155,3 +155,9 @@ class Conversation:
         step = self.leave()
         self.device.later(NEXT_DAY)
         return step
+
+    def days_later(self, days: int) -> Step:
+        """Leave, and come back ``days`` calendar days later (at the same time of day)."""
+        step = self.leave()
+        self.device.later(timedelta(days=days))
+        return step

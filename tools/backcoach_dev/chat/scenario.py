@@ -22,6 +22,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
+    StrictInt,
     StrictStr,
     ValidationError,
     field_validator,
@@ -29,14 +30,14 @@ from pydantic import (
 )
 
 from skill.coach.catalog import Catalog, load_catalog
-from skill.coach.pacing import PACES
+from skill.coach.pacing import PACES, pace_name
 from skill.interaction_model import LOCALES
 from skill.store.base import PlanStore
 
 from .conversation import Conversation, Step
 from .device import Device, Transport, user_id_for
 from .nlu import Nlu
-from .render import pieces, to_text
+from .render import Words, pieces, to_text
 
 
 class ScenarioError(ValueError):
@@ -53,12 +54,14 @@ class ScenarioStep(BaseModel):
     silent: StrictBool = False
     new_session: StrictBool = False
     next_day: StrictBool = False
+    days_later: StrictInt | None = Field(default=None, ge=1, le=30)  # like next_day, N days on
     interrupt: StrictBool = False  # said while the last answer was still being spoken
     intent: StrictStr | None = None
     expect: Phrases = []
     not_: Phrases = Field(default=[], alias="not")
     reprompt: Phrases = []
     open: StrictBool | None = None
+    rate: StrictInt | None = Field(default=None, ge=20, le=200)  # the voice's speed, percent
     state: dict[StrictStr, Any] = {}
 
     @model_validator(mode="before")
@@ -75,6 +78,8 @@ class ScenarioStep(BaseModel):
     def _one_action(self) -> ScenarioStep:
         if (self.say is None) == (not self.silent):
             raise ValueError("a step either says something (say: ...) or is silent: true")
+        if self.next_day and self.days_later is not None:
+            raise ValueError("a step has next_day: true or days_later: N, not both")
         unknown = sorted(set(self.state) - set(STATE_CHECKS))
         if unknown:
             raise ValueError(
@@ -159,11 +164,11 @@ def _exercise(state: dict[str, Any], expected: Any, catalog: Catalog) -> tuple[b
     return (actual == expected or actual in named), actual
 
 
-def _pace(state: dict[str, Any], expected: Any, _catalog: Catalog) -> tuple[bool, Any]:
+def _pace(state: dict[str, Any], expected: Any, catalog: Catalog) -> tuple[bool, Any]:
     level = state["p"]
     if isinstance(expected, int):
         return level == expected, level
-    name = PACES[level].name if 0 <= level < len(PACES) else str(level)
+    name = pace_name(catalog.words(), level) if 0 <= level < len(PACES) else str(level)
     return name == str(expected).lower(), name
 
 
@@ -305,6 +310,8 @@ def run_scenario(
     for number, spec in enumerate(scenario.steps, 1):
         if spec.next_day:
             conversation.next_day()
+        elif spec.days_later is not None:
+            conversation.days_later(spec.days_later)
         elif spec.new_session:
             conversation.leave()
         if spec.interrupt:
@@ -338,6 +345,13 @@ def check_step(
     for phrase in spec.not_:
         if comparable(phrase) in said:
             problems.append(f'expected NOT to hear "{phrase}": it was said')
+    if spec.rate is not None:
+        rates = sorted({p.rate for s in step.speeches for p in pieces(s) if isinstance(p, Words)})
+        if rates != [spec.rate]:
+            problems.append(
+                f"expected the voice at {spec.rate}%, it was at "
+                f"{', '.join(f'{r:g}%' for r in rates) or 'nothing said'}"
+            )
     last = step.exchanges[-1] if step.exchanges else None
     if spec.reprompt:
         again = comparable(to_text(pieces(last.reprompt), marks=False)) if last else ""
