@@ -10,6 +10,7 @@ import json
 import runpy
 from pathlib import Path
 
+import pytest
 import yaml
 
 from skill.interaction_model import LOCALES
@@ -97,3 +98,51 @@ def test_the_manifest_declares_the_requests_the_skill_answers() -> None:
     assert events["endpoint"]["uri"] == manifest["apis"]["custom"]["endpoint"]["uri"]
     interfaces = manifest["apis"]["custom"]["interfaces"]
     assert {"type": "CAN_FULFILL_INTENT_REQUEST"} in interfaces
+
+
+def test_the_shipped_redis_conf_needs_a_password_keeps_an_aof_and_caps_memory(
+    tmp_path: Path,
+) -> None:
+    # Issue 16: no maxmemory, all interfaces with protected-mode off and no password.
+    # A real redis-server runs the shipped file (on loopback, in a temporary folder).
+    import subprocess
+    import time
+
+    import redis as redis_py
+
+    from backcoach_dev.ports import free_port
+    from skill.store import RedisStore
+
+    port, password = free_port(), "a-test-password-of-some-length"
+    server = subprocess.Popen(
+        ["redis-server", str(INFRA / "redis.conf"), "--dir", str(tmp_path), "--port", str(port),
+         "--bind", "127.0.0.1", "--requirepass", password],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        anonymous = redis_py.Redis(port=port, socket_timeout=5)
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                anonymous.ping()
+                raise AssertionError("Redis answered without a password")
+            except redis_py.AuthenticationError:
+                break
+            except redis_py.ConnectionError:
+                assert time.monotonic() < deadline and server.poll() is None
+                time.sleep(0.05)
+        client = redis_py.Redis(port=port, password=password, decode_responses=True)
+        memory, persistence = client.info("memory"), client.info("persistence")
+        assert memory["maxmemory"] > 0 and memory["maxmemory_policy"] == "noeviction"
+        assert persistence["aof_enabled"] == 1
+        for command in ("FLUSHALL", "CONFIG GET maxmemory", "DEBUG SLEEP 0"):
+            with pytest.raises(redis_py.ResponseError, match="unknown command"):
+                client.execute_command(*command.split())
+        store = RedisStore.from_url(f"redis://:{password}@127.0.0.1:{port}/0")
+        store.save("amzn1.ask.account.CONF", {"ph": "ready"})
+        store.delete_user("amzn1.ask.account.CONF")  # and the AOF rewrite it asks for
+        assert store.readiness() is None
+        store.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
