@@ -405,6 +405,8 @@ def settle_seconds(exercise: Exercise, rep: RepSlot, slot: int, *, first_of_turn
     """Time to get into a rep, at normal pace: most for the first rep of a set (sized to
     the move), then a new side, then the first rep of a turn, least for the next rep."""
     if slot == 0:
+        if exercise.hold_seconds is None:  # a movement's own time comes after the cue
+            return SETTLE_FIRST_REP_SECONDS
         return max(SETTLE_FIRST_REP_SECONDS, float(exercise.move_seconds))
     if exercise.sides == "switch" and rep.first_on_side:
         return SETTLE_NEW_SIDE_SECONDS
