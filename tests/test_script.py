@@ -475,3 +475,17 @@ def test_a_split_turn_goes_on_with_the_next_rep() -> None:
     assert texts[0] == "Let's keep going."
     assert next(t for t in texts if t.startswith("Rep ")) == f"Rep {number + 1} of 30."
     assert pace(state.pace).name == "normal"
+
+
+def test_with_one_rep_the_later_tips_come_at_the_next_set_or_all_before_it() -> None:
+    hips, neck = (
+        "Keep your hips touching the ground.",
+        "Keep your neck straight and avoid bending backward.",
+    )
+    two_sets = plan_routine(CATALOG, [ProgramItem(id="b03-back-extensions", reps=1, sets=2)])
+    counted = [p for s, p in run_through(two_sets) if s.phase is Phase.COUNTING]
+    assert hips in said(counted[0]) and neck not in said(counted[0])
+    assert neck in said(counted[1]) and hips not in said(counted[1])
+    one_set = plan_routine(CATALOG, [ProgramItem(id="b03-back-extensions", reps=1)])
+    texts = said(first_count(one_set[0]))
+    assert texts.index(hips) < texts.index(neck) < texts.index(AND_HOLD)

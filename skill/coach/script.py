@@ -24,7 +24,7 @@ from .words import Words, base_words, one_or_many
 # position is read, before "say ready" (longer when the person has to change position,
 # e.g. turn onto the stomach, or get down for the first exercise); after the action is
 # read, before the first rep's "and hold" (or, for a movement, before its first rep);
-# before each later rep's "and hold"; after a switch of sides.  The slowest settle
+# before each later rep's "and hold"; after a switch of sides.  The shortest settle
 # before a first count, at the brisk pace (0.8), is still over 3 s.
 SETTLE_IN_POSITION_SECONDS = 3.0
 SETTLE_AFTER_POSITION_CHANGE_SECONDS = 8.0
@@ -43,8 +43,9 @@ PHASE_MIN_SECONDS = 2.0
 # ``<break>`` of at most 10 s per 10 s, and a counted hold is at most
 # HOLD_CHARS_PER_SECOND a second up to COUNTED_EVERY_SECOND_UP_TO seconds, then
 # LONG_HOLD_CHARS plus LONG_HOLD_CHARS_PER_SECOND a second (the speech layer counts
-# long holds down in steps).  tests/test_speech.py renders every hold from 1 to 120 s
-# at every rate against this bound, and every exercise at the prescription limits.
+# long holds down in steps).  tests/test_script.py renders every hold from 1 to 120 s
+# at every rate against this bound; tests/test_speech.py every exercise at the
+# prescription limits.
 TURN_CHAR_BUDGET = 7200  # of 8,000: the <speak>, <prosody> and a margin
 BREAK_CHARS = 24  # '<break time="9999ms"/>' and a space
 MAX_BREAK_SECONDS = 10.0
@@ -238,27 +239,23 @@ def points_at(exercise: Exercise, item: RoutineItem, set_index: int, slot: int) 
     """The tips and cautions said before rep ``slot`` of set ``set_index``.
 
     The first point is said before the first rep (unless the action, read just
-    before, says it already); the others are spread over the later reps of the first
-    set and then the start of the later sets, one at a time where there is room.
+    before, says it already: then it is a reminder later); the others are spread
+    evenly over the later reps of the first set and then the start of the later sets.
+    A set of one rep with no later set hears them all before that rep.
     """
     points = coaching_points(exercise)
-    if not points:
-        return []
-    first, later = [], points[1:]
-    if _in_action(exercise, item.variant, points[0]):
-        later = points
-    else:
-        first = [points[0]]
-    slots = rep_slots(exercise, item)
-    moments = [(0, s) for s in range(1, slots)] + [(k, 0) for k in range(1, item.sets)]
-    schedule: dict[tuple[int, int], list[str]] = {(0, 0): first}
+    first = points[:1] if points and not _in_action(exercise, item.variant, points[0]) else []
+    later = points[len(first) :]
+    here = (set_index, slot)
+    moments = [(0, s) for s in range(1, rep_slots(exercise, item))]
+    moments += [(k, 0) for k in range(1, item.sets)]
     if not moments:
-        schedule[(0, 0)] = first + later
+        return first + later if here == (0, 0) else []
+    said = list(first) if here == (0, 0) else []
     for index, point in enumerate(later):
-        moment = moments[(index + 1) * len(moments) // (len(later) + 1)] if moments else (0, 0)
-        if moments:
-            schedule.setdefault(moment, []).append(point)
-    return schedule.get((set_index, slot), [])
+        if moments[(index + 1) * len(moments) // (len(later) + 1)] == here:
+            said.append(point)
+    return said
 
 
 def default_figures(exercise: Exercise, item: RoutineItem, words: Words) -> list[str]:
