@@ -151,7 +151,8 @@ KEY_PHRASES: dict[tuple[str, int], list[str]] = {
     ("B", 4): ["something soft under your head", "flatten your lower back", "stomach muscles"],
     ("B", 5): ["cushion or book", "tuck in your chin", "zip", "25", "shoulders neck or legs"],
 }
-# Phrases that must be among an exercise's cautions, not just somewhere in its text.
+# Phrases that must be among an exercise's cautions (or, for breathing, its breath cue,
+# said at every hold), not just somewhere in its text.
 KEY_CAUTIONS: dict[tuple[str, int], str] = {
     ("A", 2): "do not hold your breath",
     ("A", 4): "do not hold your breath",
@@ -181,8 +182,8 @@ def by_source(handout: str, number: int) -> Exercise:
 
 def spoken_texts(exercise: Exercise) -> list[str]:
     """Every text the coach may say for an exercise."""
-    texts = [exercise.start_position, exercise.release, *exercise.hold_cues]
-    texts += [*exercise.tips, *exercise.cautions]
+    texts = [exercise.start_position, exercise.release, *exercise.hold_cues, *exercise.phases]
+    texts += [*exercise.tips, *exercise.cautions, *([exercise.breath] if exercise.breath else [])]
     if exercise.action is not None:
         texts.append(exercise.action)
     for variant in exercise.variants:
@@ -274,7 +275,7 @@ def test_key_instructions_are_kept(source: tuple[str, int]) -> None:
 @pytest.mark.parametrize("source", sorted(KEY_CAUTIONS), ids=source_id)
 def test_key_cautions_are_cautions(source: tuple[str, int]) -> None:
     exercise = by_source(*source)
-    cautions = " ".join(plain(c) for c in exercise.cautions)
+    cautions = " ".join(plain(c) for c in (*exercise.cautions, exercise.breath or ""))
     assert KEY_CAUTIONS[source] in cautions
 
 

@@ -386,7 +386,8 @@ def test_a_scripted_chat_through_the_loop(conversation: Conversation) -> None:
     assert prompts == ["you> "] * 8
     assert "[LaunchRequest]" in text and "Welcome to Back Coach" in text
     assert "coach> Let's begin." in text and "Exercise 1 of 5: Knee rolls" in text
-    assert "1, right side. [pause 8s] 2, left side." in text
+    assert "Rep 1 of 8, right side. Roll your knees down to one side" in text
+    assert "Return to the starting point. [pause 2.7s] Rep 2 of 8, left side." in text
     assert "(reprompt) Say ready when you're in position." in text
     assert "[PainIntent]" in text and "contact your physician" in text
     assert "[rate 85%]" in text and "Gently now: 2 repetitions" in text
@@ -421,17 +422,22 @@ def test_realtime_prints_word_by_word_and_sleeps(conversation: Conversation) -> 
 def test_ctrl_c_cuts_the_counting_short_and_the_chat_goes_on(
     conversation: Conversation,
 ) -> None:
+    out = io.StringIO()
+
+    cut: list[bool] = []
+
     def sleep(seconds: float) -> None:
-        if seconds >= 8:
+        if not cut and "Rep 1 of 8, right side." in " ".join(out.getvalue().split()):
+            cut.append(True)  # once, in the first rep
             raise KeyboardInterrupt
 
-    out = io.StringIO()
     screen = Screen(out, ChatOptions(realtime=True), sleep=sleep)
     typed = iter(["let's start", "ready", "it hurts", "quit"])
     assert run_chat(conversation, lambda _prompt: next(typed), screen) == 0
     text = out.getvalue()
-    assert "right side. [pause 8s]\n" in text and "[cut short]" in text
-    assert "2, left side." not in text and "I'm sorry it hurts" in text
+    text = " ".join(text.split())
+    assert "Rep 1 of 8, right side." in text and "[cut short]" in text
+    assert "Rep 2 of 8" not in text and "I'm sorry it hurts" in text
 
 
 def test_a_dead_webhook_is_reported_and_the_chat_goes_on(nlu: Nlu) -> None:
@@ -544,7 +550,7 @@ steps:
   - say: open back coach
   - say: let's start
   - say: it hurts
-    expect: ["1, right side."]
+    expect: ["Rep 1 of 8, right side."]
     state: {phase: counting}
 """
 
@@ -563,7 +569,7 @@ def test_backcoach_simulate_exit_codes(
     assert f"FAIL {bad}: Wrongly expects counting after pain" in report
     assert 'step 3: the person says "it hurts"' in report and "heard as: PainIntent" in report
     assert "I'm sorry it hurts" in report
-    assert 'expected to hear "1, right side.": not said' in report
+    assert 'expected to hear "Rep 1 of 8, right side.": not said' in report
     assert "state phase: expected 'counting', was 'pain_check'" in report
     assert "1 of 2 scenarios passed" in report
 

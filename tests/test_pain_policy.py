@@ -9,7 +9,7 @@ from skill.coach import events as ev
 from skill.coach.catalog import Catalog
 from skill.coach.pacing import GENTLE_PACE, SLOWEST_PACE
 from skill.coach.pain import classify
-from skill.coach.reply import Hold, Pause, Reply
+from skill.coach.reply import Hold, Pause, Reply, Say
 from skill.coach.session import Coach, IllegalEventError
 from skill.coach.state import Phase, SessionState, StopReason
 
@@ -43,7 +43,16 @@ def in_phase(coach: Coach, fresh: SessionState, phase: Phase) -> SessionState:
 
 
 def counts_nothing(plan: Reply) -> bool:
-    return not any(isinstance(s, Hold | Pause) for s in plan.speech)
+    """No hold, no movement's time and no rep number: the only silence allowed is the
+    time to get into position before "Say ready when you're in position."."""
+    ready = Say("Say ready when you're in position.")
+    speech = plan.speech
+    for index, segment in enumerate(speech):
+        if isinstance(segment, Hold):
+            return False
+        if isinstance(segment, Pause) and speech[index + 1 : index + 2] != (ready,):
+            return False
+    return "Rep " not in plan.text
 
 
 # -- telling pain, soreness and red flags apart --------------------------------------

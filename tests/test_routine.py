@@ -97,3 +97,59 @@ def test_every_position_has_its_change_of_position_words(catalog: Catalog) -> No
     said = {position: change_to(words, position) for position in POSITION_ORDER}
     assert len(set(said.values())) == len(POSITION_ORDER)  # each its own words
     assert "hands and knees" in said["all_fours"]
+
+
+# -- stored routine items: the flags of what a plan gave ---------------------------------
+
+
+def test_items_stored_before_the_flags_still_load() -> None:
+    # Written out as a state saved before issue 15 held them: six values, or seven with
+    # 1 for a one-off exercise.
+    plain = RoutineItem.from_list(["a11-press-up", None, 8, 5, 1, 15])
+    assert (plain.hold_seconds, plain.extra, plain.hold_given, plain.reps_given) == (
+        8,
+        False,
+        False,
+        False,
+    )
+    extra = RoutineItem.from_list(["a11-press-up", None, 5, 5, 1, 15, 1])
+    assert extra.extra and not extra.hold_given and not extra.reps_given
+
+
+@pytest.mark.parametrize(
+    ("flags", "extra", "hold", "reps"),
+    [
+        (2, False, True, False),
+        (4, False, False, True),
+        (7, True, True, True),
+        (3, True, True, False),
+    ],
+)
+def test_item_flags_are_read_from_the_seventh_value(
+    flags: int, extra: bool, hold: bool, reps: bool
+) -> None:
+    item = RoutineItem.from_list(["a11-press-up", None, 8, 6, 1, 15, flags])
+    assert (item.extra, item.hold_given, item.reps_given) == (extra, hold, reps)
+    assert item.to_list()[6] == flags
+
+
+def test_an_item_without_flags_is_stored_in_six_values() -> None:
+    item = RoutineItem("b01-knee-rolls", None, None, 8, 1, 15)
+    assert item.to_list() == ["b01-knee-rolls", None, None, 8, 1, 15]
+
+
+@pytest.mark.parametrize("flags", [8, -1, "2", 1.0, None])
+def test_unknown_item_flags_are_refused(flags: object) -> None:
+    with pytest.raises(ValueError, match="flags"):
+        RoutineItem.from_list(["a11-press-up", None, 8, 6, 1, 15, flags])
+
+
+def test_a_plans_figures_are_marked_given_and_the_catalogs_are_not(catalog: Catalog) -> None:
+    given, default = plan_routine(
+        catalog,
+        [ProgramItem(id="a11-press-up", reps=8), ProgramItem(id="a12-back-extension")],
+    )
+    assert given.reps_given and not given.hold_given
+    assert not default.reps_given and not default.hold_given
+    # Sorted by position, both on the stomach: the plan's order is kept.
+    assert (given.exercise_id, default.exercise_id) == ("a11-press-up", "a12-back-extension")

@@ -253,7 +253,7 @@ def test_not_understood_always_says_how_to_report_pain_and_starts_no_count(
     before = device.state
     said = text(device.say("AMAZON.FallbackIntent"))
     assert "didn't catch that" in said and 'If anything hurts, say "it hurts"' in said
-    assert COUNT not in said and "Hold." not in said and not device.ended
+    assert COUNT not in said and "And hold." not in said and not device.ended
     assert device.state["ph"] in (before["ph"], "positioning")
     if before["ph"] == "counting":  # the count it cut short is done again, not skipped
         assert (device.state["ph"], device.state["k"]) == ("positioning", before["k"])

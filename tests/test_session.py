@@ -42,9 +42,10 @@ def test_ready_reads_the_action_and_counts_every_rep(
     knee_rolls = catalog["b01-knee-rolls"]
     assert state.phase is Phase.COUNTING
     assert knee_rolls.action_for(None) in plan.text
-    for rep in range(1, 9):
-        assert f"{rep}," in plan.text
-    assert "right side" in plan.text and "left side" in plan.text
+    sides = ["right side", "left side"] * 4
+    for rep, side in zip(range(1, 9), sides, strict=True):
+        assert f"Rep {rep} of 8, {side}." in plan.text
+    assert "Rep 9" not in plan.text
     assert "say next" in plan.text.lower()
 
 
@@ -140,7 +141,7 @@ def test_switch_sides_counts_each_side_and_announces_the_switch(
     text = plan.text
     assert "Start with your right leg" in text and "Now switch to your left leg" in text
     assert text.index("right leg") < text.index("left leg")
-    assert text.count("3.") == 2
+    assert text.count("Rep 3 of 3.") == 2 and "Rep 4" not in text
 
 
 def test_variant_side_label_is_used(coach: Coach, catalog: Catalog) -> None:

@@ -21,10 +21,10 @@ import pytest
 
 from skill.coach import events as ev
 from skill.coach.catalog import load_catalog
-from skill.coach.pacing import FASTEST_PACE, PACES, SLOWEST_PACE, pace, pace_name
+from skill.coach.pacing import FASTEST_PACE, PACES, SLOWEST_PACE, pace_name
 from skill.coach.reply import Hold, PainEvent, Pause, Reply, Say
 from skill.coach.routine import RoutineItem, default_routine, plan_routine
-from skill.coach.script import TURN_BUDGET_SECONDS, rep_slots
+from skill.coach.script import rep_slots
 from skill.coach.session import Coach
 from skill.coach.state import Phase, SessionState
 from skill.speech import SpeechLimitError, check_ssml, render, render_hold, speakable
@@ -437,19 +437,19 @@ def is_counted(before: SessionState, event: ev.Event, after: SessionState) -> bo
 
 
 def check_counted_turn(state: SessionState, plan: Reply, speech: str) -> list[Hold]:
-    """A counted turn keeps to the turn budget and says every hold's count words."""
+    """A counted turn says every hold's count words, and a set split across turns is
+    split after a rep: its last words before "say next" end a rep (a release, or the
+    movement's time)."""
     assert state.item is not None
     item = state.item.gentle() if state.gentle else state.item
-    speed = pace(state.pace)
     exercise = CATALOG[item.exercise_id]
-    # A rep is never split, so one rep whose holds alone exceed the budget has a turn
-    # to itself (A19 holds twice per rep: two 120 s holds make one long turn).
-    one_rep = (item.hold_seconds or 0) * max(1, len(exercise.hold_cues)) + 60
-    budget = max(TURN_BUDGET_SECONDS * 1.5, one_rep) + item.rest_seconds * speed.factor
-    seconds = speech_seconds(speech)
-    assert seconds <= budget, (
-        f"{item}: a counted turn of {seconds:.0f} s at pace {speed.name} is over {budget:.0f} s"
-    )
+    said = [segment for segment in plan.speech if not isinstance(segment, Pause)]
+    if said[-1] == Say(COACH.words.phrase("say_next_to_go_on")):
+        ends_a_rep = plan.speech[-2]
+        if item.hold_seconds is None:
+            assert isinstance(ends_a_rep, Pause), plan.speech[-3:]
+        else:
+            assert ends_a_rep == Say(exercise.release_for(item.variant)), plan.speech[-3:]
     holds = [segment for segment in plan.speech if isinstance(segment, Hold)]
     if item.hold_seconds is None:
         assert holds == []

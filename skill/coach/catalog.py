@@ -88,14 +88,24 @@ class Exercise(_Strict):
     side_label: str = "side"
     hold_seconds: Figure | None = None
     hold_cues: tuple[str, ...] = ()
+    breath: str | None = None  # the handout's breathing for the hold, said at each hold
     release: str = "And relax."
     move_seconds: int = Field(default=4, ge=1, le=20)
+    phases: tuple[str, ...] = ()  # a movement without a hold, cued step by step
     reps: Figure
     sets: Figure
     rest_seconds: Figure
     tips: tuple[str, ...] = ()
     cautions: tuple[str, ...] = ()
+    tips_first: bool = False  # during a routine the cautions are said first, unless this
     source: Source
+
+    @field_validator("phases", "hold_cues", "tips", "cautions")
+    @classmethod
+    def _no_empty_text(cls, texts: tuple[str, ...]) -> tuple[str, ...]:
+        if any(not text.strip() for text in texts):
+            raise ValueError("an empty text")
+        return texts
 
     @model_validator(mode="after")
     def _consistent(self) -> Exercise:
@@ -108,6 +118,12 @@ class Exercise(_Strict):
             raise ValueError(f"default_variant {self.default_variant!r} is not a variant")
         if self.hold_cues and self.hold_seconds is None:
             raise ValueError("hold_cues given for an exercise without hold_seconds")
+        if self.breath is not None and self.hold_seconds is None:
+            raise ValueError("breath given for an exercise without hold_seconds")
+        if self.phases and self.hold_seconds is not None:
+            raise ValueError("phases given for an exercise with hold_seconds (use hold_cues)")
+        if len(self.phases) == 1:
+            raise ValueError("phases needs at least two steps")
         if self.reps.value < 1 or self.sets.value < 1:
             raise ValueError("reps and sets must be at least 1")
         return self

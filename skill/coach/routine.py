@@ -32,6 +32,13 @@ def change_to(words: Words, position: Position) -> str:
     return said[position]
 
 
+# The flags of a stored routine item (RoutineItem.to_list), added up.
+FLAG_EXTRA = 1
+FLAG_HOLD_GIVEN = 2
+FLAG_REPS_GIVEN = 4
+ALL_FLAGS = FLAG_EXTRA | FLAG_HOLD_GIVEN | FLAG_REPS_GIVEN
+
+
 @dataclass(frozen=True, slots=True)
 class RoutineItem:
     """One exercise of a routine with the figures the coach counts with."""
@@ -43,6 +50,10 @@ class RoutineItem:
     sets: int
     rest_seconds: int
     extra: bool = False  # a one-off the person asked for by name, not part of their routine
+    # Whether a program or prescription gave the hold and the reps (not the catalog):
+    # the coach says when it counts handout A's blanks with its own defaults.
+    hold_given: bool = False
+    reps_given: bool = False
 
     def gentle(self) -> RoutineItem:
         """The gentler version after a pain report: about half the reps (at least one)
@@ -53,8 +64,15 @@ class RoutineItem:
         return replace(self, reps=max(1, self.reps // 2), hold_seconds=hold)
 
     def to_list(self) -> list[object]:
+        """Six values, and a seventh when a flag is set: 1 extra, 2 hold given, 4 reps
+        given, added up (a list saved before the flags but extra had [1], the same)."""
         figures = [self.exercise_id, self.variant, self.hold_seconds, self.reps, self.sets]
-        return [*figures, self.rest_seconds, *([1] if self.extra else [])]
+        flags = (
+            (FLAG_EXTRA if self.extra else 0)
+            | (FLAG_HOLD_GIVEN if self.hold_given else 0)
+            | (FLAG_REPS_GIVEN if self.reps_given else 0)
+        )
+        return [*figures, self.rest_seconds, *([flags] if flags else [])]
 
     @classmethod
     def from_list(cls, data: list[object]) -> RoutineItem:
@@ -63,7 +81,9 @@ class RoutineItem:
         if type(data) is not list or len(data) not in (6, 7):
             raise ValueError("a routine item is a list of 6 or 7 values")
         exercise_id, variant, hold, reps, sets, rest = data[:6]
-        extra = len(data) == 7 and data[6] == 1
+        flags = data[6] if len(data) == 7 else 0
+        if type(flags) is not int or not 0 <= flags <= ALL_FLAGS:
+            raise ValueError("routine item flags are a small whole number")
         if type(exercise_id) is not str or not (variant is None or type(variant) is str):
             raise ValueError("routine item id or variant is not text")
         for number in (reps, sets, rest) if hold is None else (reps, sets, rest, hold):
@@ -71,7 +91,17 @@ class RoutineItem:
                 raise ValueError("routine item figures must be non-negative whole numbers")
         if reps < 1 or sets < 1:  # type: ignore[operator]
             raise ValueError("routine item needs at least one rep and one set")
-        return cls(exercise_id, variant, hold, reps, sets, rest, extra)  # type: ignore[arg-type]
+        return cls(
+            exercise_id,
+            variant,
+            hold,  # type: ignore[arg-type]
+            reps,  # type: ignore[arg-type]
+            sets,  # type: ignore[arg-type]
+            rest,  # type: ignore[arg-type]
+            extra=bool(flags & FLAG_EXTRA),
+            hold_given=bool(flags & FLAG_HOLD_GIVEN),
+            reps_given=bool(flags & FLAG_REPS_GIVEN),
+        )
 
 
 def resolve_item(catalog: Catalog, item: ProgramItem) -> RoutineItem:
@@ -89,6 +119,8 @@ def resolve_item(catalog: Catalog, item: ProgramItem) -> RoutineItem:
         rest_seconds=(
             item.rest_seconds if item.rest_seconds is not None else exercise.rest_seconds.value
         ),
+        hold_given=item.hold_seconds is not None,
+        reps_given=item.reps is not None,
     )
 
 

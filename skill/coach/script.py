@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import reduce
+from math import ceil
 
 from .catalog import Exercise, Position
 from .pacing import Pace
@@ -19,16 +20,42 @@ from .reply import Hold, Pause, Say, Segment
 from .routine import RoutineItem, change_to
 from .words import Words, base_words, one_or_many
 
-# One turn counts at most this much (a set that would take longer is split across
-# turns, each ending with "say next to keep going").  Well inside Alexa's limits:
-# the speech tests render every exercise at every pace and check the SSML.
-TURN_BUDGET_SECONDS = 150
+# Time to settle, in seconds at normal pace (a pace scales them): after the start
+# position is read, before "say ready" (longer when the person has to change position,
+# e.g. turn onto the stomach, or get down for the first exercise); after the action is
+# read, before the first rep's "and hold" (or, for a movement, before its first rep);
+# before each later rep's "and hold"; after a switch of sides.  The shortest settle
+# before a first count, at the brisk pace (0.8), is still over 3 s.
+SETTLE_IN_POSITION_SECONDS = 3.0
+SETTLE_AFTER_POSITION_CHANGE_SECONDS = 8.0
+SETTLE_FIRST_REP_SECONDS = 4.0
+SETTLE_NEXT_REP_SECONDS = 2.0
+SETTLE_NEW_SIDE_SECONDS = 5.0
 # A breath between reps after a hold is released, at normal pace.
 REP_GAP_SECONDS = 2.0
-# Speech runs at roughly this many characters a second at the normal rate; a rep
-# number and its side ("7, right leg.") are about this long.
-SPOKEN_CHARS_PER_SECOND = 12
-REP_NUMBER_CHARS = 16
+# The shortest pause after a phase cue of a movement, at normal pace.
+PHASE_MIN_SECONDS = 2.0
+
+# Splitting a set across turns.  A set is counted in one turn unless its speech would
+# not fit Alexa's 8,000 characters of SSML; then it is split at a rep boundary.  The
+# core never renders SSML, so it bounds the characters from above: a text is its
+# length and a space (and the escaping of ``&``, ``<``, ``>``), a pause is a
+# ``<break>`` of at most 10 s per 10 s, and a counted hold is at most
+# HOLD_CHARS_PER_SECOND a second up to COUNTED_EVERY_SECOND_UP_TO seconds, then
+# LONG_HOLD_CHARS plus LONG_HOLD_CHARS_PER_SECOND a second (the speech layer counts
+# long holds down in steps).  tests/test_script.py renders every hold from 1 to 120 s
+# at every rate against this bound; tests/test_speech.py every exercise at the
+# prescription limits.
+TURN_CHAR_BUDGET = 7200  # of 8,000: the <speak>, <prosody> and a margin
+BREAK_CHARS = 24  # '<break time="9999ms"/>' and a space
+MAX_BREAK_SECONDS = 10.0
+HOLD_CHARS_PER_SECOND = 32
+COUNTED_EVERY_SECOND_UP_TO = 10
+LONG_HOLD_CHARS = 200
+LONG_HOLD_CHARS_PER_SECOND = 5
+# Every hold also costs its lead-in break and, at a pace's rate, the "</prosody>" and
+# '<prosody rate="85%">' around it (counts are said at the normal rate).
+HOLD_OVERHEAD_CHARS = 64
 
 
 def help_text(words: Words) -> str:
@@ -101,32 +128,71 @@ def rep_slot(
     return RepSlot(slot + 1, None, False)
 
 
-def hold_cues(exercise: Exercise, words: Words) -> tuple[str, ...]:
-    """What is said at each hold: the handout's cues, else "Hold."."""
-    return exercise.hold_cues or (words.phrase("hold"),)
+def segment_chars(segment: Segment) -> int:
+    """At most how many characters of SSML a segment becomes (see TURN_CHAR_BUDGET)."""
+    if isinstance(segment, Say):
+        escaped = sum(segment.text.count(c) for c in "&<>")
+        return len(segment.text) + 4 * escaped + 1
+    if isinstance(segment, Pause):
+        return BREAK_CHARS * ceil(segment.seconds / MAX_BREAK_SECONDS)
+    if segment.seconds <= COUNTED_EVERY_SECOND_UP_TO:
+        return HOLD_OVERHEAD_CHARS + HOLD_CHARS_PER_SECOND * segment.seconds
+    return HOLD_OVERHEAD_CHARS + LONG_HOLD_CHARS + LONG_HOLD_CHARS_PER_SECOND * segment.seconds
 
 
-def rep_seconds(
-    exercise: Exercise, item: RoutineItem, pace: Pace, words: Words | None = None
-) -> float:
-    """Roughly how long one rep takes to coach, for splitting long sets across turns:
-    the holds or the movement, the gap after, and the words (rep number, cues, release)."""
-    chars = REP_NUMBER_CHARS
-    if item.hold_seconds is None:
-        work = exercise.move_seconds * pace.factor
-    else:
-        cues = hold_cues(exercise, words or base_words())
-        work = item.hold_seconds * len(cues) + REP_GAP_SECONDS * pace.factor
-        chars += sum(len(cue) for cue in cues) + len(exercise.release_for(item.variant))
-    return work + chars / SPOKEN_CHARS_PER_SECOND / (pace.rate_percent / 100)
+def plan_chars(segments: list[Segment]) -> int:
+    return sum(segment_chars(segment) for segment in segments)
 
 
 def chunk_end(
-    exercise: Exercise, item: RoutineItem, pace: Pace, start: int, words: Words | None = None
+    exercise: Exercise,
+    item: RoutineItem,
+    pace: Pace,
+    start: int,
+    words: Words | None = None,
+    *,
+    set_index: int = 0,
 ) -> int:
-    """The rep slot after the last one this turn counts, starting from ``start``."""
-    per_turn = max(1, int(TURN_BUDGET_SECONDS // rep_seconds(exercise, item, pace, words)))
-    return min(rep_slots(exercise, item), start + per_turn)
+    """The rep slot after the last one this turn counts, starting from ``start``: the
+    end of the set, unless the set's speech would not fit one turn; then the last rep
+    that fits (at least one)."""
+    words = words or base_words()
+    slots = rep_slots(exercise, item)
+    # What every turn of this set may add besides its reps: the opening, and the
+    # longest of the endings (more to come; the rest between sets; the exercise done).
+    used = plan_chars(_opening(exercise, item, set_index, start, with_action=True, words=words))
+    used += max(
+        plan_chars(
+            after_set(
+                exercise,
+                item,
+                pace,
+                set_index=0,
+                set_complete=complete,
+                last_exercise=last,
+                words=words,
+            )
+        )
+        for complete in (False, True)
+        for last in (False, True)
+    )
+    end = start
+    while end < slots:
+        rep = _one_rep(
+            exercise,
+            item,
+            pace,
+            end,
+            words,
+            last=False,
+            set_index=set_index,
+            first_of_turn=end == start,
+        )
+        used += plan_chars(rep)
+        if used > TURN_CHAR_BUDGET and end > start:
+            break
+        end += 1
+    return end
 
 
 def seconds(words: Words, count: int) -> str:
@@ -159,6 +225,64 @@ def new_cautions(exercise: Exercise, variant_id: str | None) -> list[str]:
     return [c for c in exercise.cautions if c.lower().rstrip(".") not in action]
 
 
+def coaching_points(exercise: Exercise) -> list[str]:
+    """The handout's cautions, then its tips (tips first with ``tips_first``), each in
+    file order: the order they are said in during a routine, one at a time
+    (content/README.md, 'Tips and cautions')."""
+    if exercise.tips_first:
+        return [*exercise.tips, *exercise.cautions]
+    return [*exercise.cautions, *exercise.tips]
+
+
+def _in_action(exercise: Exercise, variant_id: str | None, text: str) -> bool:
+    return text.lower().rstrip(".") in exercise.action_for(variant_id).lower()
+
+
+def points_at(exercise: Exercise, item: RoutineItem, set_index: int, slot: int) -> list[str]:
+    """The tips and cautions said before rep ``slot`` of set ``set_index``.
+
+    The first point is said before the first rep (unless the action, read just
+    before, says it already: then it is a reminder later); the others are spread
+    evenly over the later reps of the first set and then the start of the later sets.
+    A set of one rep with no later set hears them all before that rep.
+    """
+    points = coaching_points(exercise)
+    first = points[:1] if points and not _in_action(exercise, item.variant, points[0]) else []
+    later = points[len(first) :]
+    here = (set_index, slot)
+    moments = [(0, s) for s in range(1, rep_slots(exercise, item))]
+    moments += [(k, 0) for k in range(1, item.sets)]
+    if not moments:
+        return first + later if here == (0, 0) else []
+    said = list(first) if here == (0, 0) else []
+    for index, point in enumerate(later):
+        if moments[(index + 1) * len(moments) // (len(later) + 1)] == here:
+            said.append(point)
+    return said
+
+
+def default_figures(exercise: Exercise, item: RoutineItem, words: Words) -> list[str]:
+    """Handout A's blanks, said as ours: once per exercise, when the figure the coach
+    counts is the catalog's default (no prescription gave it)."""
+    if exercise.source.handout != "A":
+        return []
+    hold = (
+        exercise.hold_seconds is not None
+        and exercise.hold_seconds.source == "default"
+        and item.hold_seconds is not None
+        and not item.hold_given
+    )
+    reps = exercise.reps.source == "default" and not item.reps_given
+    count = seconds(words, item.hold_seconds) if item.hold_seconds is not None else ""
+    if hold and reps:
+        return [words.phrase("default_hold_and_reps", seconds=count, reps=item.reps)]
+    if hold:
+        return [words.phrase("default_hold", seconds=count)]
+    if reps:
+        return [words.phrase("default_reps", reps=item.reps)]
+    return []
+
+
 def introduce(
     exercise: Exercise,
     item: RoutineItem,
@@ -168,12 +292,15 @@ def introduce(
     set_index: int,
     previous_position: str | None,
     gentle: bool,
+    pace: Pace | None = None,
     words: Words | None = None,
 ) -> list[Segment]:
-    """Name, start position and figures, ending with "say ready"."""
+    """Name, start position and figures, time to get there, then "say ready"."""
     words = words or base_words()
+    factor = pace.factor if pace is not None else 1.0
+    moved = previous_position != exercise.position
     segments: list[Segment] = []
-    if previous_position is not None and previous_position != exercise.position:
+    if previous_position is not None and moved:
         segments.append(Say(change_to(words, exercise.position)))
     segments.append(
         Say(words.phrase("exercise_number", number=number, total=total, name=exercise.name))
@@ -186,10 +313,34 @@ def introduce(
     if gentle:
         summary = words.phrase("gently_now", figures=f"{summary[0].lower()}{summary[1:]}")
     segments.append(Say(summary))
+    if set_index == 0:
+        segments.extend(Say(text) for text in default_figures(exercise, item, words))
     if item.sets > 1 and set_index > 0:
         segments.append(Say(words.phrase("on_set", number=set_index + 1)))
-    segments.extend(Say(caution) for caution in new_cautions(exercise, item.variant))
+    settle = SETTLE_AFTER_POSITION_CHANGE_SECONDS if moved else SETTLE_IN_POSITION_SECONDS
+    segments.append(Pause(round(settle * factor, 2)))
     segments.append(Say(words.phrase("say_ready")))
+    return segments
+
+
+def _opening(
+    exercise: Exercise,
+    item: RoutineItem,
+    set_index: int,
+    start: int,
+    *,
+    with_action: bool,
+    words: Words,
+) -> list[Segment]:
+    """What a counted turn says before its reps."""
+    segments: list[Segment] = []
+    if start == 0:
+        if with_action:
+            segments.append(Say(exercise.action_for(item.variant)))
+        if item.sets > 1:
+            segments.append(Say(words.phrase("set_number", number=set_index + 1, sets=item.sets)))
+    else:
+        segments.append(Say(words.phrase("keep_going")))
     return segments
 
 
@@ -203,49 +354,123 @@ def count_reps(
     with_action: bool,
     words: Words | None = None,
 ) -> tuple[list[Segment], int]:
-    """The counting of one turn: reps from ``start`` to the end of the set or the budget.
+    """The counting of one turn: reps from ``start`` to the end of the set, or to the
+    last rep that fits one turn's speech.
 
     Returns the segments and the rep slot where the next turn starts.
     """
     words = words or base_words()
-    end = chunk_end(exercise, item, pace, start, words)
-    segments: list[Segment] = []
-    if start == 0:
-        if with_action:
-            segments.append(Say(exercise.action_for(item.variant)))
-        if item.sets > 1:
-            segments.append(Say(words.phrase("set_number", number=set_index + 1, sets=item.sets)))
-    else:
-        segments.append(Say(words.phrase("keep_going")))
+    end = chunk_end(exercise, item, pace, start, words, set_index=set_index)
+    segments = _opening(exercise, item, set_index, start, with_action=with_action, words=words)
     for slot in range(start, end):
-        segments.extend(_one_rep(exercise, item, pace, slot, words, last=slot == end - 1))
+        segments.extend(
+            _one_rep(
+                exercise,
+                item,
+                pace,
+                slot,
+                words,
+                last=slot == end - 1,
+                set_index=set_index,
+                first_of_turn=slot == start,
+            )
+        )
     return segments, end
 
 
-def _one_rep(
-    exercise: Exercise, item: RoutineItem, pace: Pace, slot: int, words: Words, *, last: bool
-) -> list[Segment]:
-    rep = rep_slot(exercise, item, slot, words)
-    segments: list[Segment] = []
-    if exercise.sides == "switch" and rep.first_on_side:
-        if slot:
-            segments.append(Say(words.phrase("switch_to_side", side=rep.side)))
-        else:
-            segments.append(Say(words.phrase("start_with_side", side=rep.side)))
-    single = exercise.sides == "switch" and item.reps == 1
+def _side_words(
+    exercise: Exercise, item: RoutineItem, rep: RepSlot, slot: int, words: Words
+) -> list[str]:
+    """A switch of sides, named once when it changes."""
+    if exercise.sides != "switch" or not rep.first_on_side:
+        return []
+    if slot:
+        return [words.phrase("switch_to_side", side=rep.side)]
+    return [words.phrase("start_with_side", side=rep.side)]
+
+
+def _number_words(exercise: Exercise, item: RoutineItem, rep: RepSlot, words: Words) -> list[str]:
+    """The rep's number ("Rep 2 of 10."), apart from the count words, with its side
+    when sides alternate.  A set of one has no number."""
     if exercise.sides == "alternate":
-        segments.append(Say(words.phrase("rep_number_side", number=rep.number, side=rep.side)))
-    elif not single:
-        segments.append(Say(words.phrase("rep_number", number=rep.number)))
+        if item.reps == 1:
+            return [words.phrase("rep_side", side=rep.side)]
+        return [words.phrase("rep_number_side", number=rep.number, total=item.reps, side=rep.side)]
+    if item.reps > 1:
+        return [words.phrase("rep_number", number=rep.number, total=item.reps)]
+    return []
+
+
+def settle_seconds(exercise: Exercise, rep: RepSlot, slot: int, *, first_of_turn: bool) -> float:
+    """Time to get into a rep, at normal pace: most for the first rep of a set (sized to
+    the move), then a new side, then the first rep of a turn, least for the next rep."""
+    if slot == 0:
+        if exercise.hold_seconds is None:  # a movement's own time comes after the cue
+            return SETTLE_FIRST_REP_SECONDS
+        return max(SETTLE_FIRST_REP_SECONDS, float(exercise.move_seconds))
+    if exercise.sides == "switch" and rep.first_on_side:
+        return SETTLE_NEW_SIDE_SECONDS
+    if first_of_turn:
+        return SETTLE_FIRST_REP_SECONDS
+    return SETTLE_NEXT_REP_SECONDS
+
+
+def _one_rep(
+    exercise: Exercise,
+    item: RoutineItem,
+    pace: Pace,
+    slot: int,
+    words: Words,
+    *,
+    last: bool,
+    set_index: int = 0,
+    first_of_turn: bool = True,
+) -> list[Segment]:
+    """One rep: a tip or caution if one falls here, the side and number, time to
+    settle, then the hold ("and hold", the breath, the count, the release) or the
+    movement (its phases)."""
+    rep = rep_slot(exercise, item, slot, words)
+    factor = pace.factor
+    settle = Pause(
+        round(settle_seconds(exercise, rep, slot, first_of_turn=first_of_turn) * factor, 2)
+    )
+    segments: list[Segment] = [Say(p) for p in points_at(exercise, item, set_index, slot)]
+    segments.extend(Say(text) for text in _side_words(exercise, item, rep, slot, words))
     if item.hold_seconds is None:
-        segments.append(Pause(round(exercise.move_seconds * pace.factor, 2)))
+        if slot == 0 or first_of_turn or (exercise.sides == "switch" and rep.first_on_side):
+            segments.append(settle)
+        segments.extend(Say(text) for text in _number_words(exercise, item, rep, words))
+        segments.extend(_movement(exercise, factor))
         return segments
-    for cue in hold_cues(exercise, words):
-        segments.append(Say(cue))
+    segments.extend(Say(text) for text in _number_words(exercise, item, rep, words))
+    for step, cue in enumerate(exercise.hold_cues or ("",)):
+        if cue:
+            segments.append(Say(cue))
+        if step == 0:
+            segments.append(settle)
+        else:
+            wait = max(SETTLE_NEXT_REP_SECONDS, exercise.move_seconds / 2)
+            segments.append(Pause(round(wait * factor, 2)))
+        segments.append(Say(words.phrase("hold")))
+        if exercise.breath:
+            segments.append(Say(exercise.breath))
         segments.append(Hold(item.hold_seconds))
     segments.append(Say(exercise.release_for(item.variant)))
     if not last:
-        segments.append(Pause(round(REP_GAP_SECONDS * pace.factor, 2)))
+        segments.append(Pause(round(REP_GAP_SECONDS * factor, 2)))
+    return segments
+
+
+def _movement(exercise: Exercise, factor: float) -> list[Segment]:
+    """One rep of a movement: its phases cued in turn, each with its share of the time,
+    or the whole movement's time in silence."""
+    if not exercise.phases:
+        return [Pause(round(exercise.move_seconds * factor, 2))]
+    share = max(PHASE_MIN_SECONDS, exercise.move_seconds / len(exercise.phases))
+    segments: list[Segment] = []
+    for phase in exercise.phases:
+        segments.append(Say(phase))
+        segments.append(Pause(round(share * factor, 2)))
     return segments
 
 
@@ -294,6 +519,8 @@ def describe(
     segments.append(Say(words.phrase("describe_start", start=exercise.start_position)))
     segments.append(Say(words.phrase("describe_then", action=exercise.action_for(variant_id))))
     segments.append(Say(figures_summary(exercise, item, words)))
+    if exercise.breath:
+        segments.append(Say(exercise.breath))
     segments.extend(Say(tip) for tip in exercise.tips)
     segments.extend(Say(caution) for caution in new_cautions(exercise, variant_id))
     others = [v for v in exercise.variants if v.id != (variant_id or exercise.default_variant)]

@@ -265,6 +265,7 @@ class Coach:
             set_index=state.set,
             previous_position=state.last_position,
             gentle=state.gentle,
+            pace=self._pace(state),
             words=self.words,
         )
         new = state.evolve(
@@ -297,9 +298,8 @@ class Coach:
         return new, self._plan(new, speech, paced=True)
 
     def _chunk_end(self, state: SessionState) -> int:
-        return script.chunk_end(
-            self._exercise(state), self._item(state), self._pace(state), state.rep, self.words
-        )
+        exercise, item, speed = self._exercise(state), self._item(state), self._pace(state)
+        return script.chunk_end(exercise, item, speed, state.rep, self.words, set_index=state.set)
 
     def _goto_index(self, state: SessionState, index: int, lead: Sequence[Segment]) -> Outcome:
         moved = state.evolve(index=index, set=0, rep=0)
