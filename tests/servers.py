@@ -41,6 +41,15 @@ class Process:
     def output(self) -> str:
         return self.log.read_text(errors="replace")
 
+    def logs(self, text: str) -> bool:
+        """Whether ``text`` is in the log, waiting a little for a line being written
+        (gunicorn logs a request after answering it)."""
+        for _ in range(50):
+            if text in self.output():
+                return True
+            time.sleep(0.1)
+        return False
+
     def close(self) -> None:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)

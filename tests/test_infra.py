@@ -86,3 +86,11 @@ def test_gunicorn_settings_suit_alexa() -> None:
     assert settings["timeout"] <= 10  # Alexa gives up after about 8 s
     assert settings["graceful_timeout"] > 0
     assert "%(q)s" not in settings["access_log_format"]  # no query strings
+
+
+def test_gunicorn_workers_hold_a_slow_client_in_a_thread_of_a_bounded_pool() -> None:
+    # A sync worker is a whole process held by one slow client (issue 16).
+    settings = runpy.run_path(str(INFRA / "gunicorn.conf.py"))
+    assert settings["worker_class"] == "gthread"
+    assert 8 <= settings["threads"] <= 64
+    assert settings["threads"] < settings["worker_connections"] <= 1000
