@@ -59,7 +59,7 @@ def test_compose_runs_the_app_against_redis_with_health_checks() -> None:
     assert app["depends_on"]["redis"]["condition"] == "service_healthy"
     assert "healthcheck" in app and "healthcheck" in redis
     assert any("redis.conf" in volume for volume in redis["volumes"])
-    assert all(port.startswith("127.0.0.1:") for port in app["ports"])
+    assert "ports" not in app  # reachable through the proxy only
 
 
 def test_the_journal_lives_on_a_volume_the_app_user_can_write() -> None:
@@ -94,3 +94,19 @@ def test_gunicorn_workers_hold_a_slow_client_in_a_thread_of_a_bounded_pool() -> 
     assert settings["worker_class"] == "gthread"
     assert 8 <= settings["threads"] <= 64
     assert settings["threads"] < settings["worker_connections"] <= 1000
+
+
+def test_compose_puts_the_shipped_nginx_front_before_the_app() -> None:
+    compose = yaml.safe_load((INFRA / "docker-compose.yml").read_text())
+    proxy = compose["services"]["proxy"]
+    assert proxy["image"].startswith("nginx:")
+    assert proxy["depends_on"]["app"]["condition"] == "service_healthy"
+    assert "443:443" in proxy["ports"]
+    mounts = {volume.split(":")[0]: volume.split(":")[1] for volume in proxy["volumes"]}
+    assert mounts["./nginx/nginx.conf"] == "/etc/nginx/nginx.conf"
+    # nginx.conf includes the limits and locations from where compose mounts them.
+    config = (INFRA / "nginx" / "nginx.conf").read_text()
+    for name in ("limits.conf", "locations.conf"):
+        assert f"include {mounts[f'./nginx/{name}']};" in config
+    assert "server app:8080;" in config
+    assert f"{mounts['./certs']}/fullchain.pem" in config
