@@ -134,7 +134,19 @@ http {{
 """
 
 
-def start_nginx(upstream_port: int) -> tuple[Process, int, Path]:
+class Nginx(Process):
+    """nginx in its own temporary prefix, removed by ``close``."""
+
+    def __init__(self, command: list[str], prefix: Path) -> None:
+        super().__init__(command, prefix / "stdout.log")
+        self.prefix = prefix
+
+    def close(self) -> None:
+        super().close()
+        shutil.rmtree(self.prefix, ignore_errors=True)
+
+
+def start_nginx(upstream_port: int) -> tuple[Nginx, int, Path]:
     """A non-daemon nginx on a free port with its own prefix, config, pid and logs."""
     prefix = Path(tempfile.mkdtemp(prefix="backcoach-nginx-"))
     port = free_port()
@@ -146,8 +158,10 @@ def start_nginx(upstream_port: int) -> tuple[Process, int, Path]:
         *("-g", "daemon off;"),
     ]
     check = subprocess.run([*command, "-t"], capture_output=True, text=True, check=False)
-    assert check.returncode == 0, check.stderr
-    process = Process(command, prefix / "stdout.log")
+    if check.returncode != 0:
+        shutil.rmtree(prefix, ignore_errors=True)
+        raise AssertionError(check.stderr)
+    process = Nginx(command, prefix)
     wait_until_answering(port, process)
     return process, port, prefix
 

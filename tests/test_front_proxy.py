@@ -11,6 +11,7 @@ Verification is off so the ordinary requests are launches answered 200.
 
 from __future__ import annotations
 
+import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +21,7 @@ import pytest
 from tests.redis_server import RedisServer
 
 from .servers import (
+    HOST,
     NGINX_DIR,
     Process,
     exchange,
@@ -85,6 +87,37 @@ def test_nginx_passes_an_ordinary_chunked_request_whole(
     reply = exchange(front[1], post("/alexa", launch_body(), chunked=True))
     assert status(reply) == 200, reply[:300]
     assert serve[0].logs('"POST /alexa" 200')
+
+
+def test_nginx_limits_connections_per_address_and_frees_them(
+    serve: tuple[Process, int], front: tuple[Process, int, Path]
+) -> None:
+    # 64 connections whose bodies are still coming count against one address's limit
+    # (limits.conf); the next request from that address gets 503 until they close.
+    port = front[1]
+    head = b"POST /alexa HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+    held = []
+    try:
+        for _ in range(64):
+            sock = socket.create_connection((HOST, port), timeout=10)
+            held.append(sock)
+            sock.sendall(head + b"Content-Length: 1000\r\n\r\n{")
+        assert wait_for_limit(port) == 503
+    finally:
+        for sock in held:
+            sock.close()
+    assert status(exchange(port, post("/alexa", launch_body()))) == 200
+
+
+def wait_for_limit(port: int) -> int:
+    """The status of an ordinary request once nginx has read all 64 held headers
+    (it counts a connection from then on): 503, or 200 if it never limits."""
+    code = 200
+    for _ in range(50):
+        code = status(exchange(port, post("/alexa", launch_body())))
+        if code == 503:
+            return code
+    return code
 
 
 def test_nginx_hides_everything_but_alexa_and_healthz(
