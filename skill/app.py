@@ -148,7 +148,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # Every body is read whole before Flask sees it: malformed, truncated or late
     # bodies get a 4xx there, and one over the cap a 413 however it is framed.
     app.wsgi_app = BodyGuard(  # type: ignore[method-assign]
-        app.wsgi_app, settings.max_body_bytes, settings.body_timeout
+        app.wsgi_app, settings.max_body_bytes, settings.body_timeout, SECURITY_HEADERS
     )
     app.extensions["backcoach"] = {"settings": settings, "store": store, "skill": skill}
 

@@ -29,7 +29,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from typing import IO, Any
 
@@ -166,17 +166,21 @@ def read_body(environ: dict[str, Any], max_bytes: int, deadline: float) -> bytes
     return body
 
 
-def refusal(error: BodyError, start_response: StartResponse) -> list[bytes]:
+REASONS = {400: "Bad Request", 408: "Request Timeout", 413: "Content Too Large"}
+
+
+def refusal(
+    error: BodyError, start_response: StartResponse, headers: Mapping[str, str]
+) -> list[bytes]:
+    """The short JSON refusal the app's own refusals look like, with its ``headers``."""
     body = json.dumps({"error": error.message}).encode()
-    reason = {400: "Bad Request", 408: "Request Timeout", 413: "Content Too Large"}
     start_response(
-        f"{error.status} {reason.get(error.status, 'Refused')}",
+        f"{error.status} {REASONS.get(error.status, 'Refused')}",
         [
             ("Content-Type", "application/json"),
             ("Content-Length", str(len(body))),
             ("Connection", "close"),
-            ("Cache-Control", "no-store"),
-            ("X-Content-Type-Options", "nosniff"),
+            *headers.items(),
         ],
     )
     return [body]
@@ -185,10 +189,17 @@ def refusal(error: BodyError, start_response: StartResponse) -> list[bytes]:
 class BodyGuard:
     """WSGI middleware: the body read whole (see the module's docstring), or refused."""
 
-    def __init__(self, app: WSGIApp, max_bytes: int, deadline: float) -> None:
+    def __init__(
+        self,
+        app: WSGIApp,
+        max_bytes: int,
+        deadline: float,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.deadline = deadline
+        self.headers = dict(headers or {})  # on every refusal (the app's security headers)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if not is_chunked(environ) and not environ.get("CONTENT_LENGTH"):
@@ -197,7 +208,7 @@ class BodyGuard:
             body = read_body(environ, self.max_bytes, self.deadline)
         except BodyError as error:
             log.warning("refused request: %s (%d)", error, error.status)
-            return refusal(error, start_response)
+            return refusal(error, start_response, self.headers)
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
         environ.pop("HTTP_TRANSFER_ENCODING", None)

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from skill.app import create_app
+from skill.app import SECURITY_HEADERS, create_app
 from skill.body import BodyGuard
 from skill.store import MemoryStore
 from tests.redis_server import RedisServer
@@ -69,9 +69,13 @@ def server(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) 
 
 
 def refused(server: Server, reply: bytes, code: int) -> None:
-    """A ``code`` reply with the short JSON error, and no ERROR (or trace) in the log."""
+    """A ``code`` reply with the short JSON error and the app's security headers, and
+    no ERROR (or trace) in the log."""
     assert status(reply) == code, reply[:300]
     assert set(json.loads(body_of(reply))) == {"error"}
+    head = reply.partition(b"\r\n\r\n")[0].decode().lower()
+    for name, value in SECURITY_HEADERS.items():
+        assert f"{name}: {value}".lower() in head, name
     logged = server.new_log()
     assert "ERROR" not in logged and "Traceback" not in logged, logged
 
