@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8080
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install test run lint exercises redis-server speech-tools node node-deps clean
+.PHONY: install test run lint exercises redis-server speech-tools nginx node node-deps clean
 
 # Two editable installs: the webhook (with the dev extra: test and lint tools) and the
 # developer package of tools/ (chat, simulate, bench, and the helpers the tests share),
@@ -30,6 +30,16 @@ redis-server:
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq redis-server >/dev/null; \
 	}
 	@command -v redis-server >/dev/null 2>&1
+
+# tests/test_front_proxy.py puts a real nginx, with infra/nginx's limits, in front of
+# gunicorn on loopback; install it if missing (the test starts its own, never the system's).
+nginx:
+	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { \
+		echo "installing nginx (Debian package)"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nginx >/dev/null; \
+	}
+	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]
 
 # tests/test_count_timing.py measures the counted holds with a real speech engine:
 # espeak-ng renders the SSML, sox reads the audio. Install both if missing.
@@ -61,7 +71,7 @@ $(NODE_STAMP): $(INTENT_CHECK)/package-lock.json | node
 
 node-deps: $(NODE_STAMP)
 
-test: $(STAMP) redis-server speech-tools wrk node-deps
+test: $(STAMP) redis-server speech-tools nginx wrk node-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy

@@ -1,6 +1,7 @@
 """The webhook: ``create_app(config)`` builds the Flask app that Alexa calls.
 
-POST /alexa: body -> size cap -> JSON -> verification -> ASK SDK -> response JSON.
+POST /alexa: body (read whole by BodyGuard: size cap, framing, deadline) -> JSON ->
+verification -> ASK SDK -> response JSON.
 GET /healthz: the process is up.  GET /readyz: the store takes writes (a Redis out of
 memory or a read-only replica answers PING but loses every save) and the local
 journal, where saves go when Redis fails at a session's end, can be written.
@@ -17,6 +18,7 @@ from ask_sdk_core.exceptions import AskSdkException
 from ask_sdk_model import RequestEnvelope
 from flask import Flask, Response, request
 
+from .body import BodyGuard
 from .coach.catalog import Catalog, load_catalog
 from .envelope import EnvelopeSerializer
 from .handlers import build_skill
@@ -143,6 +145,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app = Flask("backcoach")
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    # Every body is read whole before Flask sees it: malformed, truncated or late
+    # bodies get a 4xx there, and one over the cap a 413 however it is framed.
+    app.wsgi_app = BodyGuard(  # type: ignore[method-assign]
+        app.wsgi_app, settings.max_body_bytes, settings.body_timeout, SECURITY_HEADERS
+    )
     app.extensions["backcoach"] = {"settings": settings, "store": store, "skill": skill}
 
     @app.post("/alexa")

@@ -36,7 +36,8 @@ class Settings:
     resume_days: int = 1  # a saved place is offered until the end of the next day
     user_key_salt: str = ""
     journal: str = "var/journal.sqlite3"  # the local journal for saves Redis missed
-    max_body_bytes: int = 64 * 1024
+    max_body_bytes: int = 64 * 1024  # a larger body gets 413, however it is framed
+    body_timeout: float = 5.0  # seconds for a whole body to arrive, else 408 (skill/body.py)
     # Objects tests and embedders inject: a ready store, a certificate loader, trust roots.
     extras: Mapping[str, Any] = field(default_factory=dict)
 
@@ -55,6 +56,7 @@ class Settings:
             "resume_days": env.get("BACKCOACH_RESUME_DAYS"),
             "user_key_salt": env.get("BACKCOACH_USER_KEY_SALT"),
             "journal": env.get("BACKCOACH_JOURNAL"),
+            "body_timeout": env.get("BACKCOACH_BODY_TIMEOUT"),
         }
         names = {f.name for f in fields(cls)} - {"extras"}
         # Environment names whose field name is not simply the name in lower case.
@@ -64,6 +66,7 @@ class Settings:
             "BACKCOACH_RESUME_DAYS": "resume_days",
             "BACKCOACH_USER_KEY_SALT": "user_key_salt",
             "BACKCOACH_JOURNAL": "journal",
+            "BACKCOACH_BODY_TIMEOUT": "body_timeout",
         }
         extras: dict[str, Any] = {}
         for key, value in (config or {}).items():
@@ -97,5 +100,6 @@ class Settings:
             user_key_salt=str(merged["user_key_salt"] or ""),
             journal=str(merged["journal"] or defaults.journal),
             max_body_bytes=int(merged.get("max_body_bytes") or defaults.max_body_bytes),
+            body_timeout=float(merged["body_timeout"] or defaults.body_timeout),
             extras=extras,
         )

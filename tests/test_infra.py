@@ -55,12 +55,13 @@ def test_redis_keeps_history_across_restarts_and_never_evicts() -> None:
 def test_compose_runs_the_app_against_redis_with_health_checks() -> None:
     compose = yaml.safe_load((INFRA / "docker-compose.yml").read_text())
     app, redis = compose["services"]["app"], compose["services"]["redis"]
-    assert app["environment"]["REDIS_URL"].startswith("redis://redis:")
+    assert app["environment"]["REDIS_URL"].startswith("redis://:")
+    assert "@redis:6379/" in app["environment"]["REDIS_URL"]
     assert "ALEXA_SKILL_ID" in app["environment"]
     assert app["depends_on"]["redis"]["condition"] == "service_healthy"
     assert "healthcheck" in app and "healthcheck" in redis
     assert any("redis.conf" in volume for volume in redis["volumes"])
-    assert all(port.startswith("127.0.0.1:") for port in app["ports"])
+    assert "ports" not in app  # reachable through the proxy only
 
 
 def test_the_journal_lives_on_a_volume_the_app_user_can_write() -> None:
@@ -146,3 +147,52 @@ def test_the_shipped_redis_conf_needs_a_password_keeps_an_aof_and_caps_memory(
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def test_gunicorn_workers_hold_a_slow_client_in_a_thread_of_a_bounded_pool() -> None:
+    # A sync worker is a whole process held by one slow client (issue 16).
+    settings = runpy.run_path(str(INFRA / "gunicorn.conf.py"))
+    assert settings["worker_class"] == "gthread"
+    assert 8 <= settings["threads"] <= 64
+    assert settings["threads"] < settings["worker_connections"] <= 1000
+
+
+def test_compose_puts_the_shipped_nginx_front_before_the_app() -> None:
+    compose = yaml.safe_load((INFRA / "docker-compose.yml").read_text())
+    proxy = compose["services"]["proxy"]
+    assert proxy["image"].startswith("nginx:")
+    assert proxy["depends_on"]["app"]["condition"] == "service_healthy"
+    assert "443:443" in proxy["ports"]
+    mounts = {volume.split(":")[0]: volume.split(":")[1] for volume in proxy["volumes"]}
+    assert mounts["./nginx/nginx.conf"] == "/etc/nginx/nginx.conf"
+    # nginx.conf includes the limits and locations from where compose mounts them.
+    config = (INFRA / "nginx" / "nginx.conf").read_text()
+    for name in ("limits.conf", "locations.conf"):
+        assert f"include {mounts[f'./nginx/{name}']};" in config
+    assert "server app:8080;" in config
+    assert f"{mounts['./certs']}/fullchain.pem" in config
+
+
+def test_compose_takes_every_secret_from_the_env_file_and_refuses_to_start_without() -> None:
+    # Issue 16: compose never set the salt, and Redis had no password.
+    import re
+
+    text = (INFRA / "docker-compose.yml").read_text()
+    compose = yaml.safe_load(text)
+    app, redis = compose["services"]["app"]["environment"], compose["services"]["redis"]
+    required = {"ALEXA_SKILL_ID", "BACKCOACH_USER_KEY_SALT", "REDIS_PASSWORD"}
+    for name in required:
+        assert re.search(rf"\$\{{{name}:\?", text), f"{name} is not required"
+    assert app["BACKCOACH_USER_KEY_SALT"].startswith("${BACKCOACH_USER_KEY_SALT:?")
+    assert (
+        app["REDIS_URL"].startswith("redis://:${REDIS_PASSWORD:?") and "@redis:" in app["REDIS_URL"]
+    )
+    assert "--requirepass" in redis["command"]
+    assert redis["environment"]["REDISCLI_AUTH"] == "${REDIS_PASSWORD}"
+    used = set(re.findall(r"\$\{([A-Z_]+)", text))
+    example = (INFRA / ".env.example").read_text()
+    listed = set(re.findall(r"^([A-Z_]+)=", example, re.MULTILINE))
+    assert used <= listed, f"not in infra/.env.example: {sorted(used - listed)}"
+    assert all(re.search(rf"^{name}=$", example, re.MULTILINE) for name in required)  # no values
+    ignored = (INFRA.parent / ".gitignore").read_text().splitlines()
+    assert "infra/.env" in ignored

@@ -3,7 +3,7 @@ next to the hello-world reference on the same stack (docs/ARCHITECTURE.md, 'Perf
 
 What runs: one throwaway redis-server (as production configures it), four gunicorn
 servers with production's settings (infra/gunicorn.conf.py) and the same number of
-sync workers (the skill and the reference, each with verification off and on), and
+workers (the skill and the reference, each with verification off and on), and
 wrk on loopback.  Measurements alternate skill and reference in rounds (the order
 flips each round); the figures are medians over the rounds, and each ratio is the
 median of the rounds' paired ratios.  Verification "on" uses the bench's own CA: the
@@ -295,7 +295,7 @@ class Bench:
         self.stack.callback(self.inspector.close)
         self.counter = RedisCounter(self.inspector)
         self.bytes_per_user, self.keys_per_user = self.seed()
-        say(f"starting 4 gunicorn servers ({self.plan.workers} sync workers each)")
+        say(f"starting 4 gunicorn servers ({self.plan.workers} workers each)")
         env = {"REDIS_URL": self.redis.url, "ALEXA_SKILL_ID": SKILL_ID}
         self.stack.callback(lambda: stop_all([server.process for server in self.servers]))
         for target in ("skill", "reference"):
@@ -597,7 +597,7 @@ def table(data: dict[str, Any]) -> str:
     lines = [
         f"Back Coach bench, {data['date']}",
         f"{m['cores']} cores ({m['cpu']}), Python {m['python']}; gunicorn "
-        f"{s['gunicorn_workers']} sync workers ({s['gunicorn_conf']}), wrk {s['wrk_threads']} "
+        f"{s['gunicorn_workers']} workers ({s['gunicorn_conf']}), wrk {s['wrk_threads']} "
         f"threads; {s['rounds']} round(s) x {s['seconds_per_measurement']:g} s per "
         f"measurement; {s['users']} users, {s['distinct_requests']} distinct requests",
         "",

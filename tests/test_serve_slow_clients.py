@@ -1,0 +1,47 @@
+"""gunicorn alone, without the nginx front, survives slow clients (issue 16): its
+gthread workers keep a slow client in one thread of a bounded pool, not a whole
+process as the sync workers did (five slow clients stopped the service then).
+
+20 connections sending a byte a second are held for 20 s against a real ``backcoach
+serve`` with production's settings (infra/gunicorn.conf.py) and two workers, while
+ordinary requests keep coming; every one must be answered within Alexa's 8 s (a count,
+the latencies are printed, no time is asserted).  Verification is off so the
+ordinary requests are launches answered 200.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.redis_server import RedisServer
+
+from .servers import Process, start_serve
+from .slow_clients import hold_and_probe, machine
+
+SLOW = 20
+HOLD = 20.0  # seconds
+WORKERS = "2"  # gunicorn processes: this machine's cores, shared
+
+
+@pytest.fixture
+def serve(redis_server: RedisServer, tmp_path: Path) -> Iterator[tuple[Process, int]]:
+    redis_server.start()
+    log = tmp_path / "serve.log"
+    process, port = start_serve(
+        redis_server.url, log, ALEXA_VERIFY_SIGNATURE="0", WEB_CONCURRENCY=WORKERS
+    )
+    yield process, port
+    process.close()
+
+
+def test_gunicorn_alone_keeps_answering_while_slow_clients_hold_connections(
+    serve: tuple[Process, int],
+) -> None:
+    probe, clients = hold_and_probe(serve[1], SLOW, HOLD)
+    print(f"\n{probe.report(f'gunicorn alone ({WORKERS} workers), {SLOW} slow clients')}")
+    print(f"slow connections opened: {clients.connects} ({machine()})")
+    assert probe.sent > 0
+    assert probe.answered == probe.sent, (probe.statuses, probe.failures)
