@@ -161,7 +161,7 @@ def test_the_packaged_manifest_points_at_the_deployer_and_names_no_placeholder(
     assert {"eventName": "SKILL_DISABLED"} in manifest["events"]["subscriptions"]
     assert {"type": "CAN_FULFILL_INTENT_REQUEST"} in manifest["apis"]["custom"]["interfaces"]
     privacy = manifest["privacyAndCompliance"]
-    # usesPersonalInfo: see the privacy commit
+    assert privacy["usesPersonalInfo"] is True  # pain reports, a person linked to a plan
     for locale in LOCALES:
         urls = privacy["locales"][locale]
         assert urls["privacyPolicyUrl"] == "https://coach.example.org/privacy"
