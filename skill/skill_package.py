@@ -81,6 +81,17 @@ def packaged_manifest(
     return result
 
 
+def missing_assets(package: Path, manifest: Manifest) -> list[str]:
+    """The ``file://`` references of the manifest's listing that the package lacks."""
+    uris = [
+        uri
+        for info in manifest["manifest"]["publishingInformation"]["locales"].values()
+        for uri in info.values()
+        if isinstance(uri, str) and uri.startswith("file://")
+    ]
+    return sorted({uri for uri in uris if not (package / uri.removeprefix("file://")).is_file()})
+
+
 def _safe_out(out: Path) -> None:
     """Refuse to write into a folder that is neither empty nor an earlier package."""
     if out.exists() and any(out.iterdir()) and not (out / PROJECT_FILE.name).is_file():
@@ -108,10 +119,13 @@ def write_package(
     _safe_out(out)
     manifest = json.loads(MANIFEST_PATH.read_text(encoding="utf-8"))
     packaged = packaged_manifest(manifest, endpoint, privacy, terms, certificate)
+    missing = missing_assets(PACKAGE_DIR, manifest)
+    if missing:
+        raise PackageError(f"the manifest names missing files: {', '.join(missing)}")
     target = out / PACKAGE_DIR.name
     if target.exists():
         shutil.rmtree(target)
-    shutil.copytree(PACKAGE_DIR, target)
+    shutil.copytree(PACKAGE_DIR, target, ignore=shutil.ignore_patterns(".*"))
     (target / MANIFEST_PATH.name).write_text(json.dumps(packaged, indent=2) + "\n", "utf-8")
     shutil.copyfile(PROJECT_FILE, out / PROJECT_FILE.name)
     return out

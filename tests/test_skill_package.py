@@ -23,6 +23,7 @@ import pytest
 from PIL import Image
 
 from backcoach_dev.icons import ICONS, stale_icons, write_icons
+from skill import skill_package
 from skill.cli import main
 from skill.interaction_model import LOCALES, MODEL_DIR, model_problems
 from skill.skill_package import ROOT
@@ -250,3 +251,23 @@ def test_the_icon_check_finds_a_stale_or_missing_icon(tmp_path: Path) -> None:
     Image.new("RGBA", (108, 108), "white").save(tmp_path / "small-icon-108.png")
     (tmp_path / "large-icon-512.png").unlink()
     assert sorted(stale_icons(tmp_path)) == sorted(ICONS)
+
+
+def test_stale_models_or_a_missing_icon_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copy = tmp_path / "skill-package"
+    shutil.copytree(skill_package.PACKAGE_DIR, copy)
+    monkeypatch.setattr(skill_package, "PACKAGE_DIR", copy)
+    monkeypatch.setattr(skill_package, "MANIFEST_PATH", copy / "skill.json")
+    monkeypatch.setattr(skill_package, "MODELS_DIR", copy / "interactionModels" / "custom")
+    assert package(tmp_path / "fine") == 0
+    (copy / "assets" / "images" / "small-icon-108.png").unlink()
+    assert package(tmp_path / "no-icon") == 2
+    shutil.copytree(
+        skill_package.ROOT / "skill-package" / "assets", copy / "assets", dirs_exist_ok=True
+    )
+    model = copy / "interactionModels" / "custom" / "en-GB.json"
+    model.write_text(model.read_text().replace("back coach", "back coach two", 1))
+    assert package(tmp_path / "stale") == 2
+    assert not (tmp_path / "no-icon").exists() and not (tmp_path / "stale").exists()
