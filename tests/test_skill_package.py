@@ -271,3 +271,31 @@ def test_stale_models_or_a_missing_icon_are_refused(
     model.write_text(model.read_text().replace("back coach", "back coach two", 1))
     assert package(tmp_path / "stale") == 2
     assert not (tmp_path / "no-icon").exists() and not (tmp_path / "stale").exists()
+
+
+# What the code answers or sends, and what the manifest must declare for Alexa to send
+# it (or show it): each declared exactly when its mark is in skill/'s source.
+DECLARATIONS = {
+    ("events", "SKILL_DISABLED"): 'is_request_type("AlexaSkillEvent.SkillDisabled")',
+    ("interfaces", "CAN_FULFILL_INTENT_REQUEST"): 'is_request_type("CanFulfillIntentRequest")',
+    ("interfaces", "ALEXA_PRESENTATION_APL"): '"Alexa.Presentation.APL.',
+    ("permissions", "alexa::profile:given_name:read"): "given_name",
+    ("permissions", "alexa::alerts:reminders:skill:readwrite"): "reminder_management",
+}
+
+
+def declared(manifest: dict[str, Any]) -> set[tuple[str, str]]:
+    body = manifest["manifest"]
+    return (
+        {("events", e["eventName"]) for e in body.get("events", {}).get("subscriptions", [])}
+        | {("interfaces", i["type"]) for i in body["apis"]["custom"].get("interfaces", [])}
+        | {("permissions", p["name"]) for p in body.get("permissions", [])}
+    )
+
+
+def test_the_manifest_declares_what_the_code_uses_and_nothing_more(packaged: Path) -> None:
+    source = "\n".join(path.read_text() for path in (ROOT / "skill").rglob("*.py"))
+    used = {declaration for declaration, mark in DECLARATIONS.items() if mark in source}
+    found = declared(manifest_of(packaged))
+    assert found == used
+    assert declared(json.loads((ROOT / "skill-package" / "skill.json").read_text())) == used
