@@ -88,6 +88,11 @@ lint: $(STAMP)
 exercises: $(STAMP)
 	$(BIN)/backcoach exercises
 
+# The skill's icons (skill-package/assets/images/), rendered from assets/icon.svg.
+.PHONY: icons
+icons: $(STAMP)
+	$(BIN)/backcoach-dev icons
+
 # Talk to the skill in the terminal (in-process; REDIS_URL keeps your place between runs).
 # make chat ARGS="--user ann --realtime"
 .PHONY: chat

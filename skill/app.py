@@ -2,6 +2,7 @@
 
 POST /alexa: body (read whole by BodyGuard: size cap, framing, deadline) -> JSON ->
 verification -> ASK SDK -> response JSON.
+GET /privacy and /terms: the pages the skill's manifest links to (skill/pages.py).
 GET /healthz: the process is up.  GET /readyz: the store takes writes (a Redis out of
 memory or a read-only replica answers PING but loses every save) and the local
 journal, where saves go when Redis fails at a session's end, can be written.
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, cast
 
 from ask_sdk_core.exceptions import AskSdkException
@@ -22,6 +23,7 @@ from .body import BodyGuard
 from .coach.catalog import Catalog, load_catalog
 from .envelope import EnvelopeSerializer
 from .handlers import build_skill
+from .pages import render_pages
 from .settings import Settings
 from .speech.limits import SpeechLimitError, check_response_size
 from .speech.ssml import speakable
@@ -95,6 +97,15 @@ def _nested_too_deep(body: bytes, payload: Any) -> bool:
 def _refuse(status: int, message: str) -> Response:
     body = json.dumps({"error": message})
     return Response(body, status=status, mimetype="application/json")
+
+
+def _page(html: str) -> Callable[[], Response]:
+    """A view that answers with ``html``, rendered once at start-up."""
+
+    def view() -> Response:
+        return Response(html, mimetype="text/html")
+
+    return view
 
 
 def _time_zones(settings: Settings) -> TimeZones:
@@ -181,6 +192,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             return _refuse(400, "not an Alexa request")
         response = serializer.serialize(skill.invoke(request_envelope=envelope, context=None))
         return Response(_within_size(response, too_long), mimetype="application/json")
+
+    for name, html in render_pages(settings).items():
+        app.add_url_rule(f"/{name}", name, _page(html), methods=["GET"])
 
     @app.get("/healthz")
     def healthz() -> Response:

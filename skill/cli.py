@@ -19,6 +19,8 @@ from .coach.catalog import Catalog, ContentError, Exercise, Figure, load_catalog
 from .coach.words import uses
 from .interaction_model import MODEL_DIR, ModelError, check_models, write_models
 from .plan_cli import add_plan_arguments, add_report_arguments, plan_command, report_command
+from .skill_package import CERTIFICATE_TYPES, DEFAULT_OUT, PackageError, write_package
+from .skill_package import MODELS_DIR as PACKAGE_MODELS
 
 POSITION_TITLES = {
     "back": "On your back",
@@ -66,19 +68,10 @@ def print_exercises(catalog: Catalog, as_json: bool) -> None:
         print(f"Program {program.id}{marker}: {len(program.exercises)} exercises, {program.name}")
 
 
-SKILL_PACKAGE_MODELS = (
-    Path(__file__).resolve().parents[1]
-    / "infra"
-    / "skill-package"
-    / "interaction_models"
-    / "custom"
-)
-
-
 def build_model(catalog: Catalog, out_dir: Path, check: bool, source: Path | None = None) -> int:
     """Write (or check) the models in ``out_dir`` and, for the default directory, the
-    copies the ASK CLI deploys from ``infra/skill-package/``."""
-    targets = [out_dir, SKILL_PACKAGE_MODELS] if out_dir == MODEL_DIR else [out_dir]
+    copies the ASK CLI deploys from ``skill-package/interactionModels/custom/``."""
+    targets = [out_dir, PACKAGE_MODELS] if out_dir == MODEL_DIR else [out_dir]
     try:
         if not check:
             for target in targets:
@@ -101,6 +94,48 @@ def build_model(catalog: Catalog, out_dir: Path, check: bool, source: Path | Non
         else:
             print(f"interaction models in {target} are up to date")
     return status
+
+
+PACKAGE_HELP = """\
+Wrote the skill package to {out}.
+Deploy it with the ASK CLI (npm install -g ask-cli; ask configure once):
+  cd {out} && ask deploy
+"""
+
+
+def add_package_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--endpoint", required=True, help="your webhook's HTTPS URL, e.g. https://HOST/alexa"
+    )
+    parser.add_argument(
+        "--privacy-url", default=None, help="privacy policy (default: /privacy beside --endpoint)"
+    )
+    parser.add_argument(
+        "--terms-url", default=None, help="terms of use (default: /terms beside --endpoint)"
+    )
+    parser.add_argument(
+        "--certificate",
+        choices=CERTIFICATE_TYPES,
+        default="Trusted",
+        help="your endpoint's certificate: Trusted (needed for certification), Wildcard, "
+        "SelfSigned",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default: {DEFAULT_OUT})"
+    )
+
+
+def package_command(args: argparse.Namespace) -> int:
+    """``backcoach package``: the deployable ASK CLI project, with the deployer's URLs."""
+    try:
+        out = write_package(
+            args.out, args.endpoint, args.privacy_url, args.terms_url, args.certificate
+        )
+    except PackageError as error:
+        print(f"backcoach package: {error}", file=sys.stderr)
+        return 2
+    print(PACKAGE_HELP.format(out=out))
+    return 0
 
 
 LOCAL_HELP = """\
@@ -238,6 +273,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=None,
         help="source file (default: interaction_model/source.yaml)",
     )
+    add_package_arguments(
+        commands.add_parser(
+            "package", help="write the deployable skill package with your endpoint and pages"
+        )
+    )
     local = commands.add_parser(
         "run", help="serve locally on 127.0.0.1 for trying it out (no request verification)"
     )
@@ -257,6 +297,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return plan_command(args)
     if args.command == "report":
         return report_command(args)
+    if args.command == "package":
+        return package_command(args)
     if args.command == "run":
         return run_local(args.port, args.plan)
     if args.command == "serve":

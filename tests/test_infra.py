@@ -1,7 +1,8 @@
 """The deploy kit: files a deployer uses as they are, checked for what they must say.
 
-Docker cannot run on this machine, so these tests read the files: the manifest
-the ASK CLI uploads, the compose file, the Redis settings and the gunicorn settings.
+Docker cannot run on this machine, so these tests read the files: the committed
+manifest (skill-package/; tests/test_skill_package.py checks the package the ASK CLI
+uploads), the compose file, the Redis settings and the gunicorn settings.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ import pytest
 import yaml
 
 from skill.interaction_model import LOCALES
+from skill.skill_package import MANIFEST_PATH, MODELS_DIR
 
 INFRA = Path(__file__).resolve().parents[1] / "infra"
 
 
 def test_skill_manifest_is_complete_for_every_locale() -> None:
-    manifest = json.loads((INFRA / "skill-package" / "skill.json").read_text())["manifest"]
+    manifest = json.loads(MANIFEST_PATH.read_text())["manifest"]
     publishing = manifest["publishingInformation"]
     assert publishing["category"] == "HEALTH_AND_FITNESS"
     assert set(publishing["locales"]) == set(LOCALES)
@@ -35,10 +37,10 @@ def test_skill_manifest_is_complete_for_every_locale() -> None:
 
 
 def test_skill_package_models_are_the_generated_ones() -> None:
-    models = INFRA / "skill-package" / "interaction_models" / "custom"
     source = INFRA.parent / "interaction_model"
     for locale in LOCALES:
-        assert (models / f"{locale}.json").read_text() == (source / f"{locale}.json").read_text()
+        committed = (MODELS_DIR / f"{locale}.json").read_text()
+        assert committed == (source / f"{locale}.json").read_text()
 
 
 def test_redis_keeps_history_across_restarts_and_never_evicts() -> None:
@@ -93,7 +95,7 @@ def test_gunicorn_settings_suit_alexa() -> None:
 def test_the_manifest_declares_the_requests_the_skill_answers() -> None:
     # skill/handlers/system.py answers SkillDisabled and CanFulfillIntentRequest: Alexa
     # sends neither unless the manifest subscribes and declares the interface.
-    manifest = json.loads((INFRA / "skill-package" / "skill.json").read_text())["manifest"]
+    manifest = json.loads(MANIFEST_PATH.read_text())["manifest"]
     events = manifest["events"]
     assert {"eventName": "SKILL_DISABLED"} in events["subscriptions"]
     assert events["endpoint"]["uri"] == manifest["apis"]["custom"]["endpoint"]["uri"]

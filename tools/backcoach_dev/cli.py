@@ -1,4 +1,4 @@
-"""The ``backcoach-dev`` command: ``chat``, ``simulate`` and ``bench``.
+"""The ``backcoach-dev`` command: ``chat``, ``simulate``, ``bench`` and ``icons``.
 
 They were subcommands of ``backcoach`` until the webhook's package stopped carrying
 developer tools (issue 14); ``make chat`` and ``make bench`` run them from here.
@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from .bench.main import add_bench_arguments, bench_main
 from .chat.main import add_chat_arguments, add_simulate_arguments, chat_command, simulate_command
+from .icons import add_icons_arguments, icons_command
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -28,11 +29,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_bench_arguments(
         commands.add_parser("bench", help="measure the skill under load against a hello world")
     )
+    add_icons_arguments(
+        commands.add_parser("icons", help="render the skill's icons from assets/icon.svg")
+    )
     args = parser.parse_args(argv)
     if args.command == "chat":
         return chat_command(args)
     if args.command == "simulate":
         return simulate_command(args)
+    if args.command == "icons":
+        return icons_command(args)
     return bench_main(args)
 
 
