@@ -101,3 +101,15 @@ def test_a_phrase_written_twice_is_refused_not_silently_overwritten(tmp_path: Pa
     (tmp_path / "speech" / "en.yaml").write_text("okay: Okay.\nokay: Fine.\n", encoding="utf-8")
     with pytest.raises(WordsError, match="'okay' is written twice"):
         load_words(tmp_path)
+
+
+@pytest.mark.parametrize("locale", ["en-US", "en-GB", "en-CA", "en-AU", "en-IN"])
+def test_the_blanks_sentence_names_whom_the_locales_safety_text_names(locale: str) -> None:
+    # Issue 15: the blanks sentence said "your physician" where the safety advice says
+    # "your GP" (UK, Australia) or "your doctor" (India).
+    catalog = load_catalog()
+    who = catalog.safety.for_locale(locale).physician
+    words = catalog.words(locale)
+    for key in ("default_hold", "default_reps", "default_hold_and_reps"):
+        filled = words.phrase(key, seconds="5 seconds", reps=5)
+        assert f"to your {who}," in " ".join(filled.split()), (locale, key, filled)
