@@ -76,6 +76,10 @@ def wait_until_answering(port: int, process: Process) -> None:
     raise AssertionError(f"server on port {port} did not start:\n{process.output()[-3000:]}")
 
 
+# `backcoach serve` refuses to start without a salt of at least 16 characters.
+SALT = "a test salt of more than sixteen characters"
+
+
 def start_serve(redis_url: str, log: Path, **env: str) -> tuple[Process, int]:
     """``backcoach serve`` on a free loopback port; ``env`` on top (WEB_CONCURRENCY...)."""
     port = free_port()
@@ -85,6 +89,7 @@ def start_serve(redis_url: str, log: Path, **env: str) -> tuple[Process, int]:
         "BIND": f"{HOST}:{port}",
         "WEB_CONCURRENCY": "1",
         "ALEXA_VERIFY_SIGNATURE": "1",
+        "BACKCOACH_USER_KEY_SALT": SALT,
         **env,
     }
     process = Process([sys.executable, "-m", "skill.cli", "serve"], log, environment)

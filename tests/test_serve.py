@@ -21,6 +21,7 @@ from skill.cli import GUNICORN_CONF
 
 from .alexa import envelope, launch
 from .redis_server import free_port
+from .servers import SALT
 
 
 def post(url: str, body: bytes, headers: dict[str, str]) -> int:
@@ -72,9 +73,6 @@ def server(redis_url: str) -> Iterator[str]:
     yield base
     process.send_signal(signal.SIGTERM)
     process.wait(timeout=30)
-
-
-SALT = "a test salt of more than sixteen characters"
 
 
 def launch_body() -> bytes:
