@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
+from ask_sdk_model.interfaces.alexa.presentation.apl import RenderDocumentDirective
 
 from ..coach import events as ev
 from ..coach.catalog import ContentError
@@ -37,6 +38,7 @@ from ..coach.routine import default_routine
 from ..coach.session import Coach
 from ..coach.state import TERMINAL, Phase, SessionState, StateError, StopReason
 from ..speech import render, speech_seconds
+from ..speech.screens import TOKEN, Hint, screen_for
 from ..store import (
     RecordTooLargeError,
     SaveResult,
@@ -109,6 +111,9 @@ class Turn:
         self.at = (stamp or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
         system = envelope.context.system if envelope.context else None
         self.user_id = system.user.user_id if system is not None and system.user else None
+        # A screen that shows APL (Echo Show, Fire TV) gets one with each answer.
+        self.shows_apl = shows_apl(system)
+        self.screen_hint: Hint | None = None  # set by handlers the state cannot tell apart
         self.new_session = bool(envelope.session and envelope.session.new)
         self.session_id = envelope.session.session_id if envelope.session else None
         attributes = handler_input.attributes_manager.session_attributes
@@ -346,6 +351,13 @@ class Turn:
         builder = self.input.response_builder.speak(speech)
         if reprompt is not None and not plan.end_session:
             builder.ask(reprompt)
+        if self.shows_apl:
+            screen = screen_for(plan, after, self.coach.catalog, self.coach.words, self.screen_hint)
+            builder.add_directive(
+                RenderDocumentDirective(
+                    token=TOKEN, document=screen.document_json, datasources=screen.datasources
+                )
+            )
         builder.set_should_end_session(plan.end_session)
         return builder.response
 
@@ -583,3 +595,10 @@ def history_record(
         "gentle": after.gentle,
         "reason": after.stop_reason.value if after.stop_reason else None,
     }
+
+
+def shows_apl(system: Any) -> bool:
+    """Whether the device says it shows Alexa Presentation Language."""
+    device = getattr(system, "device", None)
+    interfaces = getattr(device, "supported_interfaces", None)
+    return getattr(interfaces, "alexa_presentation_apl", None) is not None
