@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from ask_sdk_core.serialize import DefaultSerializer
+from ask_sdk_model import RequestEnvelope
 from flask.testing import FlaskClient
 
 from backcoach_dev.chat.requests import ECHO_SHOW_5, ECHO_SHOW_8, FIRE_TV
@@ -29,15 +31,25 @@ from skill.coach.reply import Reply
 from skill.coach.routine import resolve_item
 from skill.coach.session import Coach
 from skill.coach.state import Phase, Question
+from skill.handlers.turn import shows_apl
 from skill.speech import render
 from skill.speech.limits import MAX_RESPONSE_BYTES, break_seconds, prosody_rate
-from skill.speech.screens import APL_DIR, RENDER, Screen, figures, screen_for, short, steps
+from skill.speech.screens import (
+    APL_DIR,
+    APL_VERSION,
+    RENDER,
+    Screen,
+    figures,
+    screen_for,
+    short,
+    steps,
+)
 from skill.speech.ssml import hold_cues
 from skill.speech.timeline import shown_number
 from skill.speech.timing import cue_seconds, text_seconds
 from skill.store.memory_store import MemoryStore
 
-from .alexa import Device, intent
+from .alexa import Device, envelope, intent
 
 DRIVER = Path(__file__).parent / "apl_check" / "check.js"
 SCREENS = {"echo_show_5": ECHO_SHOW_5, "echo_show_8": ECHO_SHOW_8, "fire_tv": FIRE_TV}
@@ -339,3 +351,31 @@ def test_a_state_for_each_kind_of_screen(coach: Coach, catalog: Catalog) -> None
     assert screen_for(plan, stopped, catalog, coach.words).kind == "advice"
     asked = state.evolve(question=Question("code"))
     assert screen_for(plan, asked, catalog, coach.words).kind == "code"
+
+
+@pytest.mark.parametrize(
+    ("interfaces", "shown"),
+    [
+        ({}, False),
+        ({"Alexa.Presentation.APLT": {"runtime": {"maxVersion": "1.0"}}}, False),
+        ({"Alexa.Presentation.APL": {"runtime": {"maxVersion": "1.9"}}}, False),
+        ({"Alexa.Presentation.APL": {"runtime": {"maxVersion": "2023.2"}}}, False),
+        ({"Alexa.Presentation.APL": {"runtime": {"maxVersion": "2023.3"}}}, True),
+        ({"Alexa.Presentation.APL": {"runtime": {"maxVersion": "2024.3"}}}, True),
+        ({"Alexa.Presentation.APL": {}}, True),
+    ],
+)
+def test_a_screen_only_for_apl_of_the_documents_version(
+    interfaces: dict[str, Any], shown: bool
+) -> None:
+    body = envelope(
+        {"type": "LaunchRequest"}, user_id="u", session_id="s", new=True, attributes=None
+    )
+    body["context"]["System"]["device"]["supportedInterfaces"] = interfaces
+    request = DefaultSerializer().deserialize(json.dumps(body), RequestEnvelope)
+    assert shows_apl(request.context.system) is shown
+
+
+def test_the_documents_are_of_the_version_the_skill_checks_for() -> None:
+    for name in ("exercise", "message"):
+        assert json.loads((APL_DIR / f"{name}.json").read_text())["version"] == APL_VERSION

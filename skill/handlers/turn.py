@@ -38,7 +38,7 @@ from ..coach.routine import default_routine
 from ..coach.session import Coach
 from ..coach.state import TERMINAL, Phase, SessionState, StateError, StopReason
 from ..speech import render, speech_seconds
-from ..speech.screens import TOKEN, Hint, screen_for
+from ..speech.screens import APL_VERSION, TOKEN, Hint, screen_for, version_at_least
 from ..store import (
     RecordTooLargeError,
     SaveResult,
@@ -598,7 +598,13 @@ def history_record(
 
 
 def shows_apl(system: Any) -> bool:
-    """Whether the device says it shows Alexa Presentation Language."""
+    """Whether the device shows Alexa Presentation Language of the screens' version
+    (the count's timed commands need APL_VERSION; a device that names no version is
+    taken at its word that it shows APL)."""
     device = getattr(system, "device", None)
     interfaces = getattr(device, "supported_interfaces", None)
-    return getattr(interfaces, "alexa_presentation_apl", None) is not None
+    apl = getattr(interfaces, "alexa_presentation_apl", None)
+    if apl is None:
+        return False
+    version = getattr(getattr(apl, "runtime", None), "max_version", None)
+    return version is None or version_at_least(version, APL_VERSION)

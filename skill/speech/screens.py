@@ -28,6 +28,7 @@ from .timeline import Mark, timeline
 
 APL_DIR = PACKAGE_DIR.parent / "content" / "apl"
 TOKEN = "backcoach"
+APL_VERSION = "2023.3"  # the documents' version: the first with Sequential's data
 RENDER = "Alexa.Presentation.APL.RenderDocument"
 # The hint a handler gives for answers the state alone does not tell apart.
 Hint = Literal["list", "progress"]
@@ -70,6 +71,14 @@ def document(name: str) -> dict[str, Any]:
     """An APL document of content/apl/, read once."""
     loaded: dict[str, Any] = json.loads((APL_DIR / f"{name}.json").read_text("utf-8"))
     return loaded
+
+
+def version_at_least(version: str, least: str) -> bool:
+    """Whether an APL version ("2024.2", "1.9") is ``least`` or later."""
+    try:
+        return tuple(map(int, version.split("."))) >= tuple(map(int, least.split(".")))
+    except ValueError:
+        return False
 
 
 @cache
