@@ -24,6 +24,8 @@ from ask_sdk_model import RequestEnvelope
 from flask.testing import FlaskClient
 
 from backcoach_dev.chat.requests import ECHO_SHOW_5, ECHO_SHOW_8, FIRE_TV
+from backcoach_dev.cli import main as dev_main
+from backcoach_dev.screens import SAID
 from skill.app import create_app
 from skill.coach import events as ev
 from skill.coach.catalog import Catalog, ProgramItem
@@ -70,19 +72,7 @@ def directives(reply: dict[str, Any]) -> list[dict[str, Any]]:
 def conversation(device: Device) -> list[dict[str, Any]]:
     """One conversation that reaches every screen: welcome, list, progress, code,
     exercise (positioning and counting), pain advice."""
-    replies = [device.send({"type": "LaunchRequest"})]
-    for name in (
-        "ListExercisesIntent",
-        "ProgressIntent",
-        "HaveCodeIntent",
-        "StartRoutineIntent",
-        "ReadyIntent",
-        "NextIntent",
-        "ReadyIntent",
-        "PainIntent",
-    ):
-        replies.append(device.send(intent(name)))
-    return replies
+    return [device.send({"type": "LaunchRequest"})] + [device.send(intent(name)) for name in SAID]
 
 
 def validate(screens: list[dict[str, Any]], tmp_path: Path) -> dict[str, list[Any]]:
@@ -379,3 +369,14 @@ def test_a_screen_only_for_apl_of_the_documents_version(
 def test_the_documents_are_of_the_version_the_skill_checks_for() -> None:
     for name in ("exercise", "message"):
         assert json.loads((APL_DIR / f"{name}.json").read_text())["version"] == APL_VERSION
+
+
+def test_the_screens_command_writes_each_document_and_its_data_for_the_console(
+    tmp_path: Path,
+) -> None:
+    assert dev_main(["screens", "--out", str(tmp_path), "--viewport", "fire-tv"]) == 0
+    documents = sorted(tmp_path.glob("*-document.json"))
+    assert len(documents) == 1 + len(SAID)
+    for document in documents:
+        data = json.loads(Path(str(document).replace("-document", "-data")).read_text())
+        assert bindings(json.loads(document.read_text())) <= set(data["screen"])
