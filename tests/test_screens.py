@@ -42,6 +42,7 @@ from skill.speech.screens import (
     RENDER,
     Screen,
     figures,
+    moves,
     screen_for,
     short,
     steps,
@@ -269,7 +270,7 @@ def test_every_position_has_a_figure_inside_its_drawing() -> None:
     positions = {"back", "stomach", "all_fours", "kneeling", "sitting", "standing"}
     assert set(figures()) == positions
     graphic = json.loads((APL_DIR / "exercise.json").read_text())["graphics"]["figure"]
-    for paths in figures().values():
+    for paths in [*figures().values(), *moves().values()]:
         for path in paths.values():
             assert re.fullmatch(r"(\s*[MLa][-\d., ]+)+", path), path
             for x, y in re.findall(r"[ML](\d+),(\d+)", path):
@@ -380,3 +381,30 @@ def test_the_screens_command_writes_each_document_and_its_data_for_the_console(
     for document in documents:
         data = json.loads(Path(str(document).replace("-document", "-data")).read_text())
         assert bindings(json.loads(document.read_text())) <= set(data["screen"])
+
+
+def test_a_second_frame_shows_while_each_hold_is_counted_and_only_where_drawn(
+    coach: Coach, catalog: Catalog
+) -> None:
+    assert moves() and set(moves()) <= set(catalog.exercises)
+    framed = 0
+    for exercise_id, phase, plan, screen in every_exercise_screen(coach, catalog):
+        frames, counts, ends, now = [], [], [], 0
+        for cue in screen.data["cues"]:
+            now += cue["d"]
+            if cue["p"] == "frame":
+                frames.append((now, cue["v"]))
+            elif cue["c"] == "count":
+                (counts if cue["v"] else ends).append(now)
+        if exercise_id not in moves():
+            assert frames == [] and screen.data["move"] == screen.data["figure"]
+            continue
+        assert catalog[exercise_id].hold_seconds is not None
+        holds = sum(1 for segment in plan.speech if type(segment).__name__ == "Hold")
+        # each hold's first count: the first count of all, then the first after each end
+        firsts = counts[:1] + [min(at for at in counts if at > end) for end in ends[:-1]]
+        assert [v for _, v in frames] == [1, 0] * holds
+        assert [at for at, v in frames if v == 1] == firsts
+        assert [at for at, v in frames if v == 0] == ends
+        framed += holds if phase == "counting" else 0
+    assert framed > 0

@@ -82,12 +82,21 @@ def version_at_least(version: str, least: str) -> bool:
 
 
 @cache
+def _figures() -> dict[str, dict[str, dict[str, str]]]:
+    loaded: dict[str, dict[str, dict[str, str]]] = json.loads(
+        Path(APL_DIR / "figures.json").read_text("utf-8")
+    )
+    return loaded
+
+
 def figures() -> dict[str, dict[str, str]]:
     """The paths of each starting position's figure (content/apl/figures.json)."""
-    loaded: dict[str, dict[str, str]] = json.loads(
-        Path(APL_DIR / "figures.json").read_text("utf-8")
-    )["positions"]
-    return loaded
+    return _figures()["positions"]
+
+
+def moves() -> dict[str, dict[str, str]]:
+    """The second frame of the exercises whose movement a picture helps, by id."""
+    return _figures()["moves"]
 
 
 def screen_for(
@@ -166,6 +175,7 @@ def exercise_screen(plan: Reply, state: SessionState, catalog: Catalog, words: W
     data = {
         "title": exercise.full_name,
         "figure": figures()[exercise.position],
+        "move": moves().get(exercise.id, figures()[exercise.position]),
         "lines": [short(text) for text in said],
         "step": 0 if state.phase is Phase.POSITIONING else 1,
         "count": "",
@@ -181,18 +191,26 @@ def exercise_screen(plan: Reply, state: SessionState, catalog: Catalog, words: W
             rep_texts(exercise, item, words),
             item,
             words,
+            moving=exercise.id in moves(),
         ),
     }
     return Screen("exercise", "exercise", data)
 
 
 def cues(
-    marks: list[Mark], lines: list[str], reps: set[str], item: RoutineItem, words: Words
+    marks: list[Mark],
+    lines: list[str],
+    reps: set[str],
+    item: RoutineItem,
+    words: Words,
+    *,
+    moving: bool = False,
 ) -> list[dict[str, Any]]:
     """The timed changes of the exercise screen: a step lit when it is said, the rep
     and set as they are announced, each count number as it is said, cleared at a
-    hold's end.  Delays are whole milliseconds between changes, rounded from the
-    start so that they never drift."""
+    hold's end; with ``moving``, the figure's second frame from a hold's first count to
+    its end.  Delays are whole milliseconds between changes, rounded from the start so
+    that they never drift."""
     sets = {
         words.phrase("set_number", number=n, sets=item.sets): words.phrase(
             "screen_set", number=n, sets=item.sets
@@ -201,13 +219,21 @@ def cues(
     }
     changes: list[dict[str, Any]] = []
     before = 0
+    held = False
     for mark in marks:
-        change = _change(mark, lines, reps, sets)
-        if change is None:
-            continue
-        at = round(mark.at * 1000)
-        changes.append({"d": at - before, **change})
-        before = at
+        found = [_change(mark, lines, reps, sets)]
+        if moving and mark.kind == "count" and not held:
+            held = True
+            found.append({"c": "screen", "p": "frame", "v": 1})
+        elif moving and mark.kind == "end":
+            held = False
+            found.append({"c": "screen", "p": "frame", "v": 0})
+        for change in found:
+            if change is None:
+                continue
+            at = round(mark.at * 1000)
+            changes.append({"d": at - before, **change})
+            before = at
     return changes
 
 
