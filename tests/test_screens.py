@@ -408,3 +408,35 @@ def test_a_second_frame_shows_while_each_hold_is_counted_and_only_where_drawn(
         assert [at for at, v in frames if v == 0] == ends
         framed += holds if phase == "counting" else 0
     assert framed > 0
+
+
+class CountingStore:
+    """The embedded store, counting each call the skill makes of it."""
+
+    def __init__(self) -> None:
+        self.store = MemoryStore()
+        self.calls: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        found = getattr(self.store, name)
+        if not callable(found):
+            return found
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            self.calls.append(name)
+            return found(*args, **kwargs)
+
+        return counted
+
+
+def test_a_screen_costs_no_store_call() -> None:
+    calls = []
+    for viewport in (None, ECHO_SHOW_5):
+        counting = CountingStore()
+        app = create_app({"store": counting, "ALEXA_VERIFY_SIGNATURE": "0"})
+        device = Device(app.test_client(), viewport=viewport, user_id="amzn1.ask.account.SAME")
+        replies = conversation(device)
+        assert bool(viewport) == all(directives(reply) for reply in replies)
+        calls.append(counting.calls)
+        counting.store.close()
+    assert calls[0] == calls[1] and calls[0]

@@ -23,7 +23,7 @@ from ..coach.catalog import Catalog, Exercise
 from ..coach.reply import Reply, Say
 from ..coach.routine import RoutineItem
 from ..coach.state import Phase, SessionState
-from ..coach.words import PACKAGE_DIR, Words
+from ..coach.words import PACKAGE_DIR, Words, one_or_many
 from .timeline import Mark, timeline
 
 APL_DIR = PACKAGE_DIR.parent / "content" / "apl"
@@ -183,7 +183,7 @@ def exercise_screen(plan: Reply, state: SessionState, catalog: Catalog, words: W
             "screen_exercise_number", number=state.index + 1, total=len(state.routine)
         ),
         "sets": words.phrase("screen_set", number=state.set + 1, sets=item.sets),
-        "rep": words.phrase("screen_reps", reps=item.reps),
+        "rep": one_or_many(words.phrase("screen_reps", reps=item.reps), item.reps),
         "stop": words.phrase("screen_stop"),
         "cues": cues(
             timeline(plan.speech, plan.rate_percent, words),
