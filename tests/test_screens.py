@@ -30,7 +30,7 @@ from skill.app import create_app
 from skill.coach import events as ev
 from skill.coach.catalog import Catalog, ProgramItem
 from skill.coach.reply import Reply
-from skill.coach.routine import resolve_item
+from skill.coach.routine import default_routine, resolve_item
 from skill.coach.session import Coach
 from skill.coach.state import Phase, Question
 from skill.handlers.turn import shows_apl
@@ -162,6 +162,21 @@ def test_the_validator_does_find_a_broken_screen(catalog: Catalog, tmp_path: Pat
     )["broken"]
     paths = {f["path"] for f in found}
     assert "/mainTemplate/items/0/direction" in paths and "Data.screen" in paths
+
+
+def test_the_validator_sees_the_datasources_values_in_place(
+    coach: Coach, catalog: Catalog, tmp_path: Path
+) -> None:
+    """A value of the wrong type in the datasource is found where the document uses it."""
+    screen = screen_for(
+        Reply(()), coach.new_session(default_routine(catalog)), catalog, coach.words
+    )
+    data = {**screen.data, "title": ["not", "text"]}
+    found = validate(
+        [{"name": "typed", "document": screen.document_json, "datasources": {"screen": data}}],
+        tmp_path,
+    )["typed"]
+    assert [f["path"] for f in found] == ["filled:/mainTemplate/items/0/items/0/text"]
 
 
 # -- the count in step with the voice ----------------------------------------------------

@@ -4,7 +4,9 @@
 //
 //   node check.js SCREENS.json
 //
-// SCREENS.json is a list of {"name", "document", "datasources"}. Prints one JSON object:
+// SCREENS.json is a list of {"name", "document", "datasources"}. Each document is validated
+// as sent, and again with its datasource's values in place of its whole-value bindings
+// (paths "filled:..."). Prints one JSON object:
 // {"results": [{"name", "findings": [{"path", "level", "message"}, ...]}, ...]}; the caller
 // judges (every finding counts, whatever its level: apl-suggester reports all as WARNING).
 "use strict";
@@ -13,10 +15,34 @@ const fs = require("fs");
 console.log = (...args) => process.stderr.write(args.join(" ") + "\n");
 const { StaticAplTemplateValidator } = require("apl-suggester");
 
+// The document with each property that is exactly one binding to the datasource
+// ("${payload.screen.count}") replaced by the datasource's value, so the validator also
+// sees the values the device will: their types and allowed values, not only "${...}".
+const WHOLE_BINDING = /^\$\{payload\.([A-Za-z_][\w.]*)\}$/;
+
+function lookUp(data, path) {
+  return path.split(".").reduce((node, key) => (node == null ? undefined : node[key]), data);
+}
+
+function inflate(node, payload) {
+  if (typeof node === "string") {
+    const match = node.match(WHOLE_BINDING);
+    const value = match ? lookUp(payload, match[1]) : undefined;
+    return value === undefined ? node : value;
+  }
+  if (Array.isArray(node)) return node.map((item) => inflate(item, payload));
+  if (node && typeof node === "object") {
+    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, inflate(v, payload)]));
+  }
+  return node;
+}
+
 async function findings(validator, screen) {
+  const filled = inflate(screen.document, screen.datasources);
   const found = [
     ...(await validator.validate(screen.document)),
     ...(await validator.validateDataSources(screen.datasources)),
+    ...(await validator.validate(filled)).map((f) => ({ ...f, path: "filled:" + f.path })),
   ];
   return found.map((f) => ({ path: f.path, level: f.level, message: f.errorMessage }));
 }
