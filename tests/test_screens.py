@@ -29,7 +29,7 @@ from backcoach_dev.screens import SAID
 from skill.app import create_app
 from skill.coach import events as ev
 from skill.coach.catalog import Catalog, ProgramItem
-from skill.coach.reply import Reply
+from skill.coach.reply import Hold, Reply
 from skill.coach.routine import default_routine, resolve_item
 from skill.coach.session import Coach
 from skill.coach.state import Phase, Question
@@ -234,8 +234,8 @@ def test_each_count_is_shown_when_the_ssml_says_it(coach: Coach, catalog: Catalo
         cues = [
             (said, shown_number(segment.seconds, at))
             for segment in plan.speech
-            if type(segment).__name__ == "Hold"
-            for at, said in hold_cues(segment.seconds, coach.words)  # type: ignore[union-attr]
+            if isinstance(segment, Hold)
+            for at, said in hold_cues(segment.seconds, coach.words)
         ]
         speech, _ = render(plan, coach.words)
         said_at = count_times(speech, plan.rate_percent, cues)
@@ -404,7 +404,10 @@ def test_a_second_frame_shows_while_each_hold_is_counted_and_only_where_drawn(
     assert moves() and set(moves()) <= set(catalog.exercises)
     framed = 0
     for exercise_id, phase, plan, screen in every_exercise_screen(coach, catalog):
-        frames, counts, ends, now = [], [], [], 0
+        frames: list[tuple[int, int]] = []
+        counts: list[int] = []
+        ends: list[int] = []
+        now = 0
         for cue in screen.data["cues"]:
             now += cue["d"]
             if cue["p"] == "frame":
@@ -415,7 +418,7 @@ def test_a_second_frame_shows_while_each_hold_is_counted_and_only_where_drawn(
             assert frames == [] and screen.data["move"] == screen.data["figure"]
             continue
         assert catalog[exercise_id].hold_seconds is not None
-        holds = sum(1 for segment in plan.speech if type(segment).__name__ == "Hold")
+        holds = sum(1 for segment in plan.speech if isinstance(segment, Hold))
         # each hold's first count: the first count of all, then the first after each end
         firsts = counts[:1] + [min(at for at in counts if at > end) for end in ends[:-1]]
         assert [v for _, v in frames] == [1, 0] * holds
