@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +49,7 @@ from skill.speech.screens import (
     steps,
 )
 from skill.speech.ssml import hold_cues
-from skill.speech.timeline import shown_number
+from skill.speech.timeline import Mark, shown_number, timeline
 from skill.speech.timing import cue_seconds, text_seconds
 from skill.store.memory_store import MemoryStore
 
@@ -246,6 +247,61 @@ def test_each_count_is_shown_when_the_ssml_says_it(coach: Coach, catalog: Catalo
             assert abs(at - expected) < 0.002 * (1 + len(cues)), (at, expected)
         checked += len(cues)
     assert checked > 100
+
+
+def ssml_moments(ssml: str, marks: list[Mark]) -> list[float]:
+    """When the SSML begins each of the marks' words and cues, read from the SSML: a
+    text found inside a run of words begins after the estimate of the words before it
+    (at the <prosody> rate around them), a cue is a text alone between breaks."""
+    wanted = [(m.kind, m.said) for m in marks if m.kind != "end"]
+    found: list[float] = []
+    now = 0.0
+
+    def text(words: str | None, rate: float) -> None:
+        nonlocal now
+        if not words or not words.strip():
+            return
+        if wanted and wanted[0][0] == "count" and words.strip() == wanted[0][1]:
+            found.append(now)
+            now += cue_seconds(wanted.pop(0)[1])
+            return
+        cursor = 0
+        while wanted and wanted[0][0] == "say" and words.find(wanted[0][1], cursor) >= 0:
+            at = words.find(wanted[0][1], cursor)
+            found.append(now + text_seconds(words[:at], rate))
+            cursor = at + len(wanted.pop(0)[1])
+        now += text_seconds(words, rate)
+
+    def walk(element: ET.Element, rate: float) -> None:
+        nonlocal now
+        if element.tag == "prosody":
+            rate = rate * prosody_rate(element.attrib["rate"]) / 100
+        if element.tag == "break":
+            now += break_seconds(element.attrib["time"])
+        text(element.text, rate)
+        for child in element:
+            walk(child, rate)
+            text(child.tail, rate)
+
+    walk(ET.fromstring(ssml), 100.0)
+    assert not wanted, f"never said: {wanted[:3]}"
+    return found
+
+
+def test_every_moment_of_the_timeline_is_where_the_ssml_says_it(
+    coach: Coach, catalog: Catalog
+) -> None:
+    """Words and counts alike, for every exercise introduced and counted, at two paces."""
+    checked = 0
+    for _, _, plan, _ in every_exercise_screen(coach, catalog):
+        for rate in (plan.rate_percent, 70):
+            paced = replace(plan, rate_percent=rate)
+            marks = [m for m in timeline(paced.speech, rate, coach.words) if m.kind != "end"]
+            speech, _ = render(paced, coach.words)
+            for mark, said_at in zip(marks, ssml_moments(speech, marks), strict=True):
+                assert abs(mark.at - said_at) < 0.001 * (1 + len(marks)), mark
+            checked += len(marks)
+    assert checked > 1000
 
 
 def test_a_slower_pace_moves_the_count_with_the_voice(coach: Coach, catalog: Catalog) -> None:
