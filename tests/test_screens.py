@@ -43,6 +43,7 @@ from skill.speech.screens import (
     RENDER,
     Screen,
     figures,
+    fitted,
     moves,
     screen_for,
     short,
@@ -53,7 +54,7 @@ from skill.speech.timeline import Mark, shown_number, timeline
 from skill.speech.timing import cue_seconds, text_seconds
 from skill.store.memory_store import MemoryStore
 
-from .alexa import Device, envelope, intent
+from .alexa import Device, envelope, intent, slot
 
 DRIVER = Path(__file__).parent / "apl_check" / "check.js"
 SCREENS = {"echo_show_5": ECHO_SHOW_5, "echo_show_8": ECHO_SHOW_8, "fire_tv": FIRE_TV}
@@ -514,3 +515,40 @@ def test_a_screen_costs_no_store_call() -> None:
         calls.append(counting.calls)
         counting.store.close()
     assert calls[0] == calls[1] and calls[0]
+
+
+def test_a_screen_too_big_for_the_response_keeps_its_words_and_drops_its_timing(
+    coach: Coach, catalog: Catalog
+) -> None:
+    state = coach.new_session((resolve_item(catalog, ProgramItem(id="a02-pelvic-tilt")),))
+    state, _ = coach.step(state, ev.Start())
+    state, plan = coach.step(state, ev.Ready())
+    screen = screen_for(plan, state, catalog, coach.words)
+    assert screen.data["cues"] and fitted(screen, screen.size()) is screen
+    still = fitted(screen, screen.size() - 1)
+    assert still.data["cues"] == [] and still.size() < screen.size()
+    assert {**still.data, "cues": screen.data["cues"]} == screen.data
+
+
+def test_the_biggest_prescription_counted_slowly_still_fits_with_its_screen(
+    client: FlaskClient,
+) -> None:
+    """Thirty reps of five sets, held 10 s, at the slowest pace: the longest counted
+    turns a plan can ask for, on a TV."""
+    store = MemoryStore()
+    biggest = [
+        {"id": exercise, "hold_seconds": 10, "reps": 30, "sets": 5}
+        for exercise in ("a21-backward-bending", "a05-lower-abdominal-exercises")
+    ]
+    code = store.plan_store().create({"patient": "P", "exercises": biggest}, "2026-12-01")[1]
+    app = create_app({"store": store, "ALEXA_VERIFY_SIGNATURE": "0"})
+    device = Device(app.test_client(), viewport=FIRE_TV)
+    device.send({"type": "LaunchRequest"})
+    device.send(intent("LinkCodeIntent", code=slot("code", code)))
+    device.send(intent("AMAZON.YesIntent"))
+    replies = [device.send(intent(name)) for name in ("StartRoutineIntent", *["SlowerIntent"] * 4)]
+    replies += [device.send(intent(name)) for name in ("ReadyIntent", "NextIntent", "NextIntent")]
+    store.close()
+    sizes = [len(json.dumps(reply, separators=(",", ":")).encode()) for reply in replies]
+    assert all(directives(reply) for reply in replies)  # a replaced answer has none
+    assert max(sizes) < MAX_RESPONSE_BYTES and max(sizes) > MAX_RESPONSE_BYTES // 2

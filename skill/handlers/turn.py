@@ -38,7 +38,8 @@ from ..coach.routine import default_routine
 from ..coach.session import Coach
 from ..coach.state import TERMINAL, Phase, SessionState, StateError, StopReason
 from ..speech import render, speech_seconds
-from ..speech.screens import APL_VERSION, TOKEN, Hint, screen_for, version_at_least
+from ..speech.limits import MAX_RESPONSE_BYTES
+from ..speech.screens import APL_VERSION, TOKEN, Hint, fitted, screen_for, version_at_least
 from ..store import (
     RecordTooLargeError,
     SaveResult,
@@ -59,6 +60,8 @@ UNSAVED = "u"  # session attribute: pain events and history not yet written to t
 TIME_ZONE = "z"  # session attribute: the device's time zone name ("" when unknown: UTC)
 VERSION = "v"  # session attribute: the progress version last read or written
 STARTED = "t"  # session attribute: when the session began (a later deletion blocks it)
+# The response's own keys and wrappers around the speech, the screen and the attributes.
+RESPONSE_KEYS_BYTES = 1024
 MAX_UNSAVED = 20  # unsaved events of each kind a session may carry
 MAX_UNSAVED_BYTES = 16 * 1024  # and their size, as JSON
 
@@ -353,6 +356,7 @@ class Turn:
             builder.ask(reprompt)
         if self.shows_apl:
             screen = screen_for(plan, after, self.coach.catalog, self.coach.words, self.screen_hint)
+            screen = fitted(screen, self.room_for_screen(speech, reprompt))
             builder.add_directive(
                 RenderDocumentDirective(
                     token=TOKEN, document=screen.document_json, datasources=screen.datasources
@@ -360,6 +364,13 @@ class Turn:
             )
         builder.set_should_end_session(plan.end_session)
         return builder.response
+
+    def room_for_screen(self, speech: str, reprompt: str | None) -> int:
+        """Bytes a screen may take in the response: Alexa's limit less the speech, the
+        session attributes and the response's own keys."""
+        attributes = len(json.dumps(self.attributes, separators=(",", ":")).encode("utf-8"))
+        said = len(speech.encode("utf-8")) + len((reprompt or "").encode("utf-8"))
+        return MAX_RESPONSE_BYTES - RESPONSE_KEYS_BYTES - attributes - said
 
     def say(self, plan: Reply) -> Response:
         """Answer without changing the coach state (help, lists)."""

@@ -56,6 +56,10 @@ class Screen:
         """Its datasources: the document reads ``payload.screen``."""
         return {"screen": self.data}
 
+    def size(self) -> int:
+        """Its directive's length in the response, as compact JSON."""
+        return len(json.dumps(self.directive(), separators=(",", ":")).encode("utf-8"))
+
     def directive(self) -> dict[str, Any]:
         """The RenderDocument directive that shows it, as JSON."""
         return {
@@ -64,6 +68,16 @@ class Screen:
             "document": self.document_json,
             "datasources": self.datasources,
         }
+
+
+def fitted(screen: Screen, room: int) -> Screen:
+    """The screen, or, when its directive would not fit in ``room`` bytes of the
+    response (a long counted turn of a big prescription), the same screen without its
+    timed cues: the count then stays still rather than the answer growing past
+    Alexa's limit."""
+    if not screen.data.get("cues") or screen.size() <= room:
+        return screen
+    return Screen(screen.kind, screen.document, {**screen.data, "cues": []})
 
 
 @cache
