@@ -530,9 +530,7 @@ def test_a_screen_too_big_for_the_response_keeps_its_words_and_drops_its_timing(
     assert {**still.data, "cues": screen.data["cues"]} == screen.data
 
 
-def test_the_biggest_prescription_counted_slowly_still_fits_with_its_screen(
-    client: FlaskClient,
-) -> None:
+def test_the_biggest_prescription_counted_slowly_still_fits_with_its_screen() -> None:
     """Thirty reps of five sets, held 10 s, at the slowest pace: the longest counted
     turns a plan can ask for, on a TV."""
     store = MemoryStore()
@@ -552,3 +550,17 @@ def test_the_biggest_prescription_counted_slowly_still_fits_with_its_screen(
     sizes = [len(json.dumps(reply, separators=(",", ":")).encode()) for reply in replies]
     assert all(directives(reply) for reply in replies)  # a replaced answer has none
     assert max(sizes) < MAX_RESPONSE_BYTES and max(sizes) > MAX_RESPONSE_BYTES // 2
+
+
+def test_the_webhook_drops_the_timing_when_the_room_left_is_too_small(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    device = Device(client, viewport=ECHO_SHOW_5)
+    device.send({"type": "LaunchRequest"})
+    device.send(intent("StartRoutineIntent"))
+    monkeypatch.setattr("skill.handlers.turn.RESPONSE_KEYS_BYTES", MAX_RESPONSE_BYTES - 4000)
+    counted = directives(device.send(intent("ReadyIntent")))[0]["datasources"]["screen"]
+    assert counted["cues"] == [] and counted["title"] and counted["lines"]
+    monkeypatch.undo()
+    counted = directives(device.send(intent("NextIntent")))[0]["datasources"]["screen"]
+    assert counted["cues"]
