@@ -71,6 +71,17 @@ $(NODE_STAMP): $(INTENT_CHECK)/package-lock.json | node
 
 node-deps: $(NODE_STAMP)
 
+# tests/test_screens.py runs Amazon's APL validator (apl-suggester, offline) over every
+# screen the skill sends: its pinned packages, as above, from tests/apl_check/package-lock.json.
+APL_CHECK := tests/apl_check
+APL_STAMP := $(APL_CHECK)/node_modules/.installed
+
+$(APL_STAMP): $(APL_CHECK)/package-lock.json | node
+	cd $(APL_CHECK) && npm ci --no-audit --no-fund
+	touch $(APL_STAMP)
+
+node-deps: $(APL_STAMP)
+
 test: $(STAMP) redis-server speech-tools nginx wrk node-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -389,7 +389,7 @@ def _side_words(
     return [words.phrase("start_with_side", side=rep.side)]
 
 
-def _number_words(exercise: Exercise, item: RoutineItem, rep: RepSlot, words: Words) -> list[str]:
+def rep_words(exercise: Exercise, item: RoutineItem, rep: RepSlot, words: Words) -> list[str]:
     """The rep's number ("Rep 2 of 10."), apart from the count words, with its side
     when sides alternate.  A set of one has no number."""
     if exercise.sides == "alternate":
@@ -439,10 +439,10 @@ def _one_rep(
     if item.hold_seconds is None:
         if slot == 0 or first_of_turn or (exercise.sides == "switch" and rep.first_on_side):
             segments.append(settle)
-        segments.extend(Say(text) for text in _number_words(exercise, item, rep, words))
+        segments.extend(Say(text) for text in rep_words(exercise, item, rep, words))
         segments.extend(_movement(exercise, factor))
         return segments
-    segments.extend(Say(text) for text in _number_words(exercise, item, rep, words))
+    segments.extend(Say(text) for text in rep_words(exercise, item, rep, words))
     for step, cue in enumerate(exercise.hold_cues or ("",)):
         if cue:
             segments.append(Say(cue))

@@ -269,6 +269,7 @@ class ListExercisesHandler(_Handler):
             Say(words.phrase("list_others", others=other)),
             Say(turn.coach.prompt(state)),
         ]
+        turn.screen_hint = "list"
         return turn.say(Reply(tuple(speech), reprompt=(Say(turn.coach.prompt(state)),)))
 
 
@@ -328,6 +329,7 @@ class ProgressHandler(_Handler):
         prompt = turn.coach.prompt(turn.state())
         record = turn.load()
         speech = [Say(text) for text in progress_report(turn, record)]
+        turn.screen_hint = "progress"
         return turn.say(Reply((*speech, Say(prompt)), reprompt=(Say(prompt),)))
 
 

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
+from ask_sdk_model.interfaces.alexa.presentation.apl import RenderDocumentDirective
 
 from ..coach import events as ev
 from ..coach.catalog import ContentError
@@ -37,6 +38,8 @@ from ..coach.routine import default_routine
 from ..coach.session import Coach
 from ..coach.state import TERMINAL, Phase, SessionState, StateError, StopReason
 from ..speech import render, speech_seconds
+from ..speech.limits import MAX_RESPONSE_BYTES
+from ..speech.screens import APL_VERSION, TOKEN, Hint, fitted, screen_for, version_at_least
 from ..store import (
     RecordTooLargeError,
     SaveResult,
@@ -57,6 +60,8 @@ UNSAVED = "u"  # session attribute: pain events and history not yet written to t
 TIME_ZONE = "z"  # session attribute: the device's time zone name ("" when unknown: UTC)
 VERSION = "v"  # session attribute: the progress version last read or written
 STARTED = "t"  # session attribute: when the session began (a later deletion blocks it)
+# The response's own keys and wrappers around the speech, the screen and the attributes.
+RESPONSE_KEYS_BYTES = 1024
 MAX_UNSAVED = 20  # unsaved events of each kind a session may carry
 MAX_UNSAVED_BYTES = 16 * 1024  # and their size, as JSON
 
@@ -109,6 +114,9 @@ class Turn:
         self.at = (stamp or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
         system = envelope.context.system if envelope.context else None
         self.user_id = system.user.user_id if system is not None and system.user else None
+        # A screen that shows APL (Echo Show, Fire TV) gets one with each answer.
+        self.shows_apl = shows_apl(system)
+        self.screen_hint: Hint | None = None  # set by handlers the state cannot tell apart
         self.new_session = bool(envelope.session and envelope.session.new)
         self.session_id = envelope.session.session_id if envelope.session else None
         attributes = handler_input.attributes_manager.session_attributes
@@ -346,8 +354,23 @@ class Turn:
         builder = self.input.response_builder.speak(speech)
         if reprompt is not None and not plan.end_session:
             builder.ask(reprompt)
+        if self.shows_apl:
+            screen = screen_for(plan, after, self.coach.catalog, self.coach.words, self.screen_hint)
+            screen = fitted(screen, self.room_for_screen(speech, reprompt))
+            builder.add_directive(
+                RenderDocumentDirective(
+                    token=TOKEN, document=screen.document_json, datasources=screen.datasources
+                )
+            )
         builder.set_should_end_session(plan.end_session)
         return builder.response
+
+    def room_for_screen(self, speech: str, reprompt: str | None) -> int:
+        """Bytes a screen may take in the response: Alexa's limit less the speech, the
+        session attributes and the response's own keys."""
+        attributes = len(json.dumps(self.attributes, separators=(",", ":")).encode("utf-8"))
+        said = len(speech.encode("utf-8")) + len((reprompt or "").encode("utf-8"))
+        return MAX_RESPONSE_BYTES - RESPONSE_KEYS_BYTES - attributes - said
 
     def say(self, plan: Reply) -> Response:
         """Answer without changing the coach state (help, lists)."""
@@ -583,3 +606,16 @@ def history_record(
         "gentle": after.gentle,
         "reason": after.stop_reason.value if after.stop_reason else None,
     }
+
+
+def shows_apl(system: Any) -> bool:
+    """Whether the device shows Alexa Presentation Language of the screens' version
+    (the count's timed commands need APL_VERSION; a device that names no version is
+    taken at its word that it shows APL)."""
+    device = getattr(system, "device", None)
+    interfaces = getattr(device, "supported_interfaces", None)
+    apl = getattr(interfaces, "alexa_presentation_apl", None)
+    if apl is None:
+        return False
+    version = getattr(getattr(apl, "runtime", None), "max_version", None)
+    return version is None or version_at_least(version, APL_VERSION)

@@ -85,21 +85,31 @@ def hold_cues(seconds: int, words: Words | None = None) -> list[tuple[int, str]]
     return cues
 
 
+def cue_starts(cues: list[tuple[int, str]]) -> list[float]:
+    """When each cue of a hold begins, in seconds after the lead-in: on its second, or
+    as soon as the cue before has been said when that runs over.  The SSML's breaks
+    (render_hold) and the screen's count (skill/speech/timeline.py) both come from it."""
+    starts: list[float] = []
+    end = 0.0
+    for at, said in cues:
+        start = max(end, at)
+        starts.append(start)
+        end = start + cue_seconds(said)
+    return starts
+
+
 @lru_cache(maxsize=256)
 def render_hold(seconds: int, words: Words | None = None) -> str:
     """A counted hold, said at the normal rate, whose length is ``seconds``: each cue
     on its moment, the rest of each moment an exact break (rendered once per length)."""
     parts: list[str] = [breaks(COUNT_LEAD_IN_SECONDS)]
-    elapsed = 0.0
     cues = hold_cues(seconds, words)
-    for index, (at, said) in enumerate(cues):
+    for index, ((_, said), start) in enumerate(zip(cues, cue_starts(cues), strict=True)):
         target_next = cues[index + 1][0] if index + 1 < len(cues) else seconds
         parts.append(speakable(said))
-        elapsed = max(elapsed, at) + cue_seconds(said)
-        gap = target_next - elapsed
+        gap = target_next - (start + cue_seconds(said))
         if gap > 0:
             parts.append(breaks(gap))
-            elapsed = target_next
     return " ".join(parts)
 
 

@@ -1,4 +1,4 @@
-"""The ``backcoach-dev`` command: ``chat``, ``simulate``, ``bench`` and ``icons``.
+"""The ``backcoach-dev`` command: ``chat``, ``simulate``, ``bench``, ``icons`` and ``screens``.
 
 They were subcommands of ``backcoach`` until the webhook's package stopped carrying
 developer tools (issue 14); ``make chat`` and ``make bench`` run them from here.
@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from .bench.main import add_bench_arguments, bench_main
 from .chat.main import add_chat_arguments, add_simulate_arguments, chat_command, simulate_command
 from .icons import add_icons_arguments, icons_command
+from .screens import add_screens_arguments, screens_command
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -32,6 +33,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_icons_arguments(
         commands.add_parser("icons", help="render the skill's icons from assets/icon.svg")
     )
+    add_screens_arguments(
+        commands.add_parser(
+            "screens", help="write an Echo Show's screens for the APL authoring tool"
+        )
+    )
     args = parser.parse_args(argv)
     if args.command == "chat":
         return chat_command(args)
@@ -39,6 +45,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return simulate_command(args)
     if args.command == "icons":
         return icons_command(args)
+    if args.command == "screens":
+        return screens_command(args)
     return bench_main(args)
 
 

@@ -108,6 +108,7 @@ class Device:
         device_id: str = DEVICE_ID,
         api_endpoint: str | None = None,
         api_access_token: str | None = None,
+        viewport: dict[str, Any] | None = None,
     ) -> None:
         self.transport = transport
         self.user_id = user_id or f"amzn1.ask.account.{uuid.uuid4().hex.upper()}"
@@ -116,6 +117,7 @@ class Device:
         self.device_id = device_id
         self.api_endpoint = api_endpoint
         self.api_access_token = api_access_token
+        self.viewport = viewport  # a screen (requests.ECHO_SHOW_5...): APL supported
         self.session_id: str | None = None
         self.attributes: dict[str, Any] = {}
         self.last: dict[str, Any] = {}
@@ -145,6 +147,7 @@ class Device:
             device_id=self.device_id,
             api_endpoint=self.api_endpoint,
             api_access_token=self.api_access_token,
+            viewport=self.viewport,
         )
         self.last = self.transport.post(body)
         self.listening = timedelta(seconds=listening_time(speech(self.last)))

@@ -53,11 +53,14 @@ def envelope(
     device_id: str = DEVICE_ID,
     api_endpoint: str | None = None,
     api_access_token: str | None = None,
+    viewport: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The whole request body: version, session, context and the request itself.
 
     Without ``api_endpoint`` the context has no ``apiEndpoint`` nor ``apiAccessToken``
     (the skill then asks no Alexa API: days count in UTC); a real Echo sends both.
+    With ``viewport`` (``ECHO_SHOW_5``, ``FIRE_TV``) the device has a screen: it
+    supports Alexa.Presentation.APL and the context describes its viewport.
     """
     request = {
         "requestId": f"amzn1.echo-api.request.{uuid.uuid4()}",
@@ -75,6 +78,10 @@ def envelope(
     if api_endpoint is not None:
         system["apiEndpoint"] = api_endpoint
         system["apiAccessToken"] = api_access_token or ""
+    context: dict[str, Any] = {"System": system}
+    if viewport is not None:
+        system["device"]["supportedInterfaces"] = {APL: {"runtime": {"maxVersion": "2024.2"}}}
+        context["Viewport"] = viewport
     return {
         "version": "1.0",
         "session": {
@@ -84,9 +91,33 @@ def envelope(
             "attributes": attributes or {},
             "user": user,
         },
-        "context": {"System": system},
+        "context": context,
         "request": request,
     }
+
+
+APL = "Alexa.Presentation.APL"
+
+
+def viewport(mode: str, width: int, height: int, dpi: int) -> dict[str, Any]:
+    """The context's Viewport of a device with a screen (pixels and dpi as Alexa sends)."""
+    return {
+        "experiences": [{"canRotate": False, "canResize": False}],
+        "mode": mode,
+        "shape": "RECTANGLE",
+        "pixelWidth": width,
+        "pixelHeight": height,
+        "dpi": dpi,
+        "currentPixelWidth": width,
+        "currentPixelHeight": height,
+        "touch": ["SINGLE"] if mode == "HUB" else [],
+        "keyboard": [] if mode == "HUB" else ["DIRECTION"],
+    }
+
+
+ECHO_SHOW_5 = viewport("HUB", 960, 480, 160)
+ECHO_SHOW_8 = viewport("HUB", 1280, 800, 160)
+FIRE_TV = viewport("TV", 1920, 1080, 320)
 
 
 def launch() -> dict[str, Any]:
