@@ -13,7 +13,9 @@ times with exponential backoff by default and ``RedisCluster`` 10 times, each re
 the topology.  A pooled connection that Redis closed (a restart) is not an error: the
 pool notices the closed socket and reconnects before sending.  A write that timed out
 may still land; the ids make its repeat (the session's next save, a journal replay, a
-replayed request) store nothing twice.
+replayed request) store nothing twice.  On a Redis Cluster a command gets one retry
+(``cluster_retry``): the error that reveals a failed-over master also refreshes the
+slot map, and the retry reaches the replica that took over.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from urllib.parse import urlsplit
 
 import redis
-from redis.backoff import NoBackoff
+from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.cluster import RedisCluster
 from redis.connection import parse_url
 from redis.exceptions import (
@@ -72,6 +74,7 @@ RedisClient: TypeAlias = redis.Redis | RedisCluster
 
 DEFAULT_SOCKET_TIMEOUT = 0.25  # seconds, per read or write
 DEFAULT_CONNECT_TIMEOUT = 0.25  # seconds
+CLUSTER_RETRY_PAUSE = 0.05  # seconds before a cluster command's one retry
 
 # RedisClusterException is not a RedisError (it is raised, for one, when no node of
 # the cluster can be reached); OSError covers anything the socket layer lets through.
@@ -230,6 +233,16 @@ def no_retry() -> Retry:
     return Retry(NoBackoff(), 0)
 
 
+def cluster_retry() -> Retry:
+    """One retry, after a short pause, for a Redis Cluster: after a connection error
+    redis-py re-reads the cluster's slots at once, so the retry goes to the replica
+    that has taken over a failed master (a stale map otherwise costs every request
+    that lands on it until the next error).  Before the takeover the retry fails fast
+    too: a command costs at most two connect timeouts and two slot-map reads, well
+    inside Alexa's 8 s (docs/SCALING.md)."""
+    return Retry(ExponentialBackoff(cap=CLUSTER_RETRY_PAUSE, base=CLUSTER_RETRY_PAUSE), 1)
+
+
 class RedisStore:
     """Per-person progress (a string with an expiry) and two append-only lists.
 
@@ -290,7 +303,7 @@ class RedisStore:
         ``connection_class`` or ``ssl_ca_certs``).  No connection is made here.
         """
         description = describe_url(url, cluster=cluster)
-        retry = redis_options.pop("retry", None) or no_retry()
+        retry = redis_options.pop("retry", None) or (cluster_retry() if cluster else no_retry())
         options: dict[str, Any] = {
             "decode_responses": True,
             "socket_timeout": socket_timeout,
