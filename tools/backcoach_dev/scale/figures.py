@@ -54,6 +54,7 @@ def traffic(ledgers: Sequence[Ledger], started: float) -> dict[str, float | int]
     seconds = [a.seconds for a in answers]
     span = max((a.at for a in answers), default=started) - started
     return {
+        "concurrent_patients_peak": peak_concurrency(ledgers),
         "turns": len(answers),
         "rps": round(len(answers) / span, 1) if span > 0 else 0.0,
         "p50_ms": round(statistics.median(seconds) * 1000, 1) if seconds else 0.0,
@@ -62,6 +63,20 @@ def traffic(ledgers: Sequence[Ledger], started: float) -> dict[str, float | int]
         "errors_5xx": sum(1 for a in answers if a.status >= 500 or a.status == 0),
         "unspoken_answers": sum(1 for a in answers if not a.spoken),
     }
+
+
+def peak_concurrency(ledgers: Sequence[Ledger]) -> int:
+    """The most patients in the middle of their routine at once (first to last answer)."""
+    edges: list[tuple[float, int]] = []
+    for ledger in ledgers:
+        if ledger.answers:
+            edges.append((ledger.answers[0].at - ledger.answers[0].seconds, 1))
+            edges.append((ledger.answers[-1].at, -1))
+    peak = active = 0
+    for _at, step in sorted(edges):
+        active += step
+        peak = max(peak, active)
+    return peak
 
 
 def degraded(ledgers: Sequence[Ledger], counts: LogCounts) -> dict[str, float | int]:

@@ -1,0 +1,72 @@
+"""Scale-out (issue 18): a small ``make scale-test`` run, and its checker caught out.
+
+The run is the real thing at a small size: a 3-master, 3-replica Redis Cluster of
+redis-server processes, two ``backcoach serve`` instances behind a round-robin nginx,
+20 patients each doing a whole routine, one master killed with SIGKILL part way.
+Nothing is timed here; ``make scale-test`` prints the figures.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from backcoach_dev.scale.check import check
+from backcoach_dev.scale.patients import Ledger, Script, user_id
+from backcoach_dev.scale.run import Settings, run
+from skill.store import RedisStore
+from tests.redis_server import RedisServer
+
+SMALL = Settings(patients=20, think=0.3, ramp=2.0, kill_after=4.0)
+
+
+def test_a_small_run_loses_nothing_through_a_master_failover(tmp_path: Path) -> None:
+    report, findings = run(SMALL, tmp_path)
+
+    assert report["failover_seconds"] is not None, report["failover_error"]
+    assert report["patients"] == 20 and report["patients_unfinished"] == 0
+    assert report["events_acknowledged"] > 0 and report["red_flags"] > 0
+    assert report["patients_linked"] > 0
+    assert len(report["answers_per_instance"]) == 2  # turns landed on both instances
+    assert report["errors_5xx"] == 0 and report["unspoken_answers"] == 0
+    assert report["journal_left"] == 0
+    assert findings.problems == []
+    assert findings.clean
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[RedisServer]:
+    with RedisServer(cluster=True) as server:
+        yield server
+
+
+def pain(request_id: str) -> dict[str, object]:
+    return {"id": f"{request_id}:0", "kind": "pain", "at": "2026-12-01T10:00:00+00:00"}
+
+
+def test_the_checker_counts_lost_and_duplicate_events_and_lost_progress(
+    cluster: RedisServer,
+) -> None:
+    store = RedisStore.from_url(cluster.url, cluster=True, salt="x" * 16)
+    number = 1  # a patient with no red flag in their script
+    assert Script.of(number).red_flag_at is None
+    ledger = Ledger(Script.of(number), user_id(number))
+    stored_state = {"ph": "positioning", "i": 1, "d": ["b01-knee-rolls"]}
+    store.save(ledger.user_id, stored_state, [pain("heard-once")])
+    ledger.events = {"heard-once:0": "pain"}
+    ledger.state = dict(stored_state)
+
+    assert check(store, [ledger], None).clean
+
+    ledger.events["never-stored:0"] = "pain"
+    ledger.state = {**stored_state, "i": 2}
+    with cluster.client() as client:
+        client.rpush(store.keys(ledger.user_id).pain, json.dumps(pain("heard-once")))
+    findings = check(store, [ledger], None)
+
+    assert (findings.lost_events, findings.duplicate_events, findings.lost_progress) == (1, 1, 1)
+    assert not findings.clean
+    store.close()
