@@ -70,3 +70,23 @@ def test_the_checker_counts_lost_and_duplicate_events_and_lost_progress(
     assert (findings.lost_events, findings.duplicate_events, findings.lost_progress) == (1, 1, 1)
     assert not findings.clean
     store.close()
+
+
+def test_a_link_cut_short_by_a_failover_links_on_the_next_try_without_spending_the_code(
+    cluster: RedisServer,
+) -> None:
+    store = RedisStore.from_url(cluster.url, cluster=True, salt="x" * 16)
+    plans = store.plan_store()
+    prescription = {"exercises": [{"id": "b01-knee-rolls", "reps": 4}]}
+    plan_id, code = plans.create(prescription, "2026-12-01T09:00:00+00:00", links=1)
+    plan = plans.plan(plan_id)
+    assert plan is not None
+    first, second = user_id(101), user_id(102)
+    # The try that was cut short: counted, in the plan's set, the person's link not written.
+    assert plans._count_use(code, plan, store.hashed(first))
+    assert store.load(first).link is None
+
+    assert plans.link(first, code, "2026-12-01T09:01:00+00:00").status == "linked"
+    assert plans.link(second, code, "2026-12-01T09:02:00+00:00").status == "unknown"
+    assert plans.linked_users(plan_id) == [store.hashed(first)]
+    store.close()

@@ -241,12 +241,27 @@ class RedisPlanStore:
             old = decode(old_text, "plan link")
             if old and old.get("plan") == plan["id"]:
                 return LinkResult("linked", plan)  # again: no use of the code spent
-            if int(self.client.incr(links_key(code))) > links_allowed(plan):
+            if not self._count_use(code, plan, hashed):
                 return LinkResult("unknown")  # used up: said like any code that fails
-            self.client.expire(links_key(code), self.code_ttl, nx=True)
             link = {"plan": plan["id"], "at": at, "exercises": plan["exercises"]}
             self.client.set(keys.plan, encode(link))
             if old and old.get("plan") not in (None, plan["id"]):
                 self.client.srem(users_key(str(old["plan"])), hashed)
-            self.client.sadd(users_key(plan["id"]), hashed)
         return LinkResult("linked", plan)
+
+    def _count_use(self, code: str, plan: dict[str, Any], hashed: str) -> bool:
+        """Put the person in the plan's set, spending one of the code's links unless
+        they were in it already; False (and the set as it was) when none is left.
+
+        The set, the code's counter and the person's link are three slots of a Redis
+        Cluster, written one after another: a failure between them (a master failing
+        over) leaves the person in the set, and their next try links them without
+        spending the code again, where the counter first would have spent it for
+        nothing (a one-person code, lost)."""
+        if not self.client.sadd(users_key(plan["id"]), hashed):
+            return True  # counted by an earlier try that did not finish
+        if int(self.client.incr(links_key(code))) > links_allowed(plan):
+            self.client.srem(users_key(plan["id"]), hashed)
+            return False
+        self.client.expire(links_key(code), self.code_ttl, nx=True)
+        return True
