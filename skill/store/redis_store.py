@@ -479,13 +479,15 @@ class RedisStore:
         keys = keys_for_user_key(hashed)
         with _unavailable_on_error("delete"):
             link = decode(self.client.get(keys.plan), "plan link")
+            if link and link.get("plan"):
+                # The plan's set of linked people: another slot in a cluster, so first.
+                # Should the person's keys then fail to go, the deletion is journaled
+                # and replayed whole (the link is still there to find the plan by).
+                self.client.srem(f"{PREFIX}:plan:{link['plan']}:users", hashed)
             with self.client.pipeline(transaction=True) as pipe:
                 pipe.delete(*keys.every)
                 pipe.set(keys.deleted, args[0], ex=DELETION_MARKER_TTL)
                 pipe.execute()
-            if link and link.get("plan"):
-                # The plan's set of linked people (another slot in a cluster).
-                self.client.srem(f"{PREFIX}:plan:{link['plan']}:users", hashed)
 
     def plan_store(self) -> RedisPlanStore:
         """Plans under ``backcoach:plan:*`` in this Redis, links in the person's keys."""
