@@ -9,12 +9,14 @@ Nothing is timed here; ``make scale-test`` prints the figures.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from backcoach_dev.scale.check import check
+from backcoach_dev.scale.cluster import Cluster
 from backcoach_dev.scale.patients import Ledger, Script, user_id
 from backcoach_dev.scale.run import Settings, run
 from skill.store import RedisStore
@@ -90,3 +92,26 @@ def test_a_link_cut_short_by_a_failover_links_on_the_next_try_without_spending_t
     assert plans.link(second, code, "2026-12-01T09:02:00+00:00").status == "unknown"
     assert plans.linked_users(plan_id) == [store.hashed(first)]
     store.close()
+
+
+def test_readyz_on_a_cluster_writes_to_every_master_and_a_master_down_is_not_unready(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    cluster = Cluster(tmp_path, masters=3)
+    store = RedisStore.from_url(cluster.url, cluster=True)
+    try:
+        assert store.readiness() is None
+        for master in cluster.masters():
+            with master.client() as client:
+                assert client.keys("backcoach:ready*"), f"no probe written on {master.address}"
+        cluster.kill_a_master()
+        with caplog.at_level(logging.WARNING, logger="skill.store.redis_store"):
+            assert store.readiness() is None  # every instance shares the cluster: ready
+        assert "1 of 3 masters refuse writes" in caplog.text
+        for node in cluster.alive:
+            node.kill()
+        problem = store.readiness()
+        assert problem is not None and problem.startswith("store refuses writes")
+    finally:
+        store.close()
+        cluster.stop()

@@ -83,6 +83,7 @@ _TRANSIENT_REPLIES = (OutOfMemoryError, ReadOnlyError, BusyLoadingError, NoScrip
 
 
 READY_KEY = f"{PREFIX}:ready"  # the readiness probe's key (a short expiry)
+PROBE_TAGS = 4096  # hash tags tried to find a cluster master's readiness key
 REPLAY_INTERVAL = 5.0  # seconds between journal replay attempts while it has rows
 
 # KEYS: progress, version (also the seen ids), pain, history, pain days, time zone, deleted
@@ -227,6 +228,19 @@ if status == 'conflict' then
 end
 return {status, string.format('%d', version), today, current, new}
 """
+
+
+def probe_key(client: RedisCluster, node_name: str) -> str:
+    """The readiness key (``backcoach:ready:{n}``) whose slot the master ``node_name``
+    serves: the first n that lands there (a master serves a third of the slots of a
+    3-master cluster, so a few tries)."""
+    slots = client.nodes_manager.slots_cache
+    for n in range(PROBE_TAGS):
+        key = f"{READY_KEY}:{{{n}}}"
+        owners = slots.get(client.keyslot(key))
+        if owners and owners[0].name == node_name:
+            return key
+    return READY_KEY  # a master with very few slots: its own write is not probed
 
 
 def no_retry() -> Retry:
@@ -506,13 +520,41 @@ class RedisStore:
         """A write probe (a SET with a short expiry): an out-of-memory Redis or a
         read-only replica answers PING but refuses writes.  Plus the journal's health."""
         try:
-            self.client.set(READY_KEY, "1", px=5000)
+            self._write_probe()
         except Exception as error:  # readiness probes must get an answer, whatever broke
             return f"store refuses writes ({_reason(error)})"
         self._after_success()
         if self.journal is not None:
             return self.journal.health()
         return None
+
+    def _write_probe(self) -> None:
+        """A short-lived write to Redis; on a cluster, one to every master.
+
+        A cluster with a master down (until its replica takes over, a few seconds) is
+        still ready: every instance shares it, so taking them all out of rotation would
+        turn the degraded answers of one master's people into no answer for anyone.
+        Only when no master takes the write is the instance not ready."""
+        client = self.client
+        if not isinstance(client, RedisCluster):
+            client.set(READY_KEY, "1", px=5000)
+            return
+        primaries = client.get_primaries()
+        failed: list[str] = []
+        for node in primaries:
+            try:
+                client.set(probe_key(client, node.name), "1", px=5000)
+            except _STORE_ERRORS as error:
+                if len(failed) + 1 == len(primaries):
+                    raise
+                failed.append(f"{node.name}: {_reason(error)}")
+        if failed:
+            log.warning(
+                "redis cluster: %d of %d masters refuse writes (%s)",
+                len(failed),
+                len(primaries),
+                "; ".join(failed),
+            )
 
     # -- the journal's replay -------------------------------------------------------
 
