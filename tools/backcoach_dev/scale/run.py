@@ -45,7 +45,7 @@ DRAIN_DEADLINE = 60.0  # seconds for the journals to be replayed after the run
 class Settings:
     patients: int = 500
     think: float = 3.0  # seconds between turns, on average
-    ramp: float = 20.0  # seconds over which the patients start
+    ramp: float = 4.0  # seconds over which the patients start (all mid-routine at once)
     kill_after: float = 30.0  # seconds into the run the master is killed (0: never)
     masters: int = 3
     instances: int = 2
