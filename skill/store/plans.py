@@ -172,10 +172,12 @@ class RedisPlanStore:
         the default routine.  False if they were not linked to it."""
         keys = keys_for_user_key(hashed)
         with _unavailable_on_error("unlink"):
-            removed = self.client.srem(users_key(plan_id), hashed)
+            # The person's link first, the plan's set (another cluster slot) after: a
+            # failure between them leaves the set to the next try, which then says so.
             link = decode(self.client.get(keys.plan), "plan link")
             if link and link.get("plan") == plan_id:
                 self.client.delete(keys.plan)
+            removed = self.client.srem(users_key(plan_id), hashed)
         return bool(removed)
 
     def codes(self, plan_id: str) -> list[tuple[str, int]]:
@@ -243,10 +245,12 @@ class RedisPlanStore:
                 return LinkResult("linked", plan)  # again: no use of the code spent
             if not self._count_use(code, plan, hashed):
                 return LinkResult("unknown")  # used up: said like any code that fails
+            if old and old.get("plan") not in (None, plan["id"]):
+                # Before the new link: should that fail, the person's next try still
+                # finds the old plan and takes them off its set again (no stale member).
+                self.client.srem(users_key(str(old["plan"])), hashed)
             link = {"plan": plan["id"], "at": at, "exercises": plan["exercises"]}
             self.client.set(keys.plan, encode(link))
-            if old and old.get("plan") not in (None, plan["id"]):
-                self.client.srem(users_key(str(old["plan"])), hashed)
         return LinkResult("linked", plan)
 
     def _count_use(self, code: str, plan: dict[str, Any], hashed: str) -> bool:
