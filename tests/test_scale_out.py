@@ -22,7 +22,7 @@ from backcoach_dev.scale.run import Settings, run
 from skill.store import RedisStore
 from tests.redis_server import RedisServer
 
-SMALL = Settings(patients=20, think=0.3, ramp=2.0, kill_after=4.0)
+SMALL = Settings(patients=20, think=0.5, ramp=2.0, kill_after=3.0)
 
 
 def test_a_small_run_loses_nothing_through_a_master_failover(tmp_path: Path) -> None:

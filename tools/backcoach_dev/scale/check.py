@@ -3,8 +3,10 @@
 - every pain report and red flag a patient heard acknowledged is in their pain log
   exactly once (by the event id, the acknowledged request's), and nothing else is;
 - the coach state their Echo last held is what Redis keeps (phase, exercise, done);
-- a red flag's lockout is in force: the patient heard it on opening the skill again,
-  and the person's version hash holds today's lock;
+- a red flag's lockout is in force: the person's version hash holds today's lock, and
+  the patient heard it on opening the skill again, unless that launch found the store
+  unreadable (the failover's seconds): a new session without its record is welcomed
+  and may start (the hardening issue's choice), so that launch is counted apart;
 - every session record is there once (no id twice), and a linked patient is in the
   plan's set of linked people.
 """
@@ -30,6 +32,7 @@ class Findings:
     unexpected_events: int = 0
     lost_progress: int = 0
     lockouts_missing: int = 0
+    lockouts_unheard_degraded: int = 0  # the relaunch found the store unreadable
     duplicate_history: int = 0
     links_missing: int = 0
     events_expected: int = 0
@@ -56,14 +59,19 @@ def position(state: dict[str, Any] | None) -> dict[str, Any]:
     return {key: (state or {}).get(key) for key in POSITION}
 
 
-def check(store: RedisStore, ledgers: list[Ledger], plan_id: str | None) -> Findings:
+def check(
+    store: RedisStore,
+    ledgers: list[Ledger],
+    plan_id: str | None,
+    degraded_ids: frozenset[str] = frozenset(),
+) -> Findings:
     findings = Findings()
     linked = set(store.plan_store().linked_users(plan_id)) if plan_id else set()
     today = datetime.now(UTC).date().isoformat()
     for ledger in ledgers:
         _events(store, ledger, findings)
         _progress(store, ledger, findings)
-        _lockout(store, ledger, findings, today)
+        _lockout(store, ledger, findings, today, degraded_ids)
         if ledger.linked and store.hashed(ledger.user_id) not in linked:
             findings.links_missing += 1
             findings.note(ledger, "linked, but not in the plan's set of linked people")
@@ -96,13 +104,20 @@ def _progress(store: RedisStore, ledger: Ledger, findings: Findings) -> None:
         findings.note(ledger, f"left at {position(ledger.state)}, stored {position(kept)}")
 
 
-def _lockout(store: RedisStore, ledger: Ledger, findings: Findings, today: str) -> None:
+def _lockout(
+    store: RedisStore, ledger: Ledger, findings: Findings, today: str, degraded: frozenset[str]
+) -> None:
     if ledger.script.red_flag_at is None or "red_flag" not in ledger.events.values():
         return
     lock = store.client.hget(store.keys(ledger.user_id).version, "lock")
-    if not ledger.lockout_heard or lock != today:
+    if lock != today:
         findings.lockouts_missing += 1
-        findings.note(ledger, f"lockout heard {ledger.lockout_heard}, stored lock {lock!r}")
+        findings.note(ledger, f"red flag acknowledged, stored lock {lock!r}")
+    elif not ledger.lockout_heard and ledger.relaunch_id in degraded:
+        findings.lockouts_unheard_degraded += 1
+    elif not ledger.lockout_heard:
+        findings.lockouts_missing += 1
+        findings.note(ledger, "the lockout was not heard on opening the skill again")
 
 
 __all__ = ["Findings", "check", "position"]

@@ -81,6 +81,7 @@ class Ledger:
     sessions_ended: int = 0
     linked: bool = False
     lockout_heard: bool | None = None  # red flag patients only
+    relaunch_id: str = ""  # the request that opened the skill again after the red flag
     answers: list[Answer] = field(default_factory=list)
     unfinished: str = ""  # why the patient gave up (an answer that was not spoken)
 
@@ -98,6 +99,7 @@ class Echo:
         self.ended = True
         self.connection: http.client.HTTPConnection | None = None
         self.last_request_id = ""
+        self.in_routine = True  # the place is recorded only while doing the routine
 
     @property
     def phase(self) -> str:
@@ -141,7 +143,7 @@ class Echo:
             self.ledger.unfinished = f"answer {status} to {request.get('intent', request)}"
             return ""
         self.attributes = reply.get("sessionAttributes") or {}
-        if "s" in self.attributes:
+        if "s" in self.attributes and self.in_routine:
             self.ledger.state = self._state()
         self.ended = bool(reply.get("response", {}).get("shouldEndSession", True))
         if self.ended:
@@ -184,8 +186,10 @@ def run_patient(number: int, port: int, think: float, code: str | None) -> Ledge
     try:
         _routine(echo, code if script.link else None)
         if script.red_flag_at is not None and not ledger.unfinished:
+            echo.in_routine = False  # where they left the routine is the red flag's stop
             said = echo.send(launch())  # later the same day
             ledger.lockout_heard = LOCKED_OUT in said
+            ledger.relaunch_id = echo.ledger.answers[-1].request_id
             if not echo.ended:
                 echo.send(intent("AMAZON.StopIntent"))
     finally:

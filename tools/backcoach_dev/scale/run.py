@@ -26,7 +26,7 @@ from skill.store.journal import Journal
 
 from .check import Findings, check
 from .cluster import Cluster, ClusterNode
-from .figures import degraded, per_instance, read_logs, traffic
+from .figures import LogCounts, degraded, per_instance, read_logs, traffic
 from .patients import Crowd, Ledger
 from .servers import SALT, Front, Instance
 
@@ -142,8 +142,9 @@ def run(settings: Settings, folder: Path) -> tuple[dict[str, Any], Findings]:
         failover.join()
         say(f"patients done after {time.monotonic() - started:.0f} s; waiting for journals")
         left = drain([i.journal for i in instances])
-        findings = check(store, ledgers, plan_id)
-        report = _report(settings, ledgers, started, failover, instances, findings, left)
+        counts = read_logs([i.log for i in instances])
+        findings = check(store, ledgers, plan_id, counts.degraded_ids)
+        report = _report(settings, ledgers, started, failover, counts, findings, left)
         return report, findings
     raise AssertionError("unreachable")  # pragma: no cover
 
@@ -153,11 +154,10 @@ def _report(
     ledgers: list[Ledger],
     started: float,
     failover: Failover,
-    instances: list[Instance],
+    counts: LogCounts,
     findings: Findings,
     journal_left: int,
 ) -> dict[str, Any]:
-    counts = read_logs([i.log for i in instances])
     return {
         "instances": settings.instances,
         "workers_per_instance": settings.workers,
@@ -176,6 +176,7 @@ def _report(
         "duplicate_history": findings.duplicate_history,
         "lost_progress": findings.lost_progress,
         "lockouts_missing": findings.lockouts_missing,
+        "lockouts_unheard_in_failover": findings.lockouts_unheard_degraded,
         "links_missing": findings.links_missing,
         "patients_linked": sum(1 for ledger in ledgers if ledger.linked),
         "red_flags": sum(1 for ledger in ledgers if "red_flag" in ledger.events.values()),
