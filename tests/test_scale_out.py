@@ -20,7 +20,8 @@ from backcoach_dev.scale.cluster import Cluster
 from backcoach_dev.scale.patients import Ledger, Script, user_id
 from backcoach_dev.scale.run import Settings, run
 from skill.store import RedisStore
-from tests.redis_server import RedisServer
+
+from .redis_server import RedisServer
 
 SMALL = Settings(patients=20, think=0.5, ramp=2.0, kill_after=3.0)
 
