@@ -97,11 +97,19 @@ def drain(journals: list[Path]) -> int:
     deadline = time.monotonic() + DRAIN_DEADLINE
     left = 0
     while time.monotonic() < deadline:
-        left = sum(Journal(path).count() for path in journals if path.exists())
+        left = sum(_rows(path) for path in journals if path.exists())
         if left == 0:
             return 0
         time.sleep(0.5)
     return left
+
+
+def _rows(path: Path) -> int:
+    journal = Journal(path)
+    try:
+        return journal.count()
+    finally:
+        journal.close()
 
 
 def run(settings: Settings, folder: Path) -> tuple[dict[str, Any], Findings]:
