@@ -116,3 +116,14 @@ def test_readyz_on_a_cluster_writes_to_every_master_and_a_master_down_is_not_unr
     finally:
         store.close()
         cluster.stop()
+
+
+def test_a_cluster_client_retries_once_and_a_single_redis_never(cluster: RedisServer) -> None:
+    clustered = RedisStore.from_url(cluster.url, cluster=True)
+    single = RedisStore.from_url("redis://127.0.0.1:1/0")
+    try:
+        assert clustered.client.retry.get_retries() == 1
+        assert single.client.get_retry().get_retries() == 0  # as test_hardening_redis
+    finally:
+        clustered.close()
+        single.close()
