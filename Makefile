@@ -147,3 +147,11 @@ audit: $(STAMP)
 	@[ -x .venv-audit/bin/pip-audit ] || { $(PYTHON) -m venv .venv-audit && \
 		.venv-audit/bin/pip install --quiet 'pip-audit>=2.7,<3'; }
 	.venv-audit/bin/pip-audit --strict --progress-spinner off $(AUDIT_ARGS) .
+
+# Scale-out (issue 18; README, "Scaling out"): a real Redis Cluster (3 masters, 3
+# replicas) on loopback, two `backcoach serve` instances behind a round-robin nginx,
+# 500 simulated patients, one master killed mid-run; prints one JSON object.
+# A few minutes on 2 cores; SCALE_ARGS="--patients 100 --think 1" for a quick one.
+.PHONY: scale-test
+scale-test: $(STAMP) redis-server nginx
+	$(BIN)/backcoach-dev scale $(SCALE_ARGS)

@@ -172,10 +172,12 @@ class RedisPlanStore:
         the default routine.  False if they were not linked to it."""
         keys = keys_for_user_key(hashed)
         with _unavailable_on_error("unlink"):
-            removed = self.client.srem(users_key(plan_id), hashed)
+            # The person's link first, the plan's set (another cluster slot) after: a
+            # failure between them leaves the set to the next try, which then says so.
             link = decode(self.client.get(keys.plan), "plan link")
             if link and link.get("plan") == plan_id:
                 self.client.delete(keys.plan)
+            removed = self.client.srem(users_key(plan_id), hashed)
         return bool(removed)
 
     def codes(self, plan_id: str) -> list[tuple[str, int]]:
@@ -241,12 +243,29 @@ class RedisPlanStore:
             old = decode(old_text, "plan link")
             if old and old.get("plan") == plan["id"]:
                 return LinkResult("linked", plan)  # again: no use of the code spent
-            if int(self.client.incr(links_key(code))) > links_allowed(plan):
+            if not self._count_use(code, plan, hashed):
                 return LinkResult("unknown")  # used up: said like any code that fails
-            self.client.expire(links_key(code), self.code_ttl, nx=True)
+            if old and old.get("plan") not in (None, plan["id"]):
+                # Before the new link: should that fail, the person's next try still
+                # finds the old plan and takes them off its set again (no stale member).
+                self.client.srem(users_key(str(old["plan"])), hashed)
             link = {"plan": plan["id"], "at": at, "exercises": plan["exercises"]}
             self.client.set(keys.plan, encode(link))
-            if old and old.get("plan") not in (None, plan["id"]):
-                self.client.srem(users_key(str(old["plan"])), hashed)
-            self.client.sadd(users_key(plan["id"]), hashed)
         return LinkResult("linked", plan)
+
+    def _count_use(self, code: str, plan: dict[str, Any], hashed: str) -> bool:
+        """Put the person in the plan's set, spending one of the code's links unless
+        they were in it already; False (and the set as it was) when none is left.
+
+        The set, the code's counter and the person's link are three slots of a Redis
+        Cluster, written one after another: a failure between them (a master failing
+        over) leaves the person in the set, and their next try links them without
+        spending the code again, where the counter first would have spent it for
+        nothing (a one-person code, lost)."""
+        if not self.client.sadd(users_key(plan["id"]), hashed):
+            return True  # counted by an earlier try that did not finish
+        if int(self.client.incr(links_key(code))) > links_allowed(plan):
+            self.client.srem(users_key(plan["id"]), hashed)
+            return False
+        self.client.expire(links_key(code), self.code_ttl, nx=True)
+        return True

@@ -13,7 +13,9 @@ times with exponential backoff by default and ``RedisCluster`` 10 times, each re
 the topology.  A pooled connection that Redis closed (a restart) is not an error: the
 pool notices the closed socket and reconnects before sending.  A write that timed out
 may still land; the ids make its repeat (the session's next save, a journal replay, a
-replayed request) store nothing twice.
+replayed request) store nothing twice.  On a Redis Cluster a command gets one retry
+(``cluster_retry``): the error that reveals a failed-over master also refreshes the
+slot map, and the retry reaches the replica that took over.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from urllib.parse import urlsplit
 
 import redis
-from redis.backoff import NoBackoff
+from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.cluster import RedisCluster
 from redis.connection import parse_url
 from redis.exceptions import (
@@ -72,6 +74,7 @@ RedisClient: TypeAlias = redis.Redis | RedisCluster
 
 DEFAULT_SOCKET_TIMEOUT = 0.25  # seconds, per read or write
 DEFAULT_CONNECT_TIMEOUT = 0.25  # seconds
+CLUSTER_RETRY_PAUSE = 0.05  # seconds before a cluster command's one retry
 
 # RedisClusterException is not a RedisError (it is raised, for one, when no node of
 # the cluster can be reached); OSError covers anything the socket layer lets through.
@@ -80,6 +83,7 @@ _TRANSIENT_REPLIES = (OutOfMemoryError, ReadOnlyError, BusyLoadingError, NoScrip
 
 
 READY_KEY = f"{PREFIX}:ready"  # the readiness probe's key (a short expiry)
+PROBE_TAGS = 4096  # hash tags tried to find a cluster master's readiness key
 REPLAY_INTERVAL = 5.0  # seconds between journal replay attempts while it has rows
 
 # KEYS: progress, version (also the seen ids), pain, history, pain days, time zone, deleted
@@ -226,8 +230,31 @@ return {status, string.format('%d', version), today, current, new}
 """
 
 
+def probe_key(client: RedisCluster, node_name: str) -> str:
+    """The readiness key (``backcoach:ready:{n}``) whose slot the master ``node_name``
+    serves: the first n that lands there (a master serves a third of the slots of a
+    3-master cluster, so a few tries)."""
+    slots = client.nodes_manager.slots_cache
+    for n in range(PROBE_TAGS):
+        key = f"{READY_KEY}:{{{n}}}"
+        owners = slots.get(client.keyslot(key))
+        if owners and owners[0].name == node_name:
+            return key
+    return READY_KEY  # a master with very few slots: its own write is not probed
+
+
 def no_retry() -> Retry:
     return Retry(NoBackoff(), 0)
+
+
+def cluster_retry() -> Retry:
+    """One retry, after a short pause, for a Redis Cluster: after a connection error
+    redis-py re-reads the cluster's slots at once, so the retry goes to the replica
+    that has taken over a failed master (a stale map otherwise costs every request
+    that lands on it until the next error).  Before the takeover the retry fails fast
+    too: a command costs at most two connect timeouts and two slot-map reads, well
+    inside Alexa's 8 s (docs/SCALING.md)."""
+    return Retry(ExponentialBackoff(cap=CLUSTER_RETRY_PAUSE, base=CLUSTER_RETRY_PAUSE), 1)
 
 
 class RedisStore:
@@ -290,7 +317,7 @@ class RedisStore:
         ``connection_class`` or ``ssl_ca_certs``).  No connection is made here.
         """
         description = describe_url(url, cluster=cluster)
-        retry = redis_options.pop("retry", None) or no_retry()
+        retry = redis_options.pop("retry", None) or (cluster_retry() if cluster else no_retry())
         options: dict[str, Any] = {
             "decode_responses": True,
             "socket_timeout": socket_timeout,
@@ -466,13 +493,15 @@ class RedisStore:
         keys = keys_for_user_key(hashed)
         with _unavailable_on_error("delete"):
             link = decode(self.client.get(keys.plan), "plan link")
+            if link and link.get("plan"):
+                # The plan's set of linked people: another slot in a cluster, so first.
+                # Should the person's keys then fail to go, the deletion is journaled
+                # and replayed whole (the link is still there to find the plan by).
+                self.client.srem(f"{PREFIX}:plan:{link['plan']}:users", hashed)
             with self.client.pipeline(transaction=True) as pipe:
                 pipe.delete(*keys.every)
                 pipe.set(keys.deleted, args[0], ex=DELETION_MARKER_TTL)
                 pipe.execute()
-            if link and link.get("plan"):
-                # The plan's set of linked people (another slot in a cluster).
-                self.client.srem(f"{PREFIX}:plan:{link['plan']}:users", hashed)
 
     def plan_store(self) -> RedisPlanStore:
         """Plans under ``backcoach:plan:*`` in this Redis, links in the person's keys."""
@@ -491,13 +520,41 @@ class RedisStore:
         """A write probe (a SET with a short expiry): an out-of-memory Redis or a
         read-only replica answers PING but refuses writes.  Plus the journal's health."""
         try:
-            self.client.set(READY_KEY, "1", px=5000)
+            self._write_probe()
         except Exception as error:  # readiness probes must get an answer, whatever broke
             return f"store refuses writes ({_reason(error)})"
         self._after_success()
         if self.journal is not None:
             return self.journal.health()
         return None
+
+    def _write_probe(self) -> None:
+        """A short-lived write to Redis; on a cluster, one to every master.
+
+        A cluster with a master down (until its replica takes over, a few seconds) is
+        still ready: every instance shares it, so taking them all out of rotation would
+        turn the degraded answers of one master's people into no answer for anyone.
+        Only when no master takes the write is the instance not ready."""
+        client = self.client
+        if not isinstance(client, RedisCluster):
+            client.set(READY_KEY, "1", px=5000)
+            return
+        primaries = client.get_primaries()
+        failed: list[str] = []
+        for node in primaries:
+            try:
+                client.set(probe_key(client, node.name), "1", px=5000)
+            except _STORE_ERRORS as error:
+                if len(failed) + 1 == len(primaries):
+                    raise
+                failed.append(f"{node.name}: {_reason(error)}")
+        if failed:
+            log.warning(
+                "redis cluster: %d of %d masters refuse writes (%s)",
+                len(failed),
+                len(primaries),
+                "; ".join(failed),
+            )
 
     # -- the journal's replay -------------------------------------------------------
 

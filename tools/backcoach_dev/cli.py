@@ -1,4 +1,5 @@
-"""The ``backcoach-dev`` command: ``chat``, ``simulate``, ``bench``, ``icons`` and ``screens``.
+"""The ``backcoach-dev`` command: ``chat``, ``simulate``, ``bench``, ``scale``, ``icons`` and
+``screens``.
 
 They were subcommands of ``backcoach`` until the webhook's package stopped carrying
 developer tools (issue 14); ``make chat`` and ``make bench`` run them from here.
@@ -13,6 +14,7 @@ from collections.abc import Sequence
 from .bench.main import add_bench_arguments, bench_main
 from .chat.main import add_chat_arguments, add_simulate_arguments, chat_command, simulate_command
 from .icons import add_icons_arguments, icons_command
+from .scale.main import add_scale_arguments, scale_command
 from .screens import add_screens_arguments, screens_command
 
 
@@ -30,6 +32,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_bench_arguments(
         commands.add_parser("bench", help="measure the skill under load against a hello world")
     )
+    add_scale_arguments(
+        commands.add_parser(
+            "scale", help="two instances on a Redis Cluster, a master killed mid-run (issue 18)"
+        )
+    )
     add_icons_arguments(
         commands.add_parser("icons", help="render the skill's icons from assets/icon.svg")
     )
@@ -43,6 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return chat_command(args)
     if args.command == "simulate":
         return simulate_command(args)
+    if args.command == "scale":
+        return scale_command(args)
     if args.command == "icons":
         return icons_command(args)
     if args.command == "screens":
