@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from .clinic.accounts_cli import add_clinician_arguments, clinician_command
 from .coach.catalog import Catalog, ContentError, Exercise, Figure, load_catalog
 from .coach.words import uses
 from .interaction_model import MODEL_DIR, ModelError, check_models, write_models
@@ -292,7 +293,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_report_arguments(
         commands.add_parser("report", help="adherence and pain reports for a plan's users")
     )
+    add_clinician_arguments(
+        commands.add_parser("clinician", help="make a clinician's account for /clinic (Redis)")
+    )
     args = parser.parse_args(argv)
+    if args.command == "clinician":
+        return clinician_command(args)
     if args.command == "plan":
         return plan_command(args)
     if args.command == "report":
