@@ -1,0 +1,425 @@
+"""The clinician's pages (/clinic) through Flask's test client over a real Redis: every
+route refuses without a sign-in, another clinician's plan is not found, forms without
+the CSRF token are refused, sign-ins lock after failures, bad blanks are named, and the
+page and the CLI (plan show, report) read the same plans."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from skill.clinic.accounts import MAX_FAILURES
+from skill.coach.catalog import Catalog
+from skill.plan_cli import build_report, describe_plan
+from skill.store import RedisStore
+from skill.store.base import PlanStore
+
+from .alexa import Device, slot
+from .clinic import PASSWORD, add_clinician, https_client, sign_in, signed_in, token
+from .conftest import AppFactory
+from .test_plans import backcoach, say_code
+
+ROOT = Path(__file__).resolve().parents[1]
+ANN = "ann@clinic.example"
+BOB = "bob@clinic.example"
+
+
+@pytest.fixture
+def app(make_app: AppFactory) -> Flask:
+    return make_app(clinic_secret_key="test-secret")
+
+
+@pytest.fixture
+def plans(app: Flask) -> PlanStore:
+    store = app.extensions["backcoach"]["store"]
+    assert isinstance(store, RedisStore)
+    return store.plan_store()
+
+
+@pytest.fixture
+def ann(app: Flask) -> FlaskClient:
+    return signed_in(app, ANN)
+
+
+def rows(client: FlaskClient) -> dict[str, str]:
+    """The handout form's row prefix of each exercise id, read from the page."""
+    page = client.get("/clinic/plans/new").text
+    found = re.findall(
+        r'<fieldset class="exercise" id="([^"]+)">\s*<legend>[^<]*</legend>\s*'
+        r'<p class="tick"><input id="(x\d+)_include"',
+        page,
+    )
+    return dict(found)
+
+
+def prescribe(client: FlaskClient, fields: dict[str, str], **extra: str) -> tuple[int, str, str]:
+    data = {"csrf_token": token(client, "/clinic/plans/new"), "links": "1", **fields, **extra}
+    answer = client.post("/clinic/plans/new", data=data)
+    return answer.status_code, answer.headers.get("Location", ""), answer.text
+
+
+def exercise(row: str, hold: str = "5", reps: str = "3", sets: str = "1", rest: str = "0"):
+    return {
+        f"{row}_include": "y",
+        f"{row}_hold": hold,
+        f"{row}_reps": reps,
+        f"{row}_sets": sets,
+        f"{row}_rest": rest,
+    }
+
+
+def plan_id_of(location: str) -> str:
+    found = re.fullmatch(r"/clinic/plans/([0-9a-f]{16})", location)
+    assert found, location
+    return found.group(1)
+
+
+# --- signing in ------------------------------------------------------------------
+
+
+PROTECTED_GETS = [
+    "/clinic/",
+    "/clinic/plans/new",
+    "/clinic/plans/{id}",
+    "/clinic/plans/{id}/sheet",
+    "/clinic/plans/{id}/plot.svg",
+]
+PROTECTED_POSTS = [
+    "/clinic/sign-out",
+    "/clinic/plans/new",
+    "/clinic/plans/{id}/codes",
+    "/clinic/plans/{id}/codes/123456/revoke",
+    "/clinic/plans/{id}/devices/1/unlink",
+]
+
+
+def test_every_page_needs_a_sign_in(app: Flask, plans: PlanStore) -> None:
+    plan_id, code = plans.create({"exercises": [{"id": "a01-knee-to-chest"}], "owner": ANN}, "t")
+    client = https_client(app)
+    for path in PROTECTED_GETS:
+        answer = client.get(path.format(id=plan_id))
+        assert answer.status_code == 302, path
+        assert answer.headers["Location"].startswith("/clinic/sign-in"), path
+    for path in PROTECTED_POSTS:
+        # With a valid token, so it is the sign-in that refuses, not the CSRF check.
+        data = {"csrf_token": token(client, "/clinic/sign-in")}
+        answer = client.post(path.format(id=plan_id), data=data)
+        assert answer.status_code == 302 and "/clinic/sign-in" in answer.headers["Location"], path
+    assert plans.codes(plan_id)[0][0] == code
+
+
+def test_sign_in_sets_a_secure_session_and_sign_out_ends_it(app: Flask) -> None:
+    add_clinician(app, ANN)
+    client = https_client(app)
+    data = {
+        "csrf_token": token(client, "/clinic/sign-in"),
+        "email": "Ann@Clinic.example ",
+        "password": PASSWORD,
+    }
+    answer = client.post("/clinic/sign-in", data=data)
+    assert answer.status_code == 302 and answer.headers["Location"] == "/clinic/"
+    cookie = answer.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    assert ANN in client.get("/clinic/").text
+    out = client.post("/clinic/sign-out", data={"csrf_token": token(client, "/clinic/")})
+    assert out.status_code == 302
+    assert client.get("/clinic/").status_code == 302
+
+
+def test_a_wrong_password_or_address_is_refused_alike(app: Flask) -> None:
+    add_clinician(app, ANN)
+    client = https_client(app)
+    assert sign_in(client, ANN, "not the password") == 401
+    assert sign_in(client, "nobody@clinic.example") == 401
+    assert client.get("/clinic/").status_code == 302
+
+
+def test_sign_ins_lock_after_failures_even_with_the_right_password(app: Flask) -> None:
+    add_clinician(app, ANN)
+    add_clinician(app, BOB)
+    client = https_client(app)
+    for _ in range(MAX_FAILURES):
+        assert sign_in(client, ANN, "guess") == 401
+    assert sign_in(client, ANN) == 429
+    page = client.post(
+        "/clinic/sign-in",
+        data={"csrf_token": token(client, "/clinic/sign-in"), "email": ANN, "password": PASSWORD},
+    )
+    assert "Too many failed sign-ins" in page.text
+    assert sign_in(https_client(app), BOB) == 302  # another account is not locked
+
+
+def test_forms_without_the_csrf_token_are_refused(
+    app: Flask, ann: FlaskClient, plans: PlanStore
+) -> None:
+    add_clinician(app, BOB)
+    anon = https_client(app)
+    answer = anon.post("/clinic/sign-in", data={"email": BOB, "password": PASSWORD})
+    assert answer.status_code == 400 and "not accepted" in answer.text
+    assert anon.get("/clinic/").status_code == 302  # not signed in
+    status, _, _ = prescribe(ann, exercise(rows(ann)["a01-knee-to-chest"]), csrf_token="forged")
+    assert status == 400
+    assert [p for p in plans.plans() if p.get("owner") == ANN] == []
+    _, location, _ = prescribe(ann, exercise(rows(ann)["a01-knee-to-chest"]))
+    plan_id = plan_id_of(location)
+    ((code, _),) = plans.codes(plan_id)
+    answer = ann.post(f"/clinic/plans/{plan_id}/codes/{code}/revoke", data={})
+    assert answer.status_code == 400 and plans.codes(plan_id) == [
+        (code, plans.codes(plan_id)[0][1])
+    ]
+
+
+def test_pages_keep_a_strict_csp_and_the_webhook_its_own(ann: FlaskClient) -> None:
+    policy = ann.get("/clinic/plans/new").headers["Content-Security-Policy"]
+    assert "script-src" not in policy and policy.startswith("default-src 'none'")
+    assert "style-src 'self'" in policy and "form-action 'self'" in policy
+    css = ann.get("/clinic/static/clinic.css")
+    assert css.status_code == 200 and "text/css" in css.headers["Content-Type"]
+    assert ann.get("/healthz").headers["Content-Security-Policy"] == "default-src 'none'"
+
+
+# --- prescribing -----------------------------------------------------------------------
+
+
+def test_the_form_is_the_handout_prefilled_and_bounded(ann: FlaskClient, catalog: Catalog) -> None:
+    page = ann.get("/clinic/plans/new").text
+    assert "Handout A: On your back" in page and "Handout B:" in page
+    knee = catalog["a01-knee-to-chest"]
+    assert f"A1. {knee.full_name}" in page and knee.start_position in page
+    row = rows(ann)["a01-knee-to-chest"]
+    hold = re.search(rf'<input[^>]*name="{row}_hold"[^>]*>', page)
+    assert hold and 'max="120"' in hold.group(0) and 'min="1"' in hold.group(0)
+    assert knee.hold_seconds is not None and f'value="{knee.hold_seconds.value}"' in hold.group(0)
+    assert f'<label for="{row}_reps">Repetitions</label>' in page
+    curl = catalog["a06-curl-ups"]
+    assert all(v.action in page for v in curl.variants)  # the versions, with their words
+    assert page.index("A1.") < page.index("A2.") < page.index("B1.")
+
+
+@pytest.mark.parametrize(
+    ("blank", "value", "named"),
+    [
+        ("reps", "40", "Repetitions"),
+        ("hold", "0", "Hold (seconds)"),
+        ("sets", "6", "Sets"),
+        ("rest", "121", "Rest between sets (seconds)"),
+        ("reps", "", "Repetitions"),
+        ("hold", "ten", "Hold (seconds)"),
+    ],
+)
+def test_bad_blanks_are_refused_with_the_field_named(
+    ann: FlaskClient, plans: PlanStore, blank: str, value: str, named: str
+) -> None:
+    row = rows(ann)["a01-knee-to-chest"]
+    status, _, page = prescribe(ann, {**exercise(row), f"{row}_{blank}": value})
+    assert status == 400 and "The plan was not saved." in page
+    assert re.search(rf'<span class="problem" id="{row}_{blank}-error">{re.escape(named)}: ', page)
+    assert plans.plans() == []
+
+
+def test_other_refusals_name_what_is_wrong(ann: FlaskClient, plans: PlanStore) -> None:
+    row = rows(ann)["a01-knee-to-chest"]
+    status, _, page = prescribe(ann, {})
+    assert status == 400 and "field &#39;exercises&#39;" in page  # parse_prescription's words
+    status, _, page = prescribe(ann, exercise(row), links="101")
+    assert status == 400 and "How many people may link this code: " in page
+    status, _, page = prescribe(ann, exercise(row), note="x" * 501)
+    assert status == 400 and "A note to the patient" in page
+    # An unticked row's blanks do not matter.
+    other = rows(ann)["a02-pelvic-tilt"]
+    status, _, _ = prescribe(ann, {**exercise(row), f"{other}_reps": "99"})
+    assert status == 302 and len(plans.plans()) == 1
+
+
+def test_a_saved_plan_shows_its_code_phrase_and_sheet_and_the_cli_agrees(
+    ann: FlaskClient, plans: PlanStore, catalog: Catalog, redis_url: str
+) -> None:
+    ids = rows(ann)
+    fields = {
+        **exercise(ids["a01-knee-to-chest"], hold="12", reps="4"),
+        **exercise(ids["a06-curl-ups"], hold="3", reps="6", sets="2", rest="30"),
+        f"{ids['a06-curl-ups']}_variant": "b",
+        **exercise(ids["b03-back-extensions"], hold="5", reps="8"),
+    }
+    status, location, _ = prescribe(ann, fields, note="Go <gently>", patient="J. Smith", links="2")
+    assert status == 302
+    plan_id = plan_id_of(location)
+    stored = plans.plan(plan_id)
+    assert stored is not None and stored["owner"] == ANN and stored["links_allowed"] == 2
+    assert [e["id"] for e in stored["exercises"]] == [
+        "a01-knee-to-chest",
+        "a06-curl-ups",
+        "b03-back-extensions",
+    ]
+    assert stored["exercises"][1] == {
+        "id": "a06-curl-ups",
+        "variant": "b",
+        "reps": 6,
+        "sets": 2,
+        "rest_seconds": 30,
+    }
+    ((code, _),) = plans.codes(plan_id)
+    page = ann.get(location).text
+    assert f'<strong class="code">{code}</strong>' in page
+    assert f"my code is {' '.join(code)}" in page and "Go &lt;gently&gt;" in page
+    sheet = ann.get(f"{location}/sheet").text
+    assert code in sheet and catalog["a06-curl-ups"].variant("b").action in sheet
+    assert "Hold 12 seconds" in sheet and "J. Smith" not in sheet  # the label is the clinician's
+    assert "Go &lt;gently&gt;" in sheet
+    shown = backcoach("plan", "show", code, redis_url=redis_url)
+    assert shown.returncode == 0 and "patient: J. Smith" in shown.stdout
+    assert "hold s 12, reps 4" in shown.stdout
+    assert describe_plan(stored, catalog, plans) in shown.stdout
+    assert "J. Smith" in ann.get("/clinic/").text
+
+
+def test_another_clinicians_plan_is_not_found(
+    app: Flask, ann: FlaskClient, plans: PlanStore
+) -> None:
+    _, location, _ = prescribe(ann, exercise(rows(ann)["a01-knee-to-chest"]), patient="Ann's")
+    plan_id = plan_id_of(location)
+    ((code, _),) = plans.codes(plan_id)
+    bob = signed_in(app, BOB)
+    assert "Ann&#39;s" not in bob.get("/clinic/").text
+    for path in PROTECTED_GETS[2:]:
+        assert bob.get(path.format(id=plan_id)).status_code == 404, path
+    csrf = token(bob, "/clinic/")
+    for path in PROTECTED_POSTS[2:]:
+        path = path.format(id=plan_id).replace("123456", code)
+        assert bob.post(path, data={"csrf_token": csrf}).status_code == 404, path
+    assert [c for c, _ in plans.codes(plan_id)] == [code]
+
+
+# --- managing and following ------------------------------------------------------------
+
+
+def linked_device(app: Flask, code: str, user: str = "amzn1.ask.account.PATIENT") -> Device:
+    device = Device(app.test_client(), user)
+    device.launch()
+    say_code(device, code)
+    return device
+
+
+def test_revoke_a_code_make_another_and_unlink_a_device(
+    app: Flask, ann: FlaskClient, plans: PlanStore
+) -> None:
+    _, location, _ = prescribe(ann, exercise(rows(ann)["a01-knee-to-chest"]), links="3")
+    plan_id = plan_id_of(location)
+    ((code, _),) = plans.codes(plan_id)
+    linked_device(app, code)
+    assert len(plans.linked_users(plan_id)) == 1
+    csrf = token(ann, location)
+    assert ann.post(f"{location}/codes", data={"csrf_token": csrf}).status_code == 302
+    assert len(plans.codes(plan_id)) == 2
+    answer = ann.post(f"{location}/codes/{code}/revoke", data={"csrf_token": csrf})
+    assert answer.status_code == 302 and code not in dict(plans.codes(plan_id))
+    assert plans.plan_for_code(code) is None
+    assert ann.post(f"{location}/devices/2/unlink", data={"csrf_token": csrf}).status_code == 404
+    answer = ann.post(f"{location}/devices/1/unlink", data={"csrf_token": csrf})
+    assert answer.status_code == 302 and plans.linked_users(plan_id) == []
+    assert "No one has linked this plan yet." in ann.get(location).text
+
+
+def test_the_follow_up_shows_pain_reports_red_flags_first_and_agrees_with_report(
+    app: Flask, ann: FlaskClient, plans: PlanStore, catalog: Catalog, redis_url: str
+) -> None:
+    _, location, _ = prescribe(ann, exercise(rows(ann)["b03-back-extensions"]))
+    plan_id = plan_id_of(location)
+    ((code, _),) = plans.codes(plan_id)
+    device = linked_device(app, code)
+    device.say("StartRoutineIntent")
+    device.say("ReadyIntent")
+    device.say("PainIntent", body_part=slot("body_part", "back", [("back", "back")]))
+    device.say("AMAZON.NoIntent")
+    store = app.extensions["backcoach"]["store"]
+    flag = {
+        "id": "rf1",
+        "at": "2099-01-01T00:00:00+00:00",
+        "kind": "red_flag",
+        "action": "urgent_stop",
+        "words": "my legs are <numb>",
+    }
+    report = build_report(
+        plans.plan(plan_id),
+        plans,
+        catalog,
+        __import__("datetime").datetime.now(__import__("datetime").UTC),
+    )
+    (person,) = report["linked"]
+    (pain,) = person["pain_events"]
+    store.save(device.user_id, None, pain_events=[{**flag, "at": pain["at"]}])
+    page = ann.get(location).text
+    assert "1 red-flag report" in page
+    events = page[page.index('<ol class="events">') :]
+    assert events.index("red-flag symptom") < events.index("pain in my back")
+    assert "my legs are &lt;numb&gt;" in page and "my legs are <numb>" not in page
+    now = build_report(plans.plan(plan_id), plans, catalog, datetime.now(UTC))
+    (person,) = now["linked"]
+    assert len(person["pain_events"]) == 2
+    for event in person["pain_events"]:
+        said = f"The skill {event['action_words']}."
+        assert said in page and f"<strong>{event['kind_words']}</strong>" in page
+    assert "during Back extensions" in page
+    sessions = person["adherence"]["sessions"]
+    counts = f"{sessions['finished']} finished, {sessions['stopped']} stopped"
+    assert counts in page and sessions["finished"] + sessions["stopped"] == 1
+    assert f"{person['adherence']['streak_days']} day" in page
+    shown = backcoach("report", code, redis_url=redis_url)
+    assert "red-flag symptom" in shown.stdout and counts in shown.stdout
+    svg = ann.get(f"{location}/plot.svg")
+    assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
+    assert "script-src" not in svg.headers["Content-Security-Policy"]
+    assert "Pain reports" in svg.text and "Days exercised" in svg.text
+
+
+# --- the CLI ---------------------------------------------------------------------------
+
+
+def run_cli(*args: str, redis_url: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "skill.cli", *args],
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "REDIS_URL": redis_url},
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_clinician_add_and_plan_create_for_a_clinician(
+    app: Flask, redis_url: str, tmp_path: Path, plans: PlanStore
+) -> None:
+    added = run_cli(
+        "clinician", "add", "Cat@Clinic.example", redis_url=redis_url, stdin=PASSWORD + "\n"
+    )
+    assert added.returncode == 0, added.stderr
+    again = run_cli(
+        "clinician", "add", "cat@clinic.example", redis_url=redis_url, stdin=PASSWORD + "\n"
+    )
+    assert again.returncode == 1 and "already has an account" in again.stderr
+    short = run_cli("clinician", "add", "dan@clinic.example", redis_url=redis_url, stdin="short\n")
+    assert short.returncode == 2 and "at least 12 characters" in short.stderr
+    rx = tmp_path / "rx.yaml"
+    rx.write_text("patient: CLI patient\nexercises:\n  - {id: a01-knee-to-chest, reps: 4}\n")
+    unknown = run_cli(
+        "plan", "create", str(rx), "--clinician", "eve@clinic.example", redis_url=redis_url
+    )
+    assert unknown.returncode == 1 and "no clinician eve@clinic.example" in unknown.stderr
+    made = run_cli(
+        "plan", "create", str(rx), "--clinician", "cat@clinic.example", redis_url=redis_url
+    )
+    assert made.returncode == 0, made.stderr
+    unowned = run_cli("plan", "create", str(rx), redis_url=redis_url)
+    assert unowned.returncode == 0
+    client = https_client(app)
+    assert sign_in(client, "cat@clinic.example") == 302
+    assert client.get("/clinic/").text.count("CLI patient") == 1  # its own, not the unowned
+    assert len(plans.plans()) == 2
