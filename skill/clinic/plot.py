@@ -63,6 +63,7 @@ def plot_svg(report: dict[str, Any], weeks: int = WEEKS) -> bytes:
         y_title="Count",
         legend_at_bottom=True,
         print_values=True,
+        print_zeroes=False,
         min_scale=1,
         max_scale=7,
         range=(0, max(7, *exercised, *pains)),
