@@ -18,13 +18,14 @@ from flask.testing import FlaskClient
 from skill.clinic.accounts import MAX_FAILURES
 from skill.coach.catalog import Catalog
 from skill.plan_cli import build_report, describe_plan
-from skill.store import RedisStore
+from skill.store import RedisStore, Store
 from skill.store.base import PlanStore
 
 from .alexa import Device, slot
 from .clinic import PASSWORD, add_clinician, https_client, sign_in, signed_in, token
 from .conftest import AppFactory
 from .test_plans import backcoach, say_code
+from .test_webhook import text
 
 ROOT = Path(__file__).resolve().parents[1]
 ANN = "ann@clinic.example"
@@ -423,3 +424,69 @@ def test_clinician_add_and_plan_create_for_a_clinician(
     assert sign_in(client, "cat@clinic.example") == 302
     assert client.get("/clinic/").text.count("CLI patient") == 1  # its own, not the unowned
     assert len(plans.plans()) == 2
+
+
+# --- editing: a new version ------------------------------------------------------------
+
+
+def test_a_revised_plan_reaches_its_linked_people_once_in_any_store(any_store: Store) -> None:
+    plans = any_store.plan_store()
+    plan_id, code = plans.create(
+        {"exercises": [{"id": "a01-knee-to-chest"}], "owner": ANN}, "2026-11-23T09:00:00+00:00"
+    )
+    assert plans.link("amzn1.ask.account.A", code, "2026-11-23T10:00:00+00:00").status == "linked"
+    (hashed,) = plans.linked_users(plan_id)
+    new = {"exercises": [{"id": "b03-back-extensions", "reps": 4}], "note": "New"}
+    assert plans.revise(plan_id, new, "2026-11-24T09:00:00+00:00") == 2
+    assert plans.revise("0" * 16, new, "2026-11-24T09:00:00+00:00") is None
+    stored = plans.plan(plan_id)
+    assert stored is not None and stored["version"] == 2 and stored["owner"] == ANN
+    assert stored["exercises"] == new["exercises"] and stored["created_at"].startswith("2026-11-23")
+    assert plans.plan_for_code(code) == stored and plans.linked_users(plan_id) == [hashed]
+    link = plans.user_records(hashed).link
+    assert link is not None and link["changed"] is True and link["version"] == 2
+    assert link["exercises"] == new["exercises"] and link["at"] == "2026-11-23T10:00:00+00:00"
+    plans.change_heard("amzn1.ask.account.A", 1)  # not the version it was told of
+    assert plans.user_records(hashed).link["changed"] is True
+    plans.change_heard("amzn1.ask.account.A", 2)
+    assert plans.user_records(hashed).link["changed"] is False
+    assert plans.revise(plan_id, new, "2026-11-25T09:00:00+00:00") == 3
+
+
+def test_editing_a_plan_is_a_new_version_the_patient_hears_of_once(
+    app: Flask, ann: FlaskClient, plans: PlanStore, catalog: Catalog
+) -> None:
+    ids = rows(ann)
+    _, location, _ = prescribe(ann, exercise(ids["a01-knee-to-chest"], reps="3"), note="Old")
+    plan_id = plan_id_of(location)
+    ((code, _),) = plans.codes(plan_id)
+    device = linked_device(app, code)
+    device.say("AMAZON.StopIntent")
+    page = ann.get(f"{location}/edit").text
+    knee = ids["a01-knee-to-chest"]
+    assert re.search(rf'<input checked id="{knee}_include"', page), "the plan's rows ticked"
+    assert re.search(rf'<input[^>]*name="{knee}_reps"[^>]*value="3"', page)
+    assert re.search(r"<textarea[^>]*>\s*Old</textarea>", page), re.findall(
+        r"<textarea.*?</textarea>", page, re.S
+    )
+    fields = exercise(ids["b03-back-extensions"], reps="7")
+    data = {"csrf_token": token(ann, f"{location}/edit"), "links": "1", "note": "New", **fields}
+    answer = ann.post(f"{location}/edit", data=data)
+    assert answer.status_code == 302 and answer.headers["Location"] == location
+    stored = plans.plan(plan_id)
+    assert stored is not None and stored["version"] == 2 and stored["note"] == "New"
+    assert [e["id"] for e in stored["exercises"]] == ["b03-back-extensions"]
+    assert plans.codes(plan_id)[0][0] == code and len(plans.linked_users(plan_id)) == 1
+    assert "version 2" in ann.get(location).text
+    changed = "Your physician has changed your plan"
+    first = text(device.launch())
+    assert changed in first and catalog["b03-back-extensions"].name.lower() in first.lower()
+    assert catalog["a01-knee-to-chest"].name.lower() not in first.lower()  # the new routine
+    device.say("AMAZON.StopIntent")
+    assert changed not in text(device.launch())
+    back = ids["b03-back-extensions"]
+    bad = {**data, "csrf_token": token(ann, f"{location}/edit"), f"{back}_reps": "31"}
+    assert ann.post(f"{location}/edit", data=bad).status_code == 400
+    assert plans.plan(plan_id)["version"] == 2
+    bob = signed_in(app, BOB)
+    assert bob.get(f"{location}/edit").status_code == 404

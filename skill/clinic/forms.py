@@ -179,3 +179,25 @@ def chosen_items(form: FlaskForm) -> list[dict[str, Any]]:
                 item[attribute] = field.data
         items.append(item)
     return items
+
+
+def plan_data(form_class: type[FlaskForm], plan: dict[str, Any]) -> dict[str, Any]:
+    """The form's values for a stored plan: its exercises ticked with their figures
+    (the catalog's where the plan leaves one out), its note, label and links."""
+    items = {item["id"]: item for item in plan.get("exercises") or []}
+    data: dict[str, Any] = {
+        "patient": plan.get("patient"),
+        "note": plan.get("note"),
+        "links": plan.get("links_allowed", 1),
+    }
+    for row in form_class.rows:
+        item = items.get(row.exercise.id)
+        if item is None:
+            continue
+        data[row.name("include")] = True
+        if item.get("variant"):
+            data[row.name("variant")] = item["variant"]
+        for suffix, attribute, _ in BLANKS:
+            if item.get(attribute) is not None:
+                data[row.name(suffix)] = item[attribute]
+    return data

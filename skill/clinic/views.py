@@ -34,20 +34,21 @@ from flask_login import (
     login_user,
     logout_user,
 )
+from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from jinja2 import ChoiceLoader, FileSystemLoader
 from werkzeug.wrappers import Response as BaseResponse
 
 from ..cli import POSITION_TITLES
 from ..coach.catalog import CONTENT_DIR, Catalog, ContentError, Exercise
-from ..coach.prescription import parse_prescription
+from ..coach.prescription import Prescription, parse_prescription
 from ..plan_cli import build_report
 from ..settings import Settings
 from ..store import Store, StoreUnavailableError
 from ..store.base import PlanStore
 from .accounts import MAX_FAILURES, Accounts, accounts_for, normal_email, password_matches
 from .follow import calendar, ordered_events, red_flags
-from .forms import ActionForm, SignInForm, chosen_items, prescription_form
+from .forms import ActionForm, SignInForm, chosen_items, plan_data, prescription_form
 from .plot import plot_svg
 
 log = logging.getLogger("skill.clinic")
@@ -171,28 +172,66 @@ def plans() -> str:
 @bp.route("/plans/new", methods=["GET", "POST"])
 @login_required
 def prescribe() -> str | BaseResponse:
+    form = _form_class()()
+    prescription, problem = _validated(form)
+    if prescription is not None:
+        plan_id, _ = _plans().create(
+            {**prescription.to_dict(), "owner": current_user.id},
+            _now().isoformat(timespec="seconds"),
+            form.links.data,
+        )
+        return redirect(url_for("clinic.plan", plan_id=plan_id))
+    return _form_page(form, problem, url_for("clinic.prescribe"), None)
+
+
+@bp.route("/plans/<plan_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(plan_id: str) -> str | BaseResponse:
+    """A new version of the plan: its codes and linked people kept, the people told
+    once at their next launch that it changed."""
+    found = _own_plan(plan_id)
+    form_class = _form_class()
+    form = form_class(data=plan_data(form_class, found))
+    prescription, problem = _validated(form)
+    if prescription is not None:
+        stored = {**prescription.to_dict(), "links_allowed": form.links.data}
+        if _plans().revise(plan_id, stored, _now().isoformat(timespec="seconds")) is None:
+            abort(404)
+        return redirect(url_for("clinic.plan", plan_id=plan_id))
+    return _form_page(form, problem, url_for("clinic.edit", plan_id=plan_id), found)
+
+
+def _form_class() -> type[FlaskForm]:
     catalog = _catalog()
-    form = prescription_form(catalog, handout_order(catalog))()
-    problem = None
-    if form.validate_on_submit():
-        data: dict[str, Any] = {"exercises": chosen_items(form)}
-        for key in ("patient", "note"):
-            if form[key].data:
-                data[key] = form[key].data
-        try:
-            prescription = parse_prescription(data, catalog, "the prescription")
-        except ContentError as error:
-            problem = str(error)
-        else:
-            plan_id, _ = _plans().create(
-                {**prescription.to_dict(), "owner": current_user.id},
-                _now().isoformat(timespec="seconds"),
-                form.links.data,
-            )
-            return redirect(url_for("clinic.plan", plan_id=plan_id))
+    return prescription_form(catalog, handout_order(catalog))
+
+
+def _validated(form: FlaskForm) -> tuple[Prescription | None, str | None]:
+    """The submitted prescription, checked as ``plan create`` checks a file; or None
+    and why not (None, None for a page not yet submitted)."""
+    if not form.validate_on_submit():
+        return None, None
+    data: dict[str, Any] = {"exercises": chosen_items(form)}
+    for key in ("patient", "note"):
+        if form[key].data:
+            data[key] = form[key].data
+    try:
+        return parse_prescription(data, _catalog(), "the prescription"), None
+    except ContentError as error:
+        return None, str(error)
+
+
+def _form_page(
+    form: FlaskForm, problem: str | None, action: str, plan: dict[str, Any] | None
+) -> Response:
     status = 400 if request.method == "POST" else 200
     page = render_template(
-        "clinic/prescribe.html", form=form, groups=_groups(form.rows), problem=problem
+        "clinic/prescribe.html",
+        form=form,
+        groups=_groups(form.rows),
+        problem=problem,
+        action=action,
+        plan=plan,
     )
     return Response(page, status)
 
