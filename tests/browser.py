@@ -8,15 +8,19 @@ network refuses them, and a test must not depend on them.
 
 from __future__ import annotations
 
+import base64
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Flask
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.expected_conditions import staleness_of
+from selenium.webdriver.support.wait import WebDriverWait
 from werkzeug.serving import make_server
 
 CHROMIUM = "/usr/bin/chromium"
@@ -25,6 +29,7 @@ MISSING = (
     "chromium and chromium-driver are not installed: the page tests need a real browser. "
     "`make test` installs them (or: apt-get install -y chromium chromium-driver)."
 )
+PAGE_WAIT = 60  # seconds a page may take to load (a slow, shared machine): not a measure
 FLAGS = (
     "--headless",
     "--no-sandbox",
@@ -71,10 +76,23 @@ def chromium(profile: Path) -> Iterator[webdriver.Chrome]:
         driver.quit()
 
 
+def navigates(driver: webdriver.Chrome, act: Callable[[], object]) -> None:
+    """Do ``act`` (a click, an Enter) and wait until it has loaded another page: a click
+    returns before the form's POST is answered."""
+    old = driver.find_element(By.TAG_NAME, "html")
+    act()
+    WebDriverWait(driver, PAGE_WAIT).until(staleness_of(old))
+    WebDriverWait(driver, PAGE_WAIT).until(
+        lambda d: d.execute_script("return document.readyState") == "complete"
+    )
+
+
 def screenshot(driver: webdriver.Chrome, path: Path) -> None:
-    """The whole page (the window grown to its height) as a PNG at ``path``."""
-    driver.set_window_size(1280, 800)  # measured afresh: a taller window pads the page
-    height = driver.execute_script("return document.body.scrollHeight")
-    driver.set_window_size(1280, max(800, min(int(height) + 40, 6000)))
+    """The whole page, beyond the window's height (Chromium's DevTools capture), as a
+    PNG at ``path``."""
+    driver.set_window_size(1280, 900)
+    shot = driver.execute_cdp_cmd(
+        "Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True}
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
-    assert driver.save_screenshot(str(path)), path
+    path.write_bytes(base64.b64decode(shot["data"]))

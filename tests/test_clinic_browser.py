@@ -1,8 +1,8 @@
 """End to end in a real headless Chromium: a clinician signs in, prescribes three
 exercises by filling the handout, reads the code, a patient links it by a simulated
 voice request over HTTP, exercises and reports pain, and the clinician sees it on the
-plan page, revokes the code and signs out.  The main pages' screenshots are saved in
-docs/screenshots/ (the README shows them)."""
+plan page, changes the plan (a new version), revokes the code and signs out.  The main
+pages' screenshots are saved in docs/screenshots/ (the README shows them)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from backcoach_dev.chat.device import Device, OverHttp
 from skill.coach.catalog import Catalog
 
 from .alexa import slot
-from .browser import chromium, screenshot, serving
+from .browser import chromium, navigates, screenshot, serving
 from .clinic import PASSWORD, add_clinician
 from .conftest import AppFactory
 from .test_webhook import text
@@ -57,7 +57,8 @@ def sign_in(driver: WebDriver, url: str) -> None:
     assert driver.find_element(By.TAG_NAME, "h1").text == "Sign in"
     screenshot(driver, SCREENSHOTS / "sign-in.png")
     field(driver, "#email").send_keys(ANN)
-    field(driver, "#password").send_keys(PASSWORD, Keys.ENTER)  # the keyboard, no mouse
+    password = field(driver, "#password")
+    navigates(driver, lambda: password.send_keys(PASSWORD, Keys.ENTER))  # the keyboard
     assert driver.current_url == f"{url}/clinic/"
     assert driver.find_element(By.TAG_NAME, "h1").text == "Your plans"
 
@@ -78,8 +79,8 @@ def prescribe(driver: WebDriver, url: str) -> str:
     field(driver, "#patient").send_keys("J. Smith")
     driver.execute_script("window.scrollTo(0, 0)")
     screenshot(driver, SCREENSHOTS / "prescribe.png")
-    field(driver, "form button[type=submit]:not(header button)").click()
-    assert "/clinic/plans/" in driver.current_url, driver.page_source[:2000]
+    navigates(driver, field(driver, "main form button[type=submit]").click)
+    assert "/clinic/plans/" in driver.current_url, driver.page_source[-3000:]
     code = field(driver, "strong.code").text
     assert len(code) == 6 and code.isdigit()
     assert f"my code is {' '.join(code)}" in driver.find_element(By.TAG_NAME, "main").text
@@ -132,13 +133,24 @@ def test_prescribe_link_exercise_and_follow_in_a_real_browser(
     screenshot(browser, SCREENSHOTS / "sheet.png")
 
     browser.get(plan_url)
-    field(browser, f"form[action$='/codes/{code}/revoke'] button").click()
+    navigates(browser, browser.find_element(By.LINK_TEXT, "Change the plan").click)
+    lift = field(browser, "fieldset[id='a04-pelvic-lift'] input[name$='_reps']")
+    assert lift.get_attribute("value") == "6"  # the form is the plan as it is
+    lift.clear()
+    lift.send_keys("8")
+    navigates(browser, field(browser, "main form button[type=submit]").click)
+    assert browser.current_url == plan_url, field(browser, "div.problem").text
+    assert "version 2" in browser.find_element(By.TAG_NAME, "main").text
+    lift_row = field(browser, "table tbody tr:nth-child(2)").text
+    assert "Pelvic lift" in lift_row and " 8 " in f" {lift_row} "
+
+    navigates(browser, field(browser, f"form[action$='/codes/{code}/revoke'] button").click)
     assert "No live code" in browser.find_element(By.TAG_NAME, "main").text
     assert app.extensions["clinic"]["plans"].plan_for_code(code) is None
 
     browser.get(f"{url}/clinic/")
     assert "J. Smith" in browser.find_element(By.TAG_NAME, "main").text
-    field(browser, "header form button").click()
+    navigates(browser, field(browser, "header form button").click)
     assert browser.current_url.startswith(f"{url}/clinic/sign-in")
     browser.get(f"{url}/clinic/")
     assert browser.current_url.startswith(f"{url}/clinic/sign-in")  # signed out
