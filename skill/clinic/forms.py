@@ -23,6 +23,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # 3.3: stubs lag
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -113,9 +114,11 @@ def _figure(figure: Figure | None) -> int | None:
 def _variant_field(exercise: Exercise) -> RadioField | None:
     if not exercise.variants:
         return None
-    choices = [("", "As described")] if exercise.action else []
-    choices += [(v.id, f"{v.id.upper()}. {v.name}") for v in exercise.variants]
-    return RadioField("Version", choices=choices, default=exercise.default_variant or choices[0][0])
+    choices = [SelectChoice("", "As described")] if exercise.action else []
+    choices += [SelectChoice(v.id, f"{v.id.upper()}. {v.name}") for v in exercise.variants]
+    return RadioField(
+        "Version", choices=choices, default=exercise.default_variant or choices[0].value
+    )
 
 
 def _add_rows(attrs: dict[str, Any], exercises: list[Exercise]) -> list[Row]:
