@@ -5,16 +5,22 @@ page and the CLI (plan show, report) read the same plans."""
 
 from __future__ import annotations
 
+import http.client as http_client
+import os
 import re
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
+from email.message import Message
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from backcoach_dev.ports import free_port
 from skill.clinic.accounts import MAX_FAILURES
 from skill.coach.catalog import Catalog
 from skill.plan_cli import build_report, describe_plan
@@ -22,7 +28,7 @@ from skill.store import RedisStore, Store
 from skill.store.base import PlanStore
 
 from .alexa import Device, slot
-from .clinic import PASSWORD, add_clinician, https_client, sign_in, signed_in, token
+from .clinic import PASSWORD, TOKEN, add_clinician, https_client, sign_in, signed_in, token
 from .conftest import AppFactory
 from .test_plans import backcoach, say_code
 from .test_webhook import text
@@ -490,3 +496,61 @@ def test_editing_a_plan_is_a_new_version_the_patient_hears_of_once(
     assert plans.plan(plan_id)["version"] == 2
     bob = signed_in(app, BOB)
     assert bob.get(f"{location}/edit").status_code == 404
+
+
+# --- make run: a clinician for the embedded store ---------------------------------------
+
+
+def http(
+    port: int, method: str, path: str, cookie: str = "", body: str = ""
+) -> tuple[int, Message, str]:
+    """One request to the server on ``port``: (status, headers, text)."""
+    connection = http_client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Cookie": cookie} if cookie else {}
+    if body:
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    connection.request(method, path, body=body or None, headers=headers)
+    answer = connection.getresponse()
+    result = answer.status, answer.headers, answer.read().decode()
+    connection.close()
+    return result
+
+
+def session_cookie(headers: Message) -> str:
+    """The clinic's session cookie among those set (Flask-Login clears its own too)."""
+    (found,) = [c for c in headers.get_all("Set-Cookie") if c.startswith("backcoach_clinic=")]
+    return found.split(";", 1)[0]
+
+
+def test_run_with_a_clinician_serves_their_page_without_redis(tmp_path: Path) -> None:
+    rx = tmp_path / "rx.yaml"
+    rx.write_text("patient: Local patient\nexercises:\n  - {id: a01-knee-to-chest}\n")
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    command = [sys.executable, "-m", "skill.cli", "run", "--port", str(port), "--plan", str(rx),
+               "--clinician", ANN]  # fmt: skip
+    server = subprocess.Popen(command, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True)  # fmt: skip
+    try:
+        assert server.stdin is not None and server.stdout is not None
+        server.stdin.write(PASSWORD + "\n")
+        server.stdin.close()
+        assert any("stored: say" in line for line in server.stdout)
+        for _ in range(200):  # the code is printed just before the server binds
+            try:
+                status, headers, page = http(port, "GET", "/clinic/sign-in")
+                break
+            except OSError:
+                time.sleep(0.05)
+        assert status == 200
+        cookie = session_cookie(headers)
+        csrf = TOKEN.search(page)
+        assert csrf
+        form = urlencode({"csrf_token": csrf.group(1), "email": ANN, "password": PASSWORD})
+        status, headers, _ = http(port, "POST", "/clinic/sign-in", cookie, form)
+        assert status == 302 and headers["Location"] == "/clinic/"
+        status, _, page = http(port, "GET", "/clinic/", session_cookie(headers))
+        assert status == 200 and "Local patient" in page
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

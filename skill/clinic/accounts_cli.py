@@ -14,7 +14,7 @@ import sys
 
 from ..plan_cli import redis_store
 from ..store import StoreUnavailableError
-from .accounts import AccountError, RedisAccounts, hash_password, normal_email
+from .accounts import AccountError, Accounts, RedisAccounts, hash_password, normal_email
 
 
 def add_clinician_arguments(parser: argparse.ArgumentParser) -> None:
@@ -23,13 +23,21 @@ def add_clinician_arguments(parser: argparse.ArgumentParser) -> None:
     add.add_argument("email", help="the clinician's email address: their sign-in name")
 
 
-def _password() -> str:
+def ask_password() -> str:
     if not sys.stdin.isatty():
         return sys.stdin.readline().rstrip("\r\n")
     first = getpass.getpass("Password: ")
     if getpass.getpass("Again: ") != first:
         raise AccountError("the two passwords differ")
     return first
+
+
+def add_local_clinician(accounts: Accounts, email: str) -> str:
+    """``backcoach run --clinician``: an account in the running server's accounts (its
+    password asked); the stored address.  An existing account is kept as it is."""
+    address = normal_email(email)
+    accounts.add(address, hash_password(ask_password()))
+    return address
 
 
 def clinician_command(args: argparse.Namespace) -> int:
@@ -39,7 +47,7 @@ def clinician_command(args: argparse.Namespace) -> int:
         return 2
     try:
         email = normal_email(args.email)
-        hashed = hash_password(_password())
+        hashed = hash_password(ask_password())
         if not RedisAccounts(store).add(email, hashed):
             print(f"backcoach: {email} already has an account", file=sys.stderr)
             return 1

@@ -382,6 +382,12 @@ def install_clinic(app: Flask, catalog: Catalog, store: Store, settings: Setting
         SESSION_COOKIE_SAMESITE="Strict",
         SESSION_COOKIE_PATH="/clinic",
         PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS),
+        # Flask-Login's "remember me" cookie is never set (no such box); it only clears
+        # one, and that with the session's flags.
+        REMEMBER_COOKIE_SECURE=bool(settings.extras.get("clinic_secure_cookies", True)),
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Strict",
+        REMEMBER_COOKIE_PATH="/clinic",
         WTF_CSRF_TIME_LIMIT=SESSION_HOURS * 3600,
         WTF_CSRF_CHECK_DEFAULT=False,  # checked by csrf_checked, for /clinic only
         WTF_CSRF_SSL_STRICT=bool(settings.extras.get("clinic_secure_cookies", True)),
