@@ -13,6 +13,7 @@ import sys
 import time
 from datetime import UTC, datetime
 from email.message import Message
+from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -554,3 +555,39 @@ def test_run_with_a_clinician_serves_their_page_without_redis(tmp_path: Path) ->
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+# --- plain and accessible ---------------------------------------------------------------
+
+
+class Controls(HTMLParser):
+    """The form controls of a page, the labels' targets, and any script."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.controls: list[dict[str, str | None]] = []
+        self.labelled: set[str] = set()
+        self.scripts = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag in ("input", "textarea", "select") and found.get("type") != "hidden":
+            self.controls.append(found)
+        elif tag == "label" and found.get("for"):
+            self.labelled.add(str(found["for"]))
+        elif tag == "script" or any(name.startswith("on") for name in found):
+            self.scripts += 1
+
+
+@pytest.mark.parametrize("path", ["/clinic/sign-in", "/clinic/plans/new", "{plan}", "{plan}/edit"])
+def test_every_control_has_a_label_and_no_page_has_a_script(
+    ann: FlaskClient, plans: PlanStore, path: str
+) -> None:
+    _, location, _ = prescribe(ann, exercise(rows(ann)["a06-curl-ups"]))
+    page = Controls()
+    page.feed(ann.get(path.format(plan=location)).text)
+    assert page.scripts == 0
+    unlabelled = [c for c in page.controls if c.get("id") not in page.labelled]
+    assert unlabelled == []
+    if "new" in path or "edit" in path:
+        assert len(page.controls) > 60  # the whole handout, each blank labelled

@@ -124,30 +124,29 @@ def _own_plan(plan_id: str) -> dict[str, Any]:
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in() -> str | BaseResponse:
+    """Sign in; refused (401) for a wrong address or password alike, and (429) while
+    the address is locked after MAX_FAILURES failures, even with the right password."""
     form = SignInForm()
-    problem = None
-    if form.validate_on_submit():
-        try:
-            email = normal_email(form.email.data or "")
-        except ValueError:
-            email = ""
-        accounts = _accounts()
-        if email and accounts.failures(email) >= MAX_FAILURES:
-            problem = "Too many failed sign-ins for this address. Try again in 15 minutes."
-        elif email and password_matches(accounts.password_hash(email), form.password.data or ""):
-            accounts.clear(email)
-            session.permanent = True  # expires after SESSION_HOURS
-            login_user(Clinician(email))
-            log.info("clinician signed in")
-            return redirect(url_for("clinic.plans"))
-        else:
-            if email:
-                accounts.fail(email)
-            problem = "That email and password do not match an account."
-        status = 429 if problem.startswith("Too many") else 401
-        return Response(render_template("clinic/sign_in.html", form=form, problem=problem), status)
-    status = 400 if request.method == "POST" else 200
-    return Response(render_template("clinic/sign_in.html", form=form, problem=problem), status)
+    if not form.validate_on_submit():
+        status = 400 if request.method == "POST" else 200
+        return Response(render_template("clinic/sign_in.html", form=form, problem=None), status)
+    try:
+        email = normal_email(form.email.data or "")
+    except ValueError:
+        email = ""
+    accounts = _accounts()
+    if email and accounts.failures(email) >= MAX_FAILURES:
+        page = render_template("clinic/sign_in.html", form=form, problem="locked")
+        return Response(page, 429)
+    if email and password_matches(accounts.password_hash(email), form.password.data or ""):
+        accounts.clear(email)
+        session.permanent = True  # expires after SESSION_HOURS
+        login_user(Clinician(email))
+        log.info("clinician signed in")
+        return redirect(url_for("clinic.plans"))
+    if email:
+        accounts.fail(email)
+    return Response(render_template("clinic/sign_in.html", form=form, problem="mismatch"), 401)
 
 
 @bp.post("/sign-out")
@@ -327,32 +326,29 @@ def unlink(plan_id: str, number: int) -> BaseResponse:
 # --- errors and headers -----------------------------------------------------------------
 
 
-def _error_page(status: int, message: str) -> tuple[str, int]:
-    return render_template("clinic/error.html", status=status, message=message), status
+def _error_page(status: int) -> tuple[str, int]:
+    """The page for an error: its words are in clinic/error.html, by status."""
+    return render_template("clinic/error.html", status=status), status
 
 
 @bp.errorhandler(400)
 def bad_request(_error: Exception) -> tuple[str, int]:
-    return _error_page(
-        400, "The form was not accepted (it may have expired). Go back and try again."
-    )
+    return _error_page(400)
 
 
 @bp.errorhandler(CSRFError)
 def no_token(_error: Exception) -> tuple[str, int]:
-    return _error_page(
-        400, "The form was not accepted (it may have expired). Go back and try again."
-    )
+    return _error_page(400)
 
 
 @bp.errorhandler(404)
 def not_found(_error: Exception) -> tuple[str, int]:
-    return _error_page(404, "There is no such page, or it is not one of your plans.")
+    return _error_page(404)
 
 
 @bp.errorhandler(StoreUnavailableError)
 def store_down(_error: Exception) -> tuple[str, int]:
-    return _error_page(503, "The plans cannot be reached just now. Try again in a minute.")
+    return _error_page(503)
 
 
 @bp.after_request
