@@ -22,7 +22,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from backcoach_dev.ports import free_port
-from skill.clinic.accounts import MAX_FAILURES
+from skill.clinic.accounts import (
+    MAX_FAILURES,
+    AccountError,
+    accounts_for,
+    hash_password,
+    normal_email,
+    password_matches,
+)
 from skill.coach.catalog import Catalog
 from skill.plan_cli import build_report, describe_plan
 from skill.store import RedisStore, Store
@@ -591,3 +598,21 @@ def test_every_control_has_a_label_and_no_page_has_a_script(
     assert unlabelled == []
     if "new" in path or "edit" in path:
         assert len(page.controls) > 60  # the whole handout, each blank labelled
+
+
+def test_accounts_count_failures_per_address_in_any_store(any_store: Store) -> None:
+    accounts = accounts_for(any_store)
+    assert accounts.add(ANN, hash_password(PASSWORD))
+    assert not accounts.add(ANN, hash_password("another long password"))  # kept as it was
+    assert password_matches(accounts.password_hash(ANN), PASSWORD)
+    assert not password_matches(accounts.password_hash(ANN), "another long password")
+    assert not password_matches(accounts.password_hash(BOB), PASSWORD)
+    assert [accounts.fail(ANN) for _ in range(3)] == [1, 2, 3]
+    assert accounts.failures(ANN) == 3 and accounts.failures(BOB) == 0
+    accounts.clear(ANN)
+    assert accounts.failures(ANN) == 0
+    with pytest.raises(AccountError):
+        hash_password("short")
+    with pytest.raises(AccountError):
+        normal_email("not an address")
+    assert normal_email(" Ann@Clinic.Example ") == ANN
