@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8080
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install test run lint exercises redis-server speech-tools nginx node node-deps clean
+.PHONY: install test run lint exercises redis-server speech-tools nginx node node-deps clean chromium
 
 # Two editable installs: the webhook (with the dev extra: test and lint tools) and the
 # developer package of tools/ (chat, simulate, bench, and the helpers the tests share),
@@ -40,6 +40,16 @@ nginx:
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nginx >/dev/null; \
 	}
 	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]
+
+# tests/test_clinic_browser.py drives the clinician's pages in a real headless Chromium
+# (Selenium and Debian's chromedriver); install both if missing.
+chromium:
+	@{ [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; } || { \
+		echo "installing chromium and chromium-driver (Debian packages)"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	}
+	@[ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]
 
 # tests/test_count_timing.py measures the counted holds with a real speech engine:
 # espeak-ng renders the SSML, sox reads the audio. Install both if missing.
@@ -82,7 +92,7 @@ $(APL_STAMP): $(APL_CHECK)/package-lock.json | node
 
 node-deps: $(APL_STAMP)
 
-test: $(STAMP) redis-server speech-tools nginx wrk node-deps
+test: $(STAMP) redis-server speech-tools nginx wrk node-deps chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy

@@ -20,6 +20,7 @@ from ask_sdk_model import RequestEnvelope
 from flask import Flask, Response, request
 
 from .body import BodyGuard
+from .clinic.views import install_clinic
 from .coach.catalog import Catalog, load_catalog
 from .envelope import EnvelopeSerializer
 from .handlers import build_skill
@@ -196,6 +197,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     for name, html in render_pages(settings).items():
         app.add_url_rule(f"/{name}", name, _page(html), methods=["GET"])
 
+    # The clinician's pages (skill/clinic): sign in, prescribe, follow patients.
+    install_clinic(app, catalog, store, settings)
+
     @app.get("/healthz")
     def healthz() -> Response:
         return Response('{"status":"ok"}', mimetype="application/json")
@@ -227,7 +231,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     @app.after_request
     def secure(response: Response) -> Response:
-        response.headers.update(SECURITY_HEADERS)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)  # a page may set its own CSP (/clinic)
         return response
 
     return app

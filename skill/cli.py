@@ -15,6 +15,8 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from .clinic.accounts import AccountError
+from .clinic.accounts_cli import add_clinician_arguments, add_local_clinician, clinician_command
 from .coach.catalog import Catalog, ContentError, Exercise, Figure, load_catalog
 from .coach.words import uses
 from .interaction_model import MODEL_DIR, ModelError, check_models, write_models
@@ -148,11 +150,13 @@ Request verification is OFF: this is for local use only.
 """
 
 
-def run_local(port: int | None, plan: Path | None = None) -> int:
+def run_local(port: int | None, plan: Path | None = None, clinician: str | None = None) -> int:
     """``make run``: the webhook on loopback with the embedded store unless REDIS_URL is
     set.  ``plan``: a prescription stored first, in whichever store that is, whose link
     code is printed (the embedded store lives in this process only, so the clinician's
-    ``backcoach plan create`` cannot reach it)."""
+    ``backcoach plan create`` cannot reach it).  ``clinician``: an account for the
+    clinician's pages, its password asked (kept in this process with the embedded store,
+    added to Redis's accounts when REDIS_URL is set)."""
     from .app import create_app
     from .coach.prescription import load_prescription
     from .settings import Settings
@@ -169,9 +173,17 @@ def run_local(port: int | None, plan: Path | None = None) -> int:
     app = create_app({"ALEXA_VERIFY_SIGNATURE": "0"})
     store = app.extensions["backcoach"]["store"]
     print(LOCAL_HELP.format(port=chosen, store=store.description), flush=True)
+    owner = {}
+    if clinician is not None:
+        try:
+            owner = {"owner": add_local_clinician(app.extensions["clinic"]["accounts"], clinician)}
+        except AccountError as error:
+            print(f"backcoach: {error}", file=sys.stderr)
+            return 2
+        print(f"Clinician {owner['owner']}: sign in at http://127.0.0.1:{chosen}/clinic/")
     if prescription is not None:
         created = datetime.now(UTC).isoformat(timespec="seconds")
-        _plan_id, code = store.plan_store().create(prescription.to_dict(), created)
+        _plan_id, code = store.plan_store().create(prescription.to_dict() | owner, created)
         print(f'Plan {plan} stored: say "my code is {" ".join(code)}".', flush=True)
     app.run(host="127.0.0.1", port=chosen, threaded=True)
     return 0
@@ -285,6 +297,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     local.add_argument(
         "--plan", type=Path, default=None, help="store this prescription first; print its code"
     )
+    local.add_argument(
+        "--clinician",
+        metavar="EMAIL",
+        default=None,
+        help="a clinician's account for /clinic (the password is asked), owning --plan",
+    )
     commands.add_parser("serve", help="serve in production under gunicorn (needs REDIS_URL)")
     add_plan_arguments(
         commands.add_parser("plan", help="store a prescription and give a link code (needs Redis)")
@@ -292,7 +310,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_report_arguments(
         commands.add_parser("report", help="adherence and pain reports for a plan's users")
     )
+    add_clinician_arguments(
+        commands.add_parser("clinician", help="make a clinician's account for /clinic (Redis)")
+    )
     args = parser.parse_args(argv)
+    if args.command == "clinician":
+        return clinician_command(args)
     if args.command == "plan":
         return plan_command(args)
     if args.command == "report":
@@ -300,7 +323,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "package":
         return package_command(args)
     if args.command == "run":
-        return run_local(args.port, args.plan)
+        return run_local(args.port, args.plan, args.clinician)
     if args.command == "serve":
         return serve()
 

@@ -11,17 +11,20 @@ import json
 import os
 import re
 import sys
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from .clinic.accounts import AccountError, RedisAccounts, normal_email
 from .coach.catalog import Catalog, ContentError, load_catalog
 from .coach.prescription import load_prescription
-from .coach.progress import adherence, local_date, record_day
+from .coach.progress import adherence, days_exercised, local_date, record_day
 from .printable import printable, printable_tree
 from .store import RedisStore, StoreUnavailableError
 from .store.base import PlanStore
-from .store.plans import CODE_DIGITS, LINKS_PER_CODE
+from .store.plans import CODE_DIGITS, LINKS_PER_CODE, RedisPlanStore
 from .timezone import zone_named
 
 MAX_LINKS = 100  # people one code may link, at most
@@ -54,6 +57,13 @@ def add_plan_arguments(parser: argparse.ArgumentParser) -> None:
         metavar=f"1-{MAX_LINKS}",
         help=f"how many people each code of the plan may link (default {LINKS_PER_CODE})",
     )
+    create.add_argument(
+        "--clinician",
+        metavar="EMAIL",
+        default=None,
+        help="the clinician who owns the plan: it shows on their /clinic pages "
+        "(without it, the plan is the CLI's only)",
+    )
     show = actions.add_parser("show", help="show a plan")
     show.add_argument("code", help="the six-digit link code or the plan id")
     actions.add_parser("list", help="list the stored plans")
@@ -76,7 +86,8 @@ def find_plan(plans: PlanStore, code_or_id: str) -> dict[str, Any] | None:
     return plans.plan(code_or_id) if PLAN_ID.fullmatch(code_or_id) else None
 
 
-def _plan_store() -> PlanStore | None:
+def redis_store() -> RedisStore | None:
+    """The skill's Redis, from ``REDIS_URL`` (None, with why on stderr, when unset)."""
     url = os.environ.get("REDIS_URL")
     if not url:
         print(
@@ -85,7 +96,12 @@ def _plan_store() -> PlanStore | None:
             file=sys.stderr,
         )
         return None
-    return RedisStore.from_url(url, socket_timeout=5.0, connect_timeout=5.0).plan_store()
+    return RedisStore.from_url(url, socket_timeout=5.0, connect_timeout=5.0)
+
+
+def _plan_store() -> PlanStore | None:
+    store = redis_store()
+    return store.plan_store() if store is not None else None
 
 
 def _now() -> str:
@@ -106,7 +122,11 @@ def plan_command(args: argparse.Namespace) -> int:
         return 2
     try:
         if prescription is not None:
-            plan_id, code = plans.create(prescription.to_dict(), _now(), args.links)
+            owner = _owner(args.clinician, plans)
+            if owner is False:
+                return 1
+            stored = prescription.to_dict() | ({"owner": owner} if owner else {})
+            plan_id, code = plans.create(stored, _now(), args.links)
             days = plans.code_ttl // 86_400
             print(f"plan {plan_id}: {len(prescription.exercises)} exercises")
             people = "1 person" if args.links == 1 else f"{args.links} people"
@@ -133,6 +153,25 @@ def plan_command(args: argparse.Namespace) -> int:
     except StoreUnavailableError as error:
         print(f"backcoach: {error}", file=sys.stderr)
         return 2
+
+
+def _owner(email: str | None, plans: PlanStore) -> str | bool | None:
+    """The owner for ``--clinician``: their stored address, None without the option,
+    False (said on stderr) when no such clinician has an account."""
+    if email is None:
+        return None
+
+    try:
+        address = normal_email(email)
+    except AccountError as error:
+        print(f"backcoach: {error}", file=sys.stderr)
+        return False
+    if isinstance(plans, RedisPlanStore) and RedisAccounts(plans.store).password_hash(address):
+        return address
+    print(
+        f"backcoach: no clinician {printable(address)} (backcoach clinician add)", file=sys.stderr
+    )
+    return False
 
 
 def unlink_device(plans: PlanStore, plan: dict[str, Any], number: int) -> int:
@@ -239,6 +278,7 @@ def build_report(
                     "action": event.get("action"),
                     "action_words": ACTIONS.get(str(event.get("action")), event.get("action")),
                     "words": event.get("words"),
+                    "local_time": _local_time(event.get("at"), zone),
                 }
             )
         people.append(
@@ -249,6 +289,8 @@ def build_report(
                 "today": today.isoformat(),
                 "adherence": adherence(history, today, zone).to_dict(),
                 "pain_events": events,
+                "days_exercised": sorted(d.isoformat() for d in days_exercised(history, zone)),
+                "exercises_done": _exercises_done(history, catalog),
             }
         )
     return {
@@ -257,6 +299,22 @@ def build_report(
         "date": now.astimezone(UTC).date().isoformat(),
         "linked": people,
     }
+
+
+def _local_time(value: object, zone: ZoneInfo | None) -> str | None:
+    """A stored UTC time as the person's wall-clock time ("2026-11-21 09:05")."""
+    moment = _instant(value)
+    return moment.astimezone(zone or UTC).strftime("%Y-%m-%d %H:%M") if moment else None
+
+
+def _exercises_done(history: list[dict[str, Any]], catalog: Catalog) -> dict[str, int]:
+    """How many times each exercise was done, by its name, most done first."""
+    counts: Counter[str] = Counter()
+    for record in history:
+        for exercise in record.get("done") or ():
+            name = catalog[exercise].full_name if exercise in catalog else str(exercise)
+            counts[name] += 1
+    return dict(counts.most_common())
 
 
 def since(records: list[dict[str, Any]], linked_at: str | None) -> list[dict[str, Any]]:

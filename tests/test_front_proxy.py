@@ -24,6 +24,7 @@ from .servers import (
     HOST,
     NGINX_DIR,
     Process,
+    body_of,
     exchange,
     nginx_executable,
     post,
@@ -128,6 +129,20 @@ def test_nginx_hides_everything_but_alexa_and_healthz(
     assert status(exchange(port, get.format("/healthz").encode())) == 200
     assert status(exchange(port, get.format("/readyz").encode())) == 404
     assert status(exchange(port, get.format("/").encode())) == 404
+
+
+def test_nginx_passes_the_clinicians_pages_and_limits_sign_in_attempts(
+    serve: tuple[Process, int], front: tuple[Process, int, Path]
+) -> None:
+    port = front[1]
+    get = "GET {} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
+    page = exchange(port, get.format("/clinic/sign-in").encode())
+    assert status(page) == 200 and b"<h1>Sign in</h1>" in body_of(page)
+    assert status(exchange(port, get.format("/clinic/").encode())) == 302  # to the sign-in
+    assert status(exchange(port, get.format("/clinic/static/clinic.css").encode())) == 200
+    # 10 a minute from one address, bursts of 10: within 30 requests some are refused.
+    answers = [status(exchange(port, get.format("/clinic/sign-in").encode())) for _ in range(30)]
+    assert 429 in answers and answers[0] == 200
 
 
 def test_the_shipped_production_config_is_valid_nginx(tmp_path: Path) -> None:

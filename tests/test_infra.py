@@ -182,7 +182,12 @@ def test_compose_takes_every_secret_from_the_env_file_and_refuses_to_start_witho
     text = (INFRA / "docker-compose.yml").read_text()
     compose = yaml.safe_load(text)
     app, redis = compose["services"]["app"]["environment"], compose["services"]["redis"]
-    required = {"ALEXA_SKILL_ID", "BACKCOACH_USER_KEY_SALT", "REDIS_PASSWORD"}
+    required = {
+        "ALEXA_SKILL_ID",
+        "BACKCOACH_USER_KEY_SALT",
+        "REDIS_PASSWORD",
+        "BACKCOACH_SECRET_KEY",
+    }
     for name in required:
         assert re.search(rf"\$\{{{name}:\?", text), f"{name} is not required"
     assert app["BACKCOACH_USER_KEY_SALT"].startswith("${BACKCOACH_USER_KEY_SALT:?")

@@ -166,7 +166,8 @@ class Launch:
     linked plan's or the default); the others are what the shell read for the
     greeting: a returning person, the newest pain report, the streak (said from two
     days on), whether to ask how the back is first (after a day with pain), and a
-    saved place that has expired (said, then the fresh start)."""
+    saved place that has expired (said, then the fresh start), and whether the
+    physician has changed the linked plan since the person last heard it (said once)."""
 
     fresh: SessionState
     returning: bool = False
@@ -174,6 +175,7 @@ class Launch:
     streak: int = 0
     check_in: bool = False
     expired: ExpiredPlace | None = None
+    plan_changed: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -516,7 +516,8 @@ class Coach:
         back is, the day after pain), or an offer to carry on from the saved place, or
         why nothing starts today.  ``state`` is the saved progress or a fresh one."""
         assert isinstance(event, ev.Launch)
-        hello = Say(self.hello(event.returning, event.streak))
+        changed = [Say(self.words.phrase("plan_changed"))] if event.plan_changed else []
+        hello = [Say(self.hello(event.returning, event.streak)), *changed]
         settled = self.settle(state)
         if settled.phase in (Phase.NOT_BEGUN, Phase.CHECK_IN):
             fresh = event.fresh
@@ -524,30 +525,30 @@ class Coach:
             if event.check_in:
                 asked = fresh.evolve(phase=Phase.CHECK_IN)
                 speech = [
-                    hello,
+                    *hello,
                     *expired,
                     Say(self.words.phrase("checkin_last_time")),
                     Say(self.prompt(asked)),
                 ]
                 return asked, self._plan(asked, speech)
-            speech = [hello, *expired, *self._remember(event.last_pain), Say(self.safety.welcome)]
+            speech = [*hello, *expired, *self._remember(event.last_pain), Say(self.safety.welcome)]
             speech.append(Say(self._todays_routine(fresh)))
             if fresh.gentle:
                 speech.append(Say(self.safety.gentle_today))
             return fresh, self._plan(fresh, [*speech, Say(self.prompt(fresh))])
         if settled.phase is Phase.STOPPED:
-            return settled, self._plan(settled, [hello, Say(self._no_start(settled))], end=True)
+            return settled, self._plan(settled, [*hello, Say(self._no_start(settled))], end=True)
         if settled.phase is Phase.FINISHED:
             # "Start" again does today's routine: the linked plan's, if linked since.
             done = settled.evolve(routine=event.fresh.routine)
-            speech = [hello, Say(self.words.phrase("done_today")), Say(self.prompt(done))]
+            speech = [*hello, Say(self.words.phrase("done_today")), Say(self.prompt(done))]
             return done, self._plan(done, speech)
         paused_from = settled.paused_from if settled.phase is Phase.PAUSED else settled.phase
         # Asked, so that a "no" is read as a no to carrying on (transitions.ANSWERS).
         paused = settled.evolve(
             phase=Phase.PAUSED, paused_from=paused_from, question=Question("carry_on")
         )
-        speech = [hello, Say(self.words.phrase("you_were_on", where=self._where(paused)))]
+        speech = [*hello, Say(self.words.phrase("you_were_on", where=self._where(paused)))]
         if paused.gentle:
             speech.append(Say(self.safety.gentle_today))
         speech.append(Say(self.words.phrase("carry_on_question")))

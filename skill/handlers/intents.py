@@ -172,6 +172,7 @@ class LaunchHandler(_Handler):
             streak=days,
             check_in=checkin.needs_check_in(record.last_session if record else None, last_pain),
             expired=turn.take_expired(),  # said after the hello
+            plan_changed=turn.take_plan_change(),
         )
         return turn.event(launch)  # from the saved progress, or a fresh routine
 

@@ -261,6 +261,21 @@ class Turn:
         expired, self.expired = self.expired, None
         return expired
 
+    def take_plan_change(self) -> bool:
+        """Whether the linked plan changed since the person last heard of it: marked
+        heard in the store now, so it is said once (twice at worst, if that write fails)."""
+        record = self.load()
+        link = record.link if record else None
+        if not link or not link.get("changed") or self.user_id is None:
+            return False
+        plans = self.services.plans
+        if plans is not None:
+            try:
+                plans.change_heard(self.user_id, int(link.get("version") or 0))
+            except StoreUnavailableError as error:
+                log.warning("request %s: plan change not marked heard (%s)", self.request_id, error)
+        return True
+
     def since(self, stamp: str | None) -> timedelta:
         """How long ago an ISO time was (a long time, when unknown)."""
         try:

@@ -105,6 +105,29 @@ class LinkResult:
     plan: dict[str, Any] | None = None
 
 
+# What a plan keeps when it is revised; the rest comes from the new prescription.
+PLAN_KEPT = ("id", "created_at", "links_allowed", "owner")
+
+
+def revised_plan(plan: dict[str, Any], prescription: dict[str, Any], at: str) -> dict[str, Any]:
+    """The next version of ``plan``: what it keeps, the new prescription, the version."""
+    kept = {key: plan[key] for key in PLAN_KEPT if key in plan}
+    version = int(plan.get("version") or 1) + 1
+    return {**kept, **prescription, "version": version, "revised_at": at}
+
+
+def revised_link(link: dict[str, Any], plan: dict[str, Any]) -> dict[str, Any]:
+    """A person's link to ``plan`` after it was revised: its exercises, marked changed."""
+    return {**link, "exercises": plan["exercises"], "version": plan["version"], "changed": True}
+
+
+def heard_link(link: dict[str, Any] | None, version: int) -> dict[str, Any] | None:
+    """The link once the person was told of ``version``; None when nothing changes."""
+    if not link or not link.get("changed") or link.get("version") != version:
+        return None
+    return {**link, "changed": False}
+
+
 @dataclass(frozen=True)
 class LinkedRecords:
     """What a report reads of one linked person."""
@@ -167,6 +190,17 @@ class PlanStore(Protocol):
 
     def user_records(self, hashed: str) -> LinkedRecords:
         """A linked person's history, pain log, time zone and link, by user key."""
+        ...
+
+    def revise(self, plan_id: str, prescription: dict[str, Any], at: str) -> int | None:
+        """A new version of the plan (its id, codes and linked people kept): the
+        prescription replaced, the version one more (a plan starts at 1), and every
+        linked person's link following it, marked changed until ``change_heard``.
+        The new version, or None when there is no such plan."""
+        ...
+
+    def change_heard(self, user_id: str, version: int) -> None:
+        """The person has been told that their plan changed to ``version``."""
         ...
 
     def link(self, user_id: str, code: str, at: str) -> LinkResult:

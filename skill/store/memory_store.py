@@ -30,6 +30,9 @@ from .base import (
     SaveResult,
     TimeZoneUpdate,
     UserRecord,
+    heard_link,
+    revised_link,
+    revised_plan,
 )
 from .codec import decode, decode_all, encode, encode_record
 from .keys import user_key
@@ -318,6 +321,28 @@ class MemoryPlanStore:
             if link and link.get("plan") == plan_id:
                 del store._links[hashed]
             return True
+
+    def revise(self, plan_id: str, prescription: dict[str, Any], at: str) -> int | None:
+        store = self.store
+        with store._lock:
+            plan = decode(self._plans.get(plan_id), "plan")
+            if plan is None:
+                return None
+            revised = revised_plan(plan, prescription, at)
+            self._plans[plan_id] = encode(revised)
+            for hashed in self._users.get(plan_id, ()):
+                link = decode(store._links.get(hashed), "plan link")
+                if link and link.get("plan") == plan_id:
+                    store._links[hashed] = encode(revised_link(link, revised))
+        return int(revised["version"])
+
+    def change_heard(self, user_id: str, version: int) -> None:
+        store = self.store
+        key = user_key(user_id)
+        with store._lock:
+            heard = heard_link(decode(store._links.get(key), "plan link"), version)
+            if heard is not None:
+                store._links[key] = encode(heard)
 
     def codes(self, plan_id: str) -> list[tuple[str, int]]:
         now = self.store._clock()

@@ -30,7 +30,14 @@ import secrets
 import time
 from typing import Any
 
-from .base import LinkedRecords, LinkResult, PlanStore
+from .base import (
+    LinkedRecords,
+    LinkResult,
+    PlanStore,
+    heard_link,
+    revised_link,
+    revised_plan,
+)
 from .codec import decode, decode_all, encode
 from .keys import PREFIX, keys_for_user_key
 from .redis_store import RedisStore, _unavailable_on_error
@@ -215,7 +222,28 @@ class RedisPlanStore:
             decode(link, "plan link"),
         )
 
+    def revise(self, plan_id: str, prescription: dict[str, Any], at: str) -> int | None:
+        with _unavailable_on_error("plan revise"):
+            plan = decode(self.client.get(plan_key(plan_id)), "plan")
+            if plan is None:
+                return None
+            revised = revised_plan(plan, prescription, at)
+            self.client.set(plan_key(plan_id), encode(revised))
+            for hashed in self.client.smembers(users_key(plan_id)):
+                key = keys_for_user_key(hashed).plan
+                link = decode(self.client.get(key), "plan link")
+                if link and link.get("plan") == plan_id:
+                    self.client.set(key, encode(revised_link(link, revised)))
+        return int(revised["version"])
+
     # -- the person's side (the skill) --------------------------------------------
+
+    def change_heard(self, user_id: str, version: int) -> None:
+        key = self.store.keys(user_id).plan
+        with _unavailable_on_error("plan change heard"):
+            heard = heard_link(decode(self.client.get(key), "plan link"), version)
+            if heard is not None:
+                self.client.set(key, encode(heard))
 
     def link(self, user_id: str, code: str, at: str) -> LinkResult:
         """Link the person to the plan of ``code``, within the tries limits and the
