@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from backcoach_dev.ports import HOST, free_port
+from backcoach_dev.scale.servers import front_config
 
 INFRA = Path(__file__).resolve().parents[1] / "infra"
 NGINX_DIR = INFRA / "nginx"
@@ -108,35 +109,9 @@ def nginx_executable() -> str:
 
 def nginx_test_config(prefix: Path, port: int, upstream_port: int) -> str:
     """The shipped front (infra/nginx/limits.conf and locations.conf, included as they
-    are) over plain HTTP on loopback, upstream the test's gunicorn; everything nginx
-    writes goes under ``prefix``.  Only TLS and the upstream's address differ from
-    infra/nginx/nginx.conf."""
-    user = "user root;" if os.geteuid() == 0 else ""  # temp files in a root-only prefix
-    return f"""
-{user}
-worker_processes 1;
-pid {prefix}/nginx.pid;
-error_log {prefix}/error.log info;
-events {{ worker_connections 1024; }}
-http {{
-    access_log {prefix}/access.log;
-    client_body_temp_path {prefix}/client_body;
-    proxy_temp_path {prefix}/proxy;
-    fastcgi_temp_path {prefix}/fastcgi;
-    uwsgi_temp_path {prefix}/uwsgi;
-    scgi_temp_path {prefix}/scgi;
-    include {NGINX_DIR}/limits.conf;
-    upstream backcoach_app {{
-        server {HOST}:{upstream_port};
-        keepalive 16;
-    }}
-    server {{
-        listen {HOST}:{port};
-        server_name _;
-        include {NGINX_DIR}/locations.conf;
-    }}
-}}
-"""
+    are) over plain HTTP on loopback, upstream the test's gunicorn: the scale test's
+    own config (backcoach_dev.scale.servers.front_config) with one upstream."""
+    return front_config(prefix, port, [f"{HOST}:{upstream_port}"])
 
 
 class Nginx(Process):
