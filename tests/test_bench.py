@@ -75,15 +75,21 @@ def test_quick_bench_writes_every_figure_and_cleans_up(tmp_path: Path) -> None:
         process.kill()
     assert process.returncode == 0, f"{stdout}\n{stderr}"
     assert "ratio skill/reference" in stdout and "Redis round trips" in stdout
+    assert "ratio skill/naive" in stdout and "naive (naive stateful)" in stdout
 
     data = json.loads(out.read_text())
     for key in ("rps", "p50_ms", "p90_ms", "p99_ms", "cpu_us_per_request"):
         assert positive_per_concurrency(data[key]), key
-        assert positive_per_concurrency(data["reference"][key]), key
         assert positive_per_concurrency(data["verify_on"][key]), key
+        for against in ("reference", "naive"):
+            assert positive_per_concurrency(data[against][key]), (against, key)
+            assert positive_per_concurrency(data["verify_on"][against][key]), (against, key)
     for block in (data, data["verify_on"]):
         for key in ("ratio_c16", "ratio_c64", "cpu_ratio"):
             assert isinstance(block[key], float) and block[key] > 0, key
+            naive = key.replace("ratio", "ratio_naive")
+            assert isinstance(block[naive], float) and block[naive] > 0, naive
+    assert "ahead of naive at c16 >= 1.25x" in data["targets"]
     for key in ("redis_roundtrips_per_request", "redis_bytes_per_user", "verify_us"):
         assert isinstance(data[key], int | float) and data[key] > 0, key
     trips = data["redis_roundtrips"]
@@ -94,8 +100,8 @@ def test_quick_bench_writes_every_figure_and_cleans_up(tmp_path: Path) -> None:
     assert machine["cpu"] and machine["python"].count(".") == 2
     assert datetime.fromisoformat(data["date"]).tzinfo is not None
     assert data["settings"]["users"] >= 1000
-    assert len(data["runs"]) == 8  # skill and reference, verification off and on, c16 and c64
-    assert {run["target"] for run in data["runs"]} == {"skill", "reference"}
+    assert len(data["runs"]) == 12  # skill and 2 references, verification off/on, c16 and c64
+    assert {run["target"] for run in data["runs"]} == {"skill", "reference", "naive"}
     assert all(run["requests"] > 0 for run in data["runs"])
 
     assert wait_until_gone(tag) == []  # redis-server, gunicorn masters and workers
