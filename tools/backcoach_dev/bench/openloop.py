@@ -51,6 +51,7 @@ QUICK_LEVELS = (500, 2000)
 THINK_SECONDS = 4.0  # mean pause between an answer and the next request (spoken + thought)
 WARMUP_SECONDS = 3.0  # after the first level's arrivals: first requests are slow
 POOL = 128  # keep-alive connections at most (gunicorn allows 200 per worker)
+IDLE_SECONDS = 2.0  # a pooled connection idle longer is not reused (gunicorn's keepalive: 5 s)
 PLACEHOLDERS = ("@USER@", "@SESSION@", "@REQUEST@", "@TIME@")
 
 
@@ -111,11 +112,13 @@ def http_request(body: str) -> bytes:
 
 
 class Pool:
-    """Keep-alive HTTP/1.1 connections to the server, most recently used first."""
+    """Keep-alive HTTP/1.1 connections to the server, most recently used first; one
+    idle for longer than ``IDLE_SECONDS`` is closed rather than reused (as HTTP
+    clients do, before the server's keep-alive timeout closes it under them)."""
 
     def __init__(self, port: int, size: int = POOL) -> None:
         self.port = port
-        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter, float]] = []
         self.slots = asyncio.Semaphore(size)
 
     async def post(self, raw: bytes) -> int:
@@ -123,7 +126,7 @@ class Pool:
         once (nothing was read from it, so nothing was processed)."""
         async with self.slots:
             for attempt in (1, 2):
-                reader, writer = self.idle.pop() if self.idle else await self._open()
+                reader, writer = await self._connection()
                 try:
                     status = await self._exchange(reader, writer, raw)
                 except (ConnectionError, asyncio.IncompleteReadError) as error:
@@ -131,9 +134,17 @@ class Pool:
                     if attempt == 2 or not isinstance(error, StaleConnectionError):
                         raise
                     continue
-                self.idle.append((reader, writer))
+                self.idle.append((reader, writer, time.monotonic()))
                 return status
         raise AssertionError("unreachable")
+
+    async def _connection(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        if self.idle and time.monotonic() - self.idle[-1][2] > IDLE_SECONDS:
+            self.close()  # the most recent is too old: so are all the others
+        if self.idle:
+            reader, writer, _ = self.idle.pop()
+            return reader, writer
+        return await self._open()
 
     async def _open(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         return await asyncio.open_connection(HOST, self.port)
@@ -155,7 +166,7 @@ class Pool:
         return int(status_line.split()[1])
 
     def close(self) -> None:
-        for _, writer in self.idle:
+        for _, writer, _ in self.idle:
             writer.close()
         self.idle.clear()
 
