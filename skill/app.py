@@ -17,7 +17,7 @@ from typing import Any, cast
 
 from ask_sdk_core.exceptions import AskSdkException
 from ask_sdk_model import RequestEnvelope
-from flask import Flask, Response, request
+from flask import Flask, request
 
 from .body import BodyGuard
 from .clinic.views import install_clinic
@@ -25,6 +25,7 @@ from .coach.catalog import Catalog, load_catalog
 from .envelope import EnvelopeSerializer
 from .handlers import build_skill
 from .pages import render_pages
+from .responses import SECURITY_HEADERS, Response
 from .settings import Settings
 from .speech.limits import SpeechLimitError, check_response_size
 from .speech.ssml import speakable
@@ -33,15 +34,6 @@ from .timezone import TimeZones, default_loader
 from .verify import VerificationError, Verifier, make_verifier
 
 log = logging.getLogger("skill.app")
-
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "Cache-Control": "no-store",
-    "X-Frame-Options": "DENY",
-    "Content-Security-Policy": "default-src 'none'",
-    "Referrer-Policy": "no-referrer",
-}
-
 
 # An Alexa request nests about 14 levels (a multi-value slot's resolutions); the ASK
 # SDK copies session attributes recursively and fails past a few hundred levels.
@@ -156,6 +148,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
 
     app = Flask("backcoach")
+    app.response_class = Response  # the security headers, set as each response is made
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     # Every body is read whole before Flask sees it: malformed, truncated or late
     # bodies get a 4xx there, and one over the cap a 413 however it is framed.
@@ -228,11 +221,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     def unexpected(error: Exception) -> Response:
         log.error("unexpected %s outside the skill", type(error).__name__)
         return _refuse(500, "internal error")
-
-    @app.after_request
-    def secure(response: Response) -> Response:
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)  # a page may set its own CSP (/clinic)
-        return response
 
     return app

@@ -75,15 +75,21 @@ def test_quick_bench_writes_every_figure_and_cleans_up(tmp_path: Path) -> None:
         process.kill()
     assert process.returncode == 0, f"{stdout}\n{stderr}"
     assert "ratio skill/reference" in stdout and "Redis round trips" in stdout
+    assert "ratio skill/naive" in stdout and "naive (naive stateful)" in stdout
 
     data = json.loads(out.read_text())
     for key in ("rps", "p50_ms", "p90_ms", "p99_ms", "cpu_us_per_request"):
         assert positive_per_concurrency(data[key]), key
-        assert positive_per_concurrency(data["reference"][key]), key
         assert positive_per_concurrency(data["verify_on"][key]), key
+        for against in ("reference", "naive"):
+            assert positive_per_concurrency(data[against][key]), (against, key)
+            assert positive_per_concurrency(data["verify_on"][against][key]), (against, key)
     for block in (data, data["verify_on"]):
         for key in ("ratio_c16", "ratio_c64", "cpu_ratio"):
             assert isinstance(block[key], float) and block[key] > 0, key
+            naive = key.replace("ratio", "ratio_naive")
+            assert isinstance(block[naive], float) and block[naive] > 0, naive
+    assert "ahead of naive at c16 >= 1.25x" in data["targets"]
     for key in ("redis_roundtrips_per_request", "redis_bytes_per_user", "verify_us"):
         assert isinstance(data[key], int | float) and data[key] > 0, key
     trips = data["redis_roundtrips"]
@@ -94,8 +100,8 @@ def test_quick_bench_writes_every_figure_and_cleans_up(tmp_path: Path) -> None:
     assert machine["cpu"] and machine["python"].count(".") == 2
     assert datetime.fromisoformat(data["date"]).tzinfo is not None
     assert data["settings"]["users"] >= 1000
-    assert len(data["runs"]) == 8  # skill and reference, verification off and on, c16 and c64
-    assert {run["target"] for run in data["runs"]} == {"skill", "reference"}
+    assert len(data["runs"]) == 12  # skill and 2 references, verification off/on, c16 and c64
+    assert {run["target"] for run in data["runs"]} == {"skill", "reference", "naive"}
     assert all(run["requests"] > 0 for run in data["runs"])
 
     assert wait_until_gone(tag) == []  # redis-server, gunicorn masters and workers
@@ -135,3 +141,35 @@ def test_profile_measures_answered_requests_stage_by_stage() -> None:
     for stage in ("deserialize", "skill.invoke", "Redis calls"):
         assert stage in stdout, stage
     assert "went wrong" not in stderr
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="the bench's process checks need /proc")
+def test_open_loop_writes_every_figure_per_level_and_cleans_up(tmp_path: Path) -> None:
+    """``bench --open-loop``: patients at Echo pace, level by level; the JSON has each
+    level's latency, CPU per request and per patient-hour, and what the levels held."""
+    out = tmp_path / "open.json"
+    tag = uuid.uuid4().hex
+    args = ["--open-loop", "--patients", "20,60", "--think", "0.2", "--seconds", "1"]
+    process = bench([*args, "--json", str(out)], tag)
+    try:
+        stdout, stderr = process.communicate(timeout=RUN_TIMEOUT)
+    finally:
+        process.kill()
+    assert process.returncode == 0, f"{stdout}\n{stderr}"
+    assert "Concurrent patients held" in stdout
+
+    data = json.loads(out.read_text())
+    assert data["settings"]["levels"] == [20, 60]
+    assert data["settings"]["think_seconds_mean"] == 0.2
+    assert data["machine"]["cores"] >= 1
+    assert 1 <= len(data["levels"]) <= 2
+    for level in data["levels"]:
+        assert level["patients"] in (20, 60)
+        assert level["requests"] > 0 and level["rps"] > 0
+        assert 0 < level["p50_ms"] <= level["p99_ms"]
+        assert level["cpu_us_per_request"] > 0 and level["cpu_seconds_per_patient_hour"] > 0
+        assert 0 <= level["load_generator_cpu_share"] <= 1
+        assert level["errors"] == 0  # every request was answered 200
+    held = [lv["patients"] for lv in data["levels"] if lv["p99_ms"] <= 100 and not lv["errors"]]
+    assert data["patients_held_within_p99_limit"] == max(held, default=0)
+    assert wait_until_gone(tag) == []  # redis-server, gunicorn master and workers

@@ -493,3 +493,34 @@ def test_with_one_rep_the_later_tips_come_at_the_next_set_or_all_before_it() -> 
     one_set = plan_routine(CATALOG, [ProgramItem(id="b03-back-extensions", reps=1)])
     texts = said(first_count(one_set[0]))
     assert texts.index(hips) < texts.index(neck) < texts.index(AND_HOLD)
+
+
+def test_a_turns_counting_is_planned_once_and_each_caller_gets_its_own_list() -> None:
+    """count_reps is planned once per distinct turn (the same for everyone doing that
+    exercise at that pace and step); a caller appending to its list (the session adds
+    the end of the set) changes nothing for the next caller."""
+    catalog = load_catalog()
+    exercise = catalog["a04-pelvic-lift"]
+    item = default_routine(catalog)[0]
+    item = RoutineItem(exercise.id, None, item.hold_seconds, 3, 2, item.rest_seconds)
+    pace = PACES[NORMAL_PACE]
+    args = {"set_index": 0, "start": 0, "with_action": True}
+    first, end = script.count_reps(exercise, item, pace, **args)
+    hits = script._count_reps.cache_info().hits
+    first.append(Say("appended by the caller"))
+    again, again_end = script.count_reps(exercise, item, pace, **args)
+    assert script._count_reps.cache_info().hits == hits + 1
+    assert (again_end, again[-1]) == (end, first[-2]) and len(again) == len(first) - 1
+    slower, _ = script.count_reps(exercise, item, PACES[NORMAL_PACE + 2], **args)
+    assert slower != again  # the pace is part of the key: longer pauses
+    other = catalog["a07-cat-and-camel"]
+    assert script.count_reps(other, item, pace, **args)[0] != again
+
+
+def test_the_same_segments_render_once_to_the_same_ssml() -> None:
+    segments = (Say("Lift your hips."), Pause(1.5), Hold(5), Say("And down."))
+    hits = render_segments.cache_info().hits
+    first = render_segments(segments, 92)
+    assert render_segments(segments, 92) == first
+    assert render_segments.cache_info().hits == hits + 1
+    assert render_segments(segments, 100) != first  # the rate is part of the key

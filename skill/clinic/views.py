@@ -17,7 +17,6 @@ from typing import Any
 from flask import (
     Blueprint,
     Flask,
-    Response,
     abort,
     current_app,
     redirect,
@@ -43,6 +42,7 @@ from ..cli import POSITION_TITLES
 from ..coach.catalog import CONTENT_DIR, Catalog, ContentError, Exercise
 from ..coach.prescription import Prescription, parse_prescription
 from ..plan_cli import build_report
+from ..responses import CSP, DEFAULT_CSP, Response
 from ..settings import Settings
 from ..store import Store, StoreUnavailableError
 from ..store.base import PlanStore
@@ -288,7 +288,7 @@ def plot(plan_id: str) -> Response:
     found = _own_plan(plan_id)
     report = build_report(found, _plans(), _catalog(), _now())
     response = Response(plot_svg(report), mimetype="image/svg+xml")
-    response.headers["Content-Security-Policy"] = PLOT_CSP
+    response.headers[CSP] = PLOT_CSP
     return response
 
 
@@ -353,7 +353,8 @@ def store_down(_error: Exception) -> tuple[str, int]:
 
 @bp.after_request
 def page_headers(response: Response) -> Response:
-    response.headers.setdefault("Content-Security-Policy", PAGE_CSP)
+    if response.headers.get(CSP) == DEFAULT_CSP:  # not a page's own (the plot's)
+        response.headers[CSP] = PAGE_CSP
     return response
 
 

@@ -11,8 +11,9 @@ the base phrases, for the same reason.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import reduce
+from functools import lru_cache, reduce
 from math import ceil
+from typing import Generic, TypeVar
 
 from .catalog import Exercise, Position
 from .pacing import Pace
@@ -144,6 +145,27 @@ def plan_chars(segments: list[Segment]) -> int:
     return sum(segment_chars(segment) for segment in segments)
 
 
+T = TypeVar("T")
+RENDERED_TURNS = 4096  # distinct (exercise, variant, figures, pace, set, rep) kept
+
+
+class Same(Generic[T]):
+    """A cache key for an object by identity (a catalog's exercise, a locale's words):
+    hashing a whole exercise by value would cost more than it saves.  It holds the
+    object, so its id cannot be reused by another while the key is cached."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: T) -> None:
+        self.value = value
+
+    def __hash__(self) -> int:
+        return id(self.value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Same) and other.value is self.value
+
+
 def chunk_end(
     exercise: Exercise,
     item: RoutineItem,
@@ -155,8 +177,20 @@ def chunk_end(
 ) -> int:
     """The rep slot after the last one this turn counts, starting from ``start``: the
     end of the set, unless the set's speech would not fit one turn; then the last rep
-    that fits (at least one)."""
-    words = words or base_words()
+    that fits (at least one).  Worked out once per distinct turn (it plans every rep)."""
+    return _chunk_end(Same(exercise), item, pace, start, Same(words or base_words()), set_index)
+
+
+@lru_cache(maxsize=RENDERED_TURNS)
+def _chunk_end(
+    same_exercise: Same[Exercise],
+    item: RoutineItem,
+    pace: Pace,
+    start: int,
+    same_words: Same[Words],
+    set_index: int,
+) -> int:
+    exercise, words = same_exercise.value, same_words.value
     slots = rep_slots(exercise, item)
     # What every turn of this set may add besides its reps: the opening, and the
     # longest of the endings (more to come; the rest between sets; the exercise done).
@@ -357,9 +391,26 @@ def count_reps(
     """The counting of one turn: reps from ``start`` to the end of the set, or to the
     last rep that fits one turn's speech.
 
-    Returns the segments and the rep slot where the next turn starts.
+    Returns the segments and the rep slot where the next turn starts.  Planned once per
+    distinct turn: every person doing this exercise at this pace hears the same.
     """
-    words = words or base_words()
+    segments, end = _count_reps(
+        Same(exercise), item, pace, set_index, start, with_action, Same(words or base_words())
+    )
+    return list(segments), end
+
+
+@lru_cache(maxsize=RENDERED_TURNS)
+def _count_reps(
+    same_exercise: Same[Exercise],
+    item: RoutineItem,
+    pace: Pace,
+    set_index: int,
+    start: int,
+    with_action: bool,
+    same_words: Same[Words],
+) -> tuple[tuple[Segment, ...], int]:
+    exercise, words = same_exercise.value, same_words.value
     end = chunk_end(exercise, item, pace, start, words, set_index=set_index)
     segments = _opening(exercise, item, set_index, start, with_action=with_action, words=words)
     for slot in range(start, end):
@@ -375,7 +426,7 @@ def count_reps(
                 first_of_turn=slot == start,
             )
         )
-    return segments, end
+    return tuple(segments), end
 
 
 def _side_words(

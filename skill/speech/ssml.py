@@ -113,11 +113,13 @@ def render_hold(seconds: int, words: Words | None = None) -> str:
     return " ".join(parts)
 
 
+@lru_cache(maxsize=4096)
 def render_segments(
     segments: tuple[Segment, ...], rate_percent: int, words: Words | None = None
 ) -> str:
     """SSML for the segments: words and pauses at the pace's rate, counts at the normal
-    rate (outside the ``<prosody>`` of the words around them)."""
+    rate (outside the ``<prosody>`` of the words around them).  Rendered once per
+    distinct turn: the same exercise at the same pace and step is said alike to all."""
     runs: list[str] = []  # alternately words-and-pauses (at the rate) and counts
     paced: list[str] = []
     for segment in segments:

@@ -10,6 +10,11 @@ The reference is the minimal ASK SDK skill the skill is measured against: one ha
 that says "Hello" to a launch or any intent, no storage, behind a Flask route doing
 what the skill's route does (body, JSON parse, verification when on, SDK deserialize,
 invoke, serialize).
+
+The naive stateful reference (``backcoach_dev.bench.apps:naive()``) is what a team
+would build first with the ASK SDK without this design: the same hello-world
+handler, plus a Redis GET of the person's state (JSON under their userId) and a SET of
+it back on every request, with redis-py as its documentation shows it.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from ask_sdk_core.utils import is_request_type
 from ask_sdk_model import RequestEnvelope
 from ask_sdk_model import Response as AlexaResponse
 from flask import Flask, Response, request
+from redis import Redis
 
 from skill.verify import Verifier, make_verifier
 
@@ -65,14 +71,32 @@ class HelloHandler(AbstractRequestHandler):
         return handler_input.response_builder.speak("Hello").set_should_end_session(False).response
 
 
-def hello_skill() -> CustomSkill:
+class NaiveStatefulHandler(HelloHandler):
+    """Hello, after reading the person's state from Redis and writing it back (two
+    round trips a request, as the straightforward handler does)."""
+
+    def __init__(self, client: Redis) -> None:
+        self.client = client
+
+    def handle(self, handler_input: HandlerInput) -> AlexaResponse:
+        key = "naive:" + handler_input.request_envelope.context.system.user.user_id
+        stored = self.client.get(key)
+        state = json.loads(stored) if stored else {"turns": 0}
+        state["turns"] += 1
+        self.client.set(key, json.dumps(state))
+        return super().handle(handler_input)
+
+
+def hello_skill(handler: AbstractRequestHandler | None = None) -> CustomSkill:
     builder = CustomSkillBuilder()
-    builder.add_request_handler(HelloHandler())
+    builder.add_request_handler(handler or HelloHandler())
     return builder.create()
 
 
-def create_reference_app(verifier: Verifier | None = None) -> Flask:
-    hello = hello_skill()
+def create_reference_app(
+    verifier: Verifier | None = None, handler: AbstractRequestHandler | None = None
+) -> Flask:
+    hello = hello_skill(handler)
     serializer = DefaultSerializer()
     app = Flask("reference")
 
@@ -98,7 +122,7 @@ def create_reference_app(verifier: Verifier | None = None) -> Flask:
     return app
 
 
-def reference() -> Flask:
+def _reference_verifier() -> Verifier | None:
     config = _verification()
     verifier = None
     if config["ALEXA_VERIFY_SIGNATURE"] == "1":
@@ -108,4 +132,14 @@ def reference() -> Flask:
             cert_loader=config["cert_loader"],
             trust_roots=config["trust_roots"],
         )
-    return create_reference_app(verifier)
+    return verifier
+
+
+def reference() -> Flask:
+    return create_reference_app(_reference_verifier())
+
+
+def naive() -> Flask:
+    """The naive stateful reference, on the bench's Redis (``REDIS_URL``)."""
+    client = Redis.from_url(os.environ["REDIS_URL"])
+    return create_reference_app(_reference_verifier(), NaiveStatefulHandler(client))

@@ -30,9 +30,36 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="instead: where a request's CPU time goes, in process, skill and reference",
     )
+    parser.add_argument(
+        "--open-loop",
+        action="store_true",
+        help="instead: thousands of patients at Echo pace (think time between turns), "
+        "level by level: p50/p99, CPU per patient-hour, patients held within p99 100 ms",
+    )
+    parser.add_argument(
+        "--patients",
+        type=_levels,
+        default=None,
+        metavar="N,N,...",
+        help="open loop: the levels of concurrent patients (default 500 to 8000)",
+    )
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=4.0,
+        help="open loop: mean seconds from an answer to the next request (default 4)",
+    )
+
+
+def _levels(text: str) -> list[int]:
+    try:
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of numbers: {text!r}") from None
 
 
 def bench_main(args: argparse.Namespace) -> int:
+    from .openloop import OpenLoopError
     from .processes import BenchProcessError
     from .runner import BenchError
     from .workload import WorkloadError
@@ -44,6 +71,17 @@ def bench_main(args: argparse.Namespace) -> int:
 
             print(profile(users=args.users))
             return 0
+        if args.open_loop:
+            from .openloop import open_loop_command
+
+            return open_loop_command(
+                quick=args.quick,
+                json_path=args.json,
+                seconds=args.seconds,
+                workers=args.workers,
+                levels=args.patients,
+                think=args.think,
+            )
         from .runner import bench_command
 
         return bench_command(
@@ -54,7 +92,14 @@ def bench_main(args: argparse.Namespace) -> int:
             users=args.users,
             workers=args.workers,
         )
-    except (BenchError, BenchProcessError, WorkloadError, WrkError, OSError) as error:
+    except (
+        BenchError,
+        BenchProcessError,
+        OpenLoopError,
+        WorkloadError,
+        WrkError,
+        OSError,
+    ) as error:
         print(f"backcoach-dev bench: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -1,12 +1,13 @@
 """``backcoach-dev bench``: the skill under gunicorn against a real Redis, driven by wrk,
 next to the hello-world reference on the same stack (docs/ARCHITECTURE.md, 'Performance').
 
-What runs: one throwaway redis-server (as production configures it), four gunicorn
+What runs: one throwaway redis-server (as production configures it), six gunicorn
 servers with production's settings (infra/gunicorn.conf.py) and the same number of
-workers (the skill and the reference, each with verification off and on), and
-wrk on loopback.  Measurements alternate skill and reference in rounds (the order
-flips each round); the figures are medians over the rounds, and each ratio is the
-median of the rounds' paired ratios.  Verification "on" uses the bench's own CA: the
+workers (the skill and two references, each with verification off and on: the
+hello-world skill, and the naive stateful skill a team would write with the ASK SDK,
+see apps.py), and wrk on loopback.  Measurements alternate the three in rounds (the
+order flips each round); the figures are medians over the rounds, and each ratio is
+the median of the rounds' paired ratios.  Verification "on" uses the bench's own CA: the
 certificate URL is answered with its chain from memory and every body is re-signed,
 with a fresh timestamp, right before each measurement (well inside Alexa's 150 s).
 
@@ -57,7 +58,16 @@ VERIFY_SAMPLES = 200  # distinct signed bodies for the in-process verification t
 SETUP_COMMANDS = frozenset({"client|setinfo", "client|setname", "hello", "select", "auth"})
 BENCH_COMMANDS = frozenset({"info", "config|resetstat", "flushall", "ping", "dbsize"})
 NOISY_SHARE = 0.05  # other processes' share of the CPU above which req/s are unreliable
-TARGETS = {"ratio": 0.85, "p99_ms_c16": 25.0, "verify_us": 100.0, "bytes_per_user": 2048}
+TARGETS = {
+    "ratio": 0.85,
+    "ahead_of_naive": 1.25,
+    "p99_ms_c16": 25.0,
+    "verify_us": 100.0,
+    "bytes_per_user": 2048,
+}
+# The skill and the references it is measured against (apps.py), in a round's order.
+SERVED = ("skill", "reference", "naive")
+REFERENCES = {"reference": "hello world", "naive": "naive stateful"}
 
 
 class BenchError(RuntimeError):
@@ -104,7 +114,7 @@ class Plan:
 
 @dataclass
 class Server:
-    target: str  # "skill" or "reference"
+    target: str  # one of SERVED
     verify: bool
     process: Gunicorn
     log_offset: int = 0
@@ -295,10 +305,10 @@ class Bench:
         self.stack.callback(self.inspector.close)
         self.counter = RedisCounter(self.inspector)
         self.bytes_per_user, self.keys_per_user = self.seed()
-        say(f"starting 4 gunicorn servers ({self.plan.workers} workers each)")
+        say(f"starting {2 * len(SERVED)} gunicorn servers ({self.plan.workers} workers each)")
         env = {"REDIS_URL": self.redis.url, "ALEXA_SKILL_ID": SKILL_ID}
         self.stack.callback(lambda: stop_all([server.process for server in self.servers]))
-        for target in ("skill", "reference"):
+        for target in SERVED:
             for verify in (False, True):
                 name = f"{target}-{'on' if verify else 'off'}"
                 server_env = {
@@ -407,10 +417,10 @@ class Bench:
             self.measure(server, CONCURRENCY[0], self.plan.warmup)
 
     def run_rounds(self) -> None:
-        total = self.plan.rounds * 2 * len(CONCURRENCY) * 2
+        total = self.plan.rounds * 2 * len(CONCURRENCY) * len(SERVED)
         done = 0
         for number in range(self.plan.rounds):
-            order = ("skill", "reference") if number % 2 == 0 else ("reference", "skill")
+            order = SERVED if number % 2 == 0 else SERVED[::-1]
             for verify in (False, True):
                 for connections in CONCURRENCY:
                     for target in order:
@@ -475,20 +485,21 @@ class Bench:
             out["cpu_us_per_request"][key] = round(statistics.median(cpu), 1) if cpu else 0.0
         return out
 
-    def cpu_ratio(self, verify: bool) -> float:
-        """Reference CPU per request over the skill's (both concurrencies): the
+    def cpu_ratio(self, verify: bool, against: str = "reference") -> float:
+        """A reference's CPU per request over the skill's (both concurrencies): the
         throughput ratio a quiet, CPU-bound machine would show for the servers alone."""
         cpu = {
             target: [
                 m.cpu_us for m in self.measurements if m.target == target and m.verify == verify
             ]
-            for target in ("skill", "reference")
+            for target in ("skill", against)
         }
         if not all(cpu.values()) or not all(all(v) for v in cpu.values()):
             return 0.0
-        return round(statistics.median(cpu["reference"]) / statistics.median(cpu["skill"]), 3)
+        return round(statistics.median(cpu[against]) / statistics.median(cpu["skill"]), 3)
 
-    def ratio(self, verify: bool, connections: int) -> float:
+    def ratio(self, verify: bool, connections: int, against: str = "reference") -> float:
+        """The skill's req/s over a reference's, median of the rounds' paired ratios."""
         ratios = []
         for number in range(self.plan.rounds):
             rps = {
@@ -496,8 +507,19 @@ class Bench:
                 for m in self.measurements
                 if m.round == number and m.verify == verify and m.connections == connections
             }
-            ratios.append(rps["skill"] / rps["reference"])
+            ratios.append(rps["skill"] / rps[against])
         return round(statistics.median(ratios), 3)
+
+    def compared(self, verify: bool) -> dict[str, Any]:
+        """The skill's figures, each reference's, and the ratios to both."""
+        block: dict[str, Any] = self.summary(verify, "skill")
+        for against in REFERENCES:
+            block[against] = self.summary(verify, against)
+            prefix = "ratio" if against == "reference" else f"ratio_{against}"
+            for connections in CONCURRENCY:
+                block[f"{prefix}_c{connections}"] = self.ratio(verify, connections, against)
+            block[prefix.replace("ratio", "cpu_ratio")] = self.cpu_ratio(verify, against)
+        return block
 
     def results(self, by_kind: dict[str, float], verify_us: float) -> dict[str, Any]:
         skill_runs = [m for m in self.measurements if m.roundtrips is not None]
@@ -525,18 +547,8 @@ class Bench:
                 "headline": "verification off (as the reference figures); see verify_on",
             },
         }
-        off = self.summary(False, "skill")
-        data.update(off)
-        data["reference"] = self.summary(False, "reference")
-        for connections in CONCURRENCY:
-            data[f"ratio_c{connections}"] = self.ratio(False, connections)
-        on = self.summary(True, "skill")
-        on["reference"] = self.summary(True, "reference")
-        for connections in CONCURRENCY:
-            on[f"ratio_c{connections}"] = self.ratio(True, connections)
-        data["verify_on"] = on
-        data["cpu_ratio"] = self.cpu_ratio(False)
-        on["cpu_ratio"] = self.cpu_ratio(True)
+        data.update(self.compared(False))
+        data["verify_on"] = self.compared(True)
         redis_cpu = [m.redis_cpu_us for m in skill_runs if m.redis_cpu_us]
         data["redis_cpu_us_per_request"] = (
             round(statistics.median(redis_cpu), 1) if redis_cpu else 0.0
@@ -577,6 +589,13 @@ def targets(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
     checks = {
         "ratio_c16 >= 0.85": (data["ratio_c16"], data["ratio_c16"] >= TARGETS["ratio"]),
         "ratio_c64 >= 0.85": (data["ratio_c64"], data["ratio_c64"] >= TARGETS["ratio"]),
+        **{
+            f"ahead of naive at c{c} >= 1.25x": (
+                data[f"ratio_naive_c{c}"],
+                data[f"ratio_naive_c{c}"] >= TARGETS["ahead_of_naive"],
+            )
+            for c in CONCURRENCY
+        },
         "p99 at c16 < 25 ms": (
             data["p99_ms"]["c16"],
             data["p99_ms"]["c16"] < TARGETS["p99_ms_c16"],
@@ -620,16 +639,21 @@ def table(data: dict[str, Any]) -> str:
     ):
         lines.append(title)
         lines.append(row("skill", block))
-        lines.append(row("reference (hello world)", block["reference"]))
-        lines.append(
-            f"  {'ratio skill/reference':<26}{block['ratio_c16']:>9.3f}{'':>33}"
-            f"{block['ratio_c64']:>9.3f}{'':>33}  CPU ratio {block['cpu_ratio']:.3f}"
-        )
+        for against, name in REFERENCES.items():
+            lines.append(row(f"{against} ({name})", block[against]))
+        for against in REFERENCES:
+            prefix = "ratio" if against == "reference" else f"ratio_{against}"
+            lines.append(
+                f"  {'ratio skill/' + against:<26}{block[prefix + '_c16']:>9.3f}{'':>33}"
+                f"{block[prefix + '_c64']:>9.3f}{'':>33}  CPU ratio "
+                f"{block[prefix.replace('ratio', 'cpu_ratio')]:.3f}"
+            )
     trips = data["redis_roundtrips"]
     other = data["other_processes_cpu_share"]
     lines += [
         "  (CPU us: the gunicorn server's CPU per request served, master and workers; "
-        "CPU ratio: reference CPU / skill CPU)",
+        "CPU ratio: the reference's CPU / the skill's; the naive reference's Redis work "
+        "is in the Redis server, not here)",
         "",
         f"Redis round trips per request: {data['redis_roundtrips_per_request']:.3f} over the mix "
         f"(expected {trips['expected_for_mix']:.3f}): launch {trips['launch']:.2f}, "
