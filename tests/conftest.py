@@ -25,6 +25,7 @@ from skill.coach.state import SessionState
 from skill.store import MemoryStore, RedisStore, Store
 from tests.no_internet import Attempts, ProxyTrap, refuse_outbound
 from tests.redis_server import RedisServer, RedisServerError
+from tests.servers import Process, start_serve
 
 AppFactory = Callable[..., Flask]
 OUTBOUND = Attempts()
@@ -164,3 +165,18 @@ def any_store(request: pytest.FixtureRequest) -> Iterator[Store]:
     opened = RedisStore.from_url(request.getfixturevalue("redis_url"))
     yield opened
     opened.close()
+
+
+# --- backcoach serve for the slow-client and proxy tests ----------------------------
+
+
+@pytest.fixture
+def serve(redis_server: RedisServer, tmp_path: Path) -> Iterator[tuple[Process, int]]:
+    """``backcoach serve`` with two workers (this machine's cores) over the session's
+    redis-server, verification off: (process, port)."""
+    redis_server.start()
+    process, port = start_serve(
+        redis_server.url, tmp_path / "serve.log", ALEXA_VERIFY_SIGNATURE="0", WEB_CONCURRENCY="2"
+    )
+    yield process, port
+    process.close()

@@ -18,8 +18,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.redis_server import RedisServer
-
 from .servers import (
     HOST,
     NGINX_DIR,
@@ -29,25 +27,13 @@ from .servers import (
     nginx_executable,
     post,
     start_nginx,
-    start_serve,
     status,
 )
 from .slow_clients import hold_and_probe, launch_body, machine
 
 SLOW = 20
 HOLD = 20.0  # seconds
-WORKERS = "2"  # gunicorn processes: this machine's cores, shared
-
-
-@pytest.fixture
-def serve(redis_server: RedisServer, tmp_path: Path) -> Iterator[tuple[Process, int]]:
-    redis_server.start()
-    log = tmp_path / "serve.log"
-    process, port = start_serve(
-        redis_server.url, log, ALEXA_VERIFY_SIGNATURE="0", WEB_CONCURRENCY=WORKERS
-    )
-    yield process, port
-    process.close()
+WORKERS = "2"  # gunicorn processes of the serve fixture (tests/conftest.py)
 
 
 @pytest.fixture

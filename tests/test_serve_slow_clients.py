@@ -11,30 +11,12 @@ ordinary requests are launches answered 200.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
-from tests.redis_server import RedisServer
-
-from .servers import Process, start_serve
+from .servers import Process
 from .slow_clients import hold_and_probe, machine
 
 SLOW = 20
 HOLD = 20.0  # seconds
-WORKERS = "2"  # gunicorn processes: this machine's cores, shared
-
-
-@pytest.fixture
-def serve(redis_server: RedisServer, tmp_path: Path) -> Iterator[tuple[Process, int]]:
-    redis_server.start()
-    log = tmp_path / "serve.log"
-    process, port = start_serve(
-        redis_server.url, log, ALEXA_VERIFY_SIGNATURE="0", WEB_CONCURRENCY=WORKERS
-    )
-    yield process, port
-    process.close()
+WORKERS = "2"  # gunicorn processes of the serve fixture (tests/conftest.py)
 
 
 def test_gunicorn_alone_keeps_answering_while_slow_clients_hold_connections(
