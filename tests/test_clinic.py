@@ -616,3 +616,12 @@ def test_accounts_count_failures_per_address_in_any_store(any_store: Store) -> N
     with pytest.raises(AccountError):
         normal_email("not an address")
     assert normal_email(" Ann@Clinic.Example ") == ANN
+
+
+def test_only_the_clinic_opens_a_session(ann: FlaskClient) -> None:
+    """The webhook's answers neither read nor write the clinic's session (Flask marks a
+    read session with "Vary: Cookie"), so POST /alexa pays nothing for it."""
+    assert "Cookie" in ann.get("/clinic/").headers.get("Vary", "")
+    for answer in (ann.get("/healthz"), ann.post("/alexa", json={"version": "1.0"})):
+        assert "Cookie" not in answer.headers.get("Vary", ""), answer.request.path
+        assert "Set-Cookie" not in answer.headers, answer.request.path
