@@ -213,3 +213,38 @@ def test_any_conversation_keeps_a_valid_state_and_renderable_speech(
             assert state.stop_reason is StopReason.RED_FLAG
         if state.pains >= 2:  # pain that persists ends the day's exercise
             assert state.phase is Phase.STOPPED
+
+
+def test_evolve_is_dataclasses_replace(coach: Coach) -> None:
+    """evolve copies fields by hand for speed: it must give what the standard library's
+    replace gives, for every field, and refuse a name that is no field as replace does."""
+    import dataclasses
+
+    routine = tuple(
+        RoutineItem(exercise_id, None, 5, 10, 1, 0) for exercise_id in coach.catalog.exercises
+    )
+    state = coach.new_session(routine).evolve(gentle=True, pains=1)
+    changes = {
+        "phase": Phase.PAUSED,
+        "index": 1,
+        "set": 1,
+        "rep": 2,
+        "pace": 3,
+        "gentle": False,
+        "pains": 2,
+        "paused_from": Phase.COUNTING,
+        "stop_reason": StopReason.PAIN,
+        "last_position": "stomach",
+        "done": ("a01-knee-to-chest",),
+        "saved_at": "2026-03-01T10:00:00+00:00",
+        "routine": state.routine[:1],
+    }
+    assert set(changes) | {"question"} == {f.name for f in dataclasses.fields(SessionState)}
+    for name, value in changes.items():
+        assert state.evolve(**{name: value}) == dataclasses.replace(state, **{name: value})
+    assert state.evolve(**changes) == dataclasses.replace(state, **changes)
+    assert state.evolve() == state and state.evolve() is not state
+    with pytest.raises(TypeError):
+        dataclasses.replace(state, colour="red")
+    with pytest.raises(TypeError):
+        state.evolve(colour="red")

@@ -8,7 +8,7 @@ where the person is, the pace, and what the pain policy has done so far.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any, Literal, get_args
 
@@ -190,7 +190,21 @@ class SessionState:
         return cls.from_dict(data)
 
     def evolve(self, **changes: Any) -> SessionState:
-        return replace(self, **changes)
+        """A copy with ``changes``: what ``dataclasses.replace`` gives (a TypeError for a
+        name that is not a field), without its per-call walk of the class's fields and
+        keyword call of ``__init__`` (a request evolves the state about three times)."""
+        unknown = changes.keys() - _STATE_FIELDS
+        if unknown:
+            raise TypeError(f"SessionState has no field {sorted(unknown)[0]!r}")
+        copy = object.__new__(SessionState)
+        for name in _STATE_FIELDS_IN_ORDER:
+            _set(copy, name, changes[name] if name in changes else getattr(self, name))
+        return copy
+
+
+_STATE_FIELDS_IN_ORDER = tuple(f.name for f in fields(SessionState))
+_STATE_FIELDS = frozenset(_STATE_FIELDS_IN_ORDER)
+_set = object.__setattr__  # how a frozen dataclass's own __init__ sets its fields
 
 
 def _whole(value: Any) -> int:
