@@ -76,19 +76,23 @@ def test_quick_bench_writes_every_figure_and_cleans_up(tmp_path: Path) -> None:
     assert process.returncode == 0, f"{stdout}\n{stderr}"
     assert "ratio skill/reference" in stdout and "Redis round trips" in stdout
     assert "ratio skill/naive" in stdout and "naive (naive stateful)" in stdout
+    assert "ratio skill/floor" in stdout and "ratio floor/reference" in stdout
 
     data = json.loads(out.read_text())
     for key in ("rps", "p50_ms", "p90_ms", "p99_ms", "cpu_us_per_request"):
         assert positive_per_concurrency(data[key]), key
         assert positive_per_concurrency(data["verify_on"][key]), key
-        for against in ("reference", "naive"):
+        for against in ("reference", "naive", "floor"):
             assert positive_per_concurrency(data[against][key]), (against, key)
             assert positive_per_concurrency(data["verify_on"][against][key]), (against, key)
     for block in (data, data["verify_on"]):
         for key in ("ratio_c16", "ratio_c64", "cpu_ratio"):
             assert isinstance(block[key], float) and block[key] > 0, key
-            naive = key.replace("ratio", "ratio_naive")
-            assert isinstance(block[naive], float) and block[naive] > 0, naive
+            for against in ("naive", "floor"):
+                other = key.replace("ratio", f"ratio_{against}")
+                assert isinstance(block[other], float) and block[other] > 0, other
+        for key in ("floor_ratio_c16", "floor_ratio_c64"):
+            assert isinstance(block[key], float) and block[key] > 0, key
     assert "ahead of naive at c16 >= 1.25x" in data["targets"]
     for key in ("redis_roundtrips_per_request", "redis_bytes_per_user", "verify_us"):
         assert isinstance(data[key], int | float) and data[key] > 0, key
@@ -100,9 +104,17 @@ def test_quick_bench_writes_every_figure_and_cleans_up(tmp_path: Path) -> None:
     assert machine["cpu"] and machine["python"].count(".") == 2
     assert datetime.fromisoformat(data["date"]).tzinfo is not None
     assert data["settings"]["users"] >= 1000
-    assert len(data["runs"]) == 12  # skill and 2 references, verification off/on, c16 and c64
-    assert {run["target"] for run in data["runs"]} == {"skill", "reference", "naive"}
+    assert len(data["runs"]) == 16  # skill and 3 references, verification off/on, c16 and c64
+    assert {run["target"] for run in data["runs"]} == {"skill", "reference", "naive", "floor"}
     assert all(run["requests"] > 0 for run in data["runs"])
+    for run in data["runs"]:  # what each reference asks of Redis, as the server counted it
+        calls = run["redis_command_calls"]
+        if run["target"] == "floor":  # one SET a request, nothing else
+            assert set(calls) == {"set"} and abs(calls["set"] - run["served"]) <= 2, run
+        elif run["target"] == "naive":  # a GET and a SET
+            assert set(calls) == {"get", "set"} and abs(calls["get"] - run["served"]) <= 2, run
+        elif run["target"] == "reference":
+            assert calls == {}, run
 
     assert wait_until_gone(tag) == []  # redis-server, gunicorn masters and workers
 

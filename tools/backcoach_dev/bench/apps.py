@@ -15,6 +15,14 @@ The naive stateful reference (``backcoach_dev.bench.apps:naive()``) is what a te
 would build first with the ASK SDK without this design: the same hello-world
 handler, plus a Redis GET of the person's state (JSON under their userId) and a SET of
 it back on every request, with redis-py as its documentation shows it.
+
+The floor (``backcoach_dev.bench.apps:floor()``) is the least a skill that keeps each
+person's place in Redis can do: the same hello-world handler plus one Redis write per
+request (a SET of the session's attributes under the userId), no read.  It is not a
+skill anyone would ship; it shows what one Redis round trip costs on the machine, so
+the report can say how much of the skill's distance from the hello world is that
+round trip (which the design requires: docs/ARCHITECTURE.md, 'Performance') and how
+much is the skill's own work.
 """
 
 from __future__ import annotations
@@ -87,6 +95,20 @@ class NaiveStatefulHandler(HelloHandler):
         return super().handle(handler_input)
 
 
+class OneWriteHandler(HelloHandler):
+    """Hello, after one Redis write of the session's attributes (one round trip)."""
+
+    def __init__(self, client: Redis) -> None:
+        self.client = client
+
+    def handle(self, handler_input: HandlerInput) -> AlexaResponse:
+        envelope = handler_input.request_envelope
+        key = "floor:" + envelope.context.system.user.user_id
+        attributes = envelope.session.attributes if envelope.session else None
+        self.client.set(key, json.dumps(attributes or {}, separators=(",", ":")))
+        return super().handle(handler_input)
+
+
 def hello_skill(handler: AbstractRequestHandler | None = None) -> CustomSkill:
     builder = CustomSkillBuilder()
     builder.add_request_handler(handler or HelloHandler())
@@ -143,3 +165,9 @@ def naive() -> Flask:
     """The naive stateful reference, on the bench's Redis (``REDIS_URL``)."""
     client = Redis.from_url(os.environ["REDIS_URL"])
     return create_reference_app(_reference_verifier(), NaiveStatefulHandler(client))
+
+
+def floor() -> Flask:
+    """The one-write floor, on the bench's Redis (``REDIS_URL``)."""
+    client = Redis.from_url(os.environ["REDIS_URL"])
+    return create_reference_app(_reference_verifier(), OneWriteHandler(client))

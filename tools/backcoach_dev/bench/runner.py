@@ -1,11 +1,12 @@
 """``backcoach-dev bench``: the skill under gunicorn against a real Redis, driven by wrk,
 next to the hello-world reference on the same stack (docs/ARCHITECTURE.md, 'Performance').
 
-What runs: one throwaway redis-server (as production configures it), six gunicorn
+What runs: one throwaway redis-server (as production configures it), eight gunicorn
 servers with production's settings (infra/gunicorn.conf.py) and the same number of
-workers (the skill and two references, each with verification off and on: the
-hello-world skill, and the naive stateful skill a team would write with the ASK SDK,
-see apps.py), and wrk on loopback.  Measurements alternate the three in rounds (the
+workers (the skill and three references, each with verification off and on: the
+hello-world skill, the naive stateful skill a team would write with the ASK SDK, and
+the floor, hello world plus one Redis write; see apps.py), and wrk on loopback.
+Measurements alternate the four in rounds (the
 order flips each round); the figures are medians over the rounds, and each ratio is
 the median of the rounds' paired ratios.  Verification "on" uses the bench's own CA: the
 certificate URL is answered with its chain from memory and every body is re-signed,
@@ -66,8 +67,8 @@ TARGETS = {
     "bytes_per_user": 2048,
 }
 # The skill and the references it is measured against (apps.py), in a round's order.
-SERVED = ("skill", "reference", "naive")
-REFERENCES = {"reference": "hello world", "naive": "naive stateful"}
+SERVED = ("skill", "reference", "naive", "floor")
+REFERENCES = {"reference": "hello world", "naive": "naive stateful", "floor": "one Redis write"}
 
 
 class BenchError(RuntimeError):
@@ -150,7 +151,7 @@ class Measurement:
     cpu_us: float | None = None  # the server's CPU per request served
     redis_cpu_us: float | None = None
     foreign: float = 0.0  # share of the machine other processes used meanwhile
-    redis_commands: dict[str, int] = field(default_factory=dict)  # calls, skill runs only
+    redis_commands: dict[str, int] = field(default_factory=dict)  # Redis calls meanwhile
 
     def as_dict(self) -> dict[str, Any]:
         r = self.result
@@ -453,11 +454,11 @@ class Bench:
             if used[server.name] > 0:
                 measurement.cpu_us = round(used[server.name] / served * 1e6, 1)
                 measurement.redis_cpu_us = round(used["redis"] / served * 1e6, 1)
+            measurement.redis_commands = calls
             if server.target == "skill":
                 measurement.roundtrips = reads / served
                 measurement.commands = sum(calls.values()) / served
                 measurement.transactions = calls.get("exec", 0) / served
-                measurement.redis_commands = calls
         return measurement
 
     # -- results --------------------------------------------------------------------
@@ -498,8 +499,11 @@ class Bench:
             return 0.0
         return round(statistics.median(cpu[against]) / statistics.median(cpu["skill"]), 3)
 
-    def ratio(self, verify: bool, connections: int, against: str = "reference") -> float:
-        """The skill's req/s over a reference's, median of the rounds' paired ratios."""
+    def ratio(
+        self, verify: bool, connections: int, against: str = "reference", of: str = "skill"
+    ) -> float:
+        """``of``'s req/s (the skill's) over a reference's, median of the rounds' paired
+        ratios."""
         ratios = []
         for number in range(self.plan.rounds):
             rps = {
@@ -507,7 +511,7 @@ class Bench:
                 for m in self.measurements
                 if m.round == number and m.verify == verify and m.connections == connections
             }
-            ratios.append(rps["skill"] / rps[against])
+            ratios.append(rps[of] / rps[against])
         return round(statistics.median(ratios), 3)
 
     def compared(self, verify: bool) -> dict[str, Any]:
@@ -519,6 +523,10 @@ class Bench:
             for connections in CONCURRENCY:
                 block[f"{prefix}_c{connections}"] = self.ratio(verify, connections, against)
             block[prefix.replace("ratio", "cpu_ratio")] = self.cpu_ratio(verify, against)
+        for connections in CONCURRENCY:  # the most one round trip a request leaves
+            block[f"floor_ratio_c{connections}"] = self.ratio(
+                verify, connections, "reference", of="floor"
+            )
         return block
 
     def results(self, by_kind: dict[str, float], verify_us: float) -> dict[str, Any]:
@@ -648,12 +656,17 @@ def table(data: dict[str, Any]) -> str:
                 f"{block[prefix + '_c64']:>9.3f}{'':>33}  CPU ratio "
                 f"{block[prefix.replace('ratio', 'cpu_ratio')]:.3f}"
             )
+        lines.append(
+            f"  {'ratio floor/reference':<26}{block['floor_ratio_c16']:>9.3f}{'':>33}"
+            f"{block['floor_ratio_c64']:>9.3f}{'':>33}  (the most a skill with one "
+            "Redis write a request reaches here)"
+        )
     trips = data["redis_roundtrips"]
     other = data["other_processes_cpu_share"]
     lines += [
         "  (CPU us: the gunicorn server's CPU per request served, master and workers; "
-        "CPU ratio: the reference's CPU / the skill's; the naive reference's Redis work "
-        "is in the Redis server, not here)",
+        "CPU ratio: the reference's CPU / the skill's; the naive and floor references' "
+        "Redis work is in the Redis server, not here)",
         "",
         f"Redis round trips per request: {data['redis_roundtrips_per_request']:.3f} over the mix "
         f"(expected {trips['expected_for_mix']:.3f}): launch {trips['launch']:.2f}, "
