@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 import time
 from collections.abc import Iterator
 
 import pytest
 
 from skill.app import SECURITY_HEADERS, create_app
-from skill.body import BodyGuard
+from skill.body import BATCH_SECONDS, BodyGuard, Watchdog
 from skill.store import MemoryStore
 from tests.redis_server import RedisServer
 
@@ -185,3 +186,35 @@ def test_bodies_are_read_by_the_guard_in_the_app_itself() -> None:
     app = create_app({"ALEXA_VERIFY_SIGNATURE": "0", "store": MemoryStore()})
     assert isinstance(app.wsgi_app, BodyGuard)
     assert app.wsgi_app.max_bytes == CAP
+
+
+class CountingCondition(threading.Condition):
+    """A Condition that counts how often the watchdog's thread goes to sleep."""
+
+    waits = 0
+
+    def wait(self, timeout: float | None = None) -> bool:
+        CountingCondition.waits += 1
+        return super().wait(timeout)
+
+
+def test_the_watchdog_wakes_in_batches_not_once_per_body() -> None:
+    """200 deadlines falling due a few milliseconds apart (a busy worker's bodies, five
+    seconds after each arrived) are all enforced, by a thread that slept a handful of
+    times, not once per body (each waking is a GIL hand-over in the worker)."""
+    watchdog = Watchdog()
+    watchdog._cond = CountingCondition()
+    CountingCondition.waits = 0
+    ours, theirs = socket.socketpair()
+    deadlines = []
+    with ours, theirs:
+        for number in range(200):
+            with watchdog.watch(ours, 0.05 + number * 0.0025) as deadline:
+                deadlines.append(deadline)
+            deadline.done = False  # still being read when it falls due
+        give_up = time.monotonic() + 10
+        while not all(d.expired for d in deadlines) and time.monotonic() < give_up:
+            time.sleep(0.05)
+    assert all(d.expired for d in deadlines)
+    span = 0.05 + 200 * 0.0025  # seconds from the first deadline to the last
+    assert CountingCondition.waits <= span / BATCH_SECONDS + 4, CountingCondition.waits
