@@ -14,7 +14,7 @@ from collections.abc import Callable
 from ask_sdk_core.dispatch_components import AbstractExceptionHandler, AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import get_intent_name, get_slot, is_intent_name, is_request_type
-from ask_sdk_model import Response
+from ask_sdk_model import IntentRequest, Response
 from ask_sdk_model.slu.entityresolution import StatusCode
 
 from ..coach import checkin
@@ -130,9 +130,13 @@ class _Handler(AbstractRequestHandler):
 
     def __init__(self, services: Services) -> None:
         self.services = services
+        self.intent_set = frozenset(self.intents)
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
-        return any(is_intent_name(name)(handler_input) for name in self.intents)
+        # What any(is_intent_name(name)(...) for name in intents) says, as one set lookup:
+        # every request asks each handler in turn until one takes it.
+        request = handler_input.request_envelope.request
+        return isinstance(request, IntentRequest) and request.intent.name in self.intent_set
 
     def handle(self, handler_input: HandlerInput) -> Response:
         return self.answer(Turn(handler_input, self.services))
