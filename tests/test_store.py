@@ -493,6 +493,118 @@ def test_an_error_reply_is_unavailable_and_does_not_carry_what_was_said(
         store.load(USER)
 
 
+# --- the save script refuses a key of the wrong type before writing anything ---------------
+
+
+def _snapshot(raw: redis.Redis) -> dict[str, Any]:
+    """Every key of the test's Redis with its type and value, to compare before and after."""
+    found: dict[str, Any] = {}
+    for key in raw.scan_iter("*"):
+        kind = raw.type(key)
+        value = raw.dump(key)
+        found[key] = (kind, value)
+    return found
+
+
+def _wrong_type(raw: redis.Redis, key: str, kind: str) -> None:
+    raw.delete(key)
+    if kind == "string":
+        raw.set(key, "a string")
+    elif kind == "list":
+        raw.rpush(key, "a list")
+    else:
+        raw.hset(key, "a", "hash")
+
+
+@pytest.mark.parametrize(
+    ("which", "kind", "saves"),
+    [
+        ("progress", "hash", {}),
+        ("version", "string", {}),
+        ("pain", "string", {"pains": 1}),
+        ("history", "hash", {"records": 1}),
+        ("pain_days", "string", {"pains": 1}),
+        ("pain_days", "list", {}),  # read for today's count, so refused too
+        ("time_zone", "list", {"zone": True}),
+    ],
+)
+def test_a_save_refuses_a_key_of_the_wrong_type_and_writes_nothing(
+    store: RedisStore, raw: redis.Redis, state: dict, which: str, kind: str, saves: dict
+) -> None:
+    """A script is not rolled back on an error: a wrong-typed key must stop it before its
+    first write, so that no event is marked seen without being stored."""
+    day = "2026-11-02"
+    store.save(USER, state, [{**pain_event(), "id": "old:0"}], [session_record()], today=day)
+    _wrong_type(raw, getattr(keys_for(USER), which), kind)
+    before = _snapshot(raw)
+
+    with pytest.raises(StoreUnavailableError, match="WRONGTYPE") as caught:
+        store.save(
+            USER,
+            {**state, "i": 1},
+            [{**pain_event(), "id": "new:0"}] * saves.get("pains", 0),
+            [{**session_record(), "id": "new:1"}] * saves.get("records", 0),
+            TimeZoneUpdate("Europe/Paris") if saves.get("zone") else None,
+            today=day,
+        )
+
+    assert not caught.value.transient
+    assert _snapshot(raw) == before
+
+
+def test_one_save_stores_an_event_given_twice_once(
+    store: RedisStore, raw: redis.Redis, state: dict
+) -> None:
+    """The same id twice in one save (an unsaved event and its retry), across both lists."""
+    event = {**pain_event(), "id": "twice:0"}
+    record = {**session_record(), "id": "twice:0"}  # the same id as the pain event
+    other = {**session_record(2), "id": "other:1"}
+    saved = store.save(USER, state, [event, event], [record, other, other], today="2026-11-02")
+
+    assert saved.new_pains == (True, False)
+    assert saved.pains_today == 1
+    assert store.pain_log(USER) == [event]
+    assert store.history(USER) == [other]
+    assert raw.hget(keys_for(USER).version, "n") == "2"
+
+
+def test_pain_counts_older_than_a_week_go_with_the_next_pain_report(
+    store: RedisStore, raw: redis.Redis, state: dict
+) -> None:
+    days = ["2026-10-25", "2026-10-26", "2026-10-27", "2026-11-01"]
+    for n, day in enumerate(days):
+        store.save(USER, state, [{**pain_event(), "id": f"p{n}:0"}], today=day)
+    store.save(USER, state, today="2026-11-02")  # no pain report: nothing trimmed
+    assert sorted(raw.hgetall(keys_for(USER).pain_days)) == days
+
+    saved = store.save(USER, state, [{**pain_event(), "id": "p9:0"}], today="2026-11-02")
+
+    # Kept: the last PAIN_DAYS_KEPT (7) days before today, and today.
+    assert raw.hgetall(keys_for(USER).pain_days) == {
+        "2026-10-26": "1",
+        "2026-10-27": "1",
+        "2026-11-01": "1",
+        "2026-11-02": "1",
+    }
+    assert saved.pains_today == 1
+
+
+def test_a_conflict_or_the_same_progress_writes_no_version(
+    store: RedisStore, raw: redis.Redis, state: dict
+) -> None:
+    """The version hash changes only when the progress is written (and for event ids)."""
+    saved = {**state, "t": "2026-11-02T10:00:00+00:00"}
+    first = store.save(USER, saved, version=0, writer="A")
+    meta = raw.hgetall(keys_for(USER).version)
+    same = store.save(USER, {**saved, "t": "2026-11-02T10:05:00+00:00"}, version=0, writer="B")
+    stale = store.save(USER, {**saved, "i": 1}, version=first.version - 1, writer="C")
+
+    assert (same.status, same.version) == ("saved", first.version)
+    assert (stale.status, stale.version) == ("conflict", first.version)
+    assert stale.current == {**saved, "t": "2026-11-02T10:05:00+00:00"}
+    assert raw.hgetall(keys_for(USER).version) == meta
+
+
 # --- URLs ---------------------------------------------------------------------------------
 
 

@@ -95,44 +95,97 @@ REPLAY_INTERVAL = 5.0  # seconds between journal replay attempts while it has ro
 SAVE_SCRIPT = """
 -- Where the counted lists start and how long they are: which keys this save writes.
 local n_pain = tonumber(ARGV[17])
-local n_history = tonumber(ARGV[18 + 3 * n_pain])
-local n_amend = tonumber(ARGV[19 + 3 * n_pain + 2 * n_history])
+local at_history = 18 + 3 * n_pain
+local n_history = tonumber(ARGV[at_history])
+local at_amend = at_history + 1 + 2 * n_history
+local n_amend = tonumber(ARGV[at_amend])
 local events = n_pain + n_history > 0
--- A script is not rolled back on an error: refuse before writing anything if a key it
--- writes has the wrong type, so an event is never marked seen without being stored.
--- (Reads of a wrong type fail before any write.)
-local kinds = {'string', 'hash', 'list', 'list', 'hash', 'string'}
-local names = {'progress', 'version', 'pain', 'history', 'paindays', 'tz'}
-local writes = {true, true, n_pain + n_amend > 0, n_history > 0, n_pain > 0, ARGV[10] == '1'}
-for k = 1, 6 do
-  if writes[k] then
-    local kind = redis.call('TYPE', KEYS[k])['ok']
-    if kind ~= 'none' and kind ~= kinds[k] then
-      return redis.error_reply('WRONGTYPE the ' .. names[k] .. ' key is a ' .. kind)
+local today = ARGV[5]
+-- Every read comes before the first write.  A script is not rolled back on an error, so
+-- a key of the wrong type must stop it before it writes anything (an event is never
+-- marked seen without being stored): a read of such a key fails (WRONGTYPE) by itself;
+-- a key this save only writes is checked with TYPE, on the paths that write it.
+local kind = redis.call('TYPE', KEYS[1])['ok']
+if kind ~= 'none' and kind ~= 'string' then
+  return redis.error_reply('WRONGTYPE the progress key is a ' .. kind)
+end
+local alive = kind == 'string'
+if n_pain + n_amend > 0 then
+  kind = redis.call('TYPE', KEYS[3])['ok']
+  if kind ~= 'none' and kind ~= 'list' then
+    return redis.error_reply('WRONGTYPE the pain key is a ' .. kind)
+  end
+end
+if n_history > 0 then
+  kind = redis.call('TYPE', KEYS[4])['ok']
+  if kind ~= 'none' and kind ~= 'list' then
+    return redis.error_reply('WRONGTYPE the history key is a ' .. kind)
+  end
+end
+if ARGV[10] == '1' then
+  kind = redis.call('TYPE', KEYS[6])['ok']
+  if kind ~= 'none' and kind ~= 'string' then
+    return redis.error_reply('WRONGTYPE the tz key is a ' .. kind)
+  end
+end
+-- The version hash in one read: the progress's version, when it was saved, its lock,
+-- writer and fingerprint; with events, how many ids are kept ("n") and each event's id.
+-- The ids already stored live there as fields "s<id>" = when (one key less per person).
+local meta
+local stored = {}
+local kept = 0
+local i
+if events then
+  local fields = {'v', 'at', 'lock', 'by', 'fp', 'n'}
+  i = 18
+  for _ = 1, n_pain do
+    if ARGV[i] ~= '' then fields[#fields + 1] = 's' .. ARGV[i] end
+    i = i + 3
+  end
+  i = at_history + 1
+  for _ = 1, n_history do
+    if ARGV[i] ~= '' then fields[#fields + 1] = 's' .. ARGV[i] end
+    i = i + 2
+  end
+  meta = redis.call('HMGET', KEYS[2], unpack(fields))
+  for k = 7, #fields do stored[fields[k]] = meta[k] end
+  kept = tonumber(meta[6] or '0')
+  if not kept then
+    return redis.error_reply('ERR the count of kept ids is not an integer')
+  end
+else
+  meta = redis.call('HMGET', KEYS[2], 'v', 'at', 'lock', 'by', 'fp')
+end
+-- Today's pain count; with a pain report, every day's (to trim the old ones).
+local days
+local count_today = 0
+local had_today = false
+if n_pain > 0 then
+  days = redis.call('HGETALL', KEYS[5])
+  for k = 1, #days, 2 do
+    if days[k] == today then
+      had_today = true
+      count_today = tonumber(days[k + 1]) or 0
     end
   end
+elseif today ~= '' then
+  count_today = tonumber(redis.call('HGET', KEYS[5], today) or '0') or 0
 end
 local deleted = redis.call('GET', KEYS[7])
 if deleted and ARGV[3] ~= '' and ARGV[3] <= deleted then
   return {'deleted', 0, 0, '', ''}
 end
-local now = redis.call('TIME')
-local clock = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
-local status = 'saved'
-local meta = redis.call('HMGET', KEYS[2], 'v', 'at', 'lock', 'by', 'fp')
 local version = tonumber(meta[1] or '0') or 0
 local stored_at = meta[2] or ''
-local alive = redis.call('EXISTS', KEYS[1]) == 1
 -- A red-flag stop locks the progress for the rest of its (local) day only.
 local lockday = meta[3] or ''
-local locked = lockday ~= '' and lockday == ARGV[5] and alive
+local locked = lockday ~= '' and lockday == today and alive
 local own = ARGV[15] ~= '' and meta[4] == ARGV[15]
 local same = ARGV[16] ~= '' and ARGV[6] == 'set' and meta[5] == ARGV[16] and alive
 local allowed
 if same then
-  allowed = false
   -- The same progress (a second device's launch, a repeat): no new version.
-  redis.call('SET', KEYS[1], ARGV[7], 'EX', ARGV[8])
+  allowed = false
 elseif ARGV[2] == '1' then
   allowed = true
 elseif locked then
@@ -145,88 +198,125 @@ else
   -- without persistence); the session's own is the newest.
   allowed = tonumber(ARGV[1]) >= version or own
 end
+-- Which events are new: an id neither stored before nor earlier in this save (an
+-- event without an id always is).  "ids": the fields of the new ids.
+local ids = {}
+local flags = {}
+local pains = {}
+local records = {}
+local counted = 0
+if events then
+  local seen = {}
+  i = n_pain > 0 and 18 or at_history + 1
+  for k = 1, n_pain + n_history do
+    local id = ARGV[i]
+    local new = id == ''
+    if not new and not (stored['s' .. id] or seen[id]) then
+      new = true
+      seen[id] = true
+      ids[#ids + 1] = 's' .. id
+    end
+    if k <= n_pain then
+      flags[k] = new and '1' or '0'
+      if new then
+        pains[#pains + 1] = ARGV[i + 2]
+        if ARGV[i + 1] == 'pain' and today ~= '' then counted = counted + 1 end
+      end
+      i = i + 3
+      if k == n_pain then i = at_history + 1 end
+    else
+      if new then records[#records + 1] = ARGV[i + 1] end
+      i = i + 2
+    end
+  end
+end
+-- The writes.  Versions are Redis's clock in milliseconds (or one more than the last):
+-- a Redis that lost its data (a restart without persistence) gives later writes higher
+-- versions than any session from before, so an old session or replay cannot win.
+local clock = 0
+if allowed or #ids > 0 then
+  local now = redis.call('TIME')
+  clock = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+end
 if allowed then
-  -- Versions are Redis's clock in milliseconds (or one more than the last): a Redis
-  -- that lost its data (a restart without persistence) gives later writes higher
-  -- versions than any session from before, so an old session or replay cannot win.
   version = math.max(version + 1, clock)
   if ARGV[6] == 'set' then
     redis.call('SET', KEYS[1], ARGV[7], 'EX', ARGV[8])
   else
     redis.call('DEL', KEYS[1])
   end
-  redis.call('HSET', KEYS[2], 'v', string.format('%d', version), 'at', ARGV[4],
-    'lock', ARGV[9], 'by', ARGV[15], 'fp', ARGV[16])
-elseif not same then
-  status = 'conflict'
+elseif same then
+  redis.call('SET', KEYS[1], ARGV[7], 'EX', ARGV[8])
 end
-local i = 17
--- The ids already stored live in the version hash as fields "s<id>" = when: one key
--- less per person than a set of their own; "n" counts them.
-local function remember(id)
-  if id == '' then return true end
-  if redis.call('HSETNX', KEYS[2], 's' .. id, clock) == 0 then return false end
-  redis.call('HINCRBY', KEYS[2], 'n', 1)
-  return true
-end
-local new = ''
-local n = tonumber(ARGV[i]); i = i + 1
-for _ = 1, n do
-  if not remember(ARGV[i]) then
-    new = new .. '0'
-  else
-    new = new .. '1'
-    redis.call('RPUSH', KEYS[3], ARGV[i + 2])
-    if ARGV[i + 1] == 'pain' and ARGV[5] ~= '' then
-      redis.call('HINCRBY', KEYS[5], ARGV[5], 1)
+if #ids == 0 then
+  if allowed then
+    redis.call('HSET', KEYS[2], 'v', string.format('%d', version), 'at', ARGV[4],
+      'lock', ARGV[9], 'by', ARGV[15], 'fp', ARGV[16])
+  end
+else
+  -- The new ids, their count, and the version's fields when it changes: one write.
+  local fields = {'n', string.format('%d', kept + #ids)}
+  for _, field in ipairs(ids) do
+    fields[#fields + 1] = field
+    fields[#fields + 1] = clock
+  end
+  if allowed then
+    for _, field in ipairs({'v', string.format('%d', version), 'at', ARGV[4],
+        'lock', ARGV[9], 'by', ARGV[15], 'fp', ARGV[16]}) do
+      fields[#fields + 1] = field
     end
   end
-  i = i + 3
+  redis.call('HSET', KEYS[2], unpack(fields))
 end
-n = tonumber(ARGV[i]); i = i + 1
-for _ = 1, n do
-  if remember(ARGV[i]) then
-    redis.call('RPUSH', KEYS[4], ARGV[i + 1])
-  end
-  i = i + 2
-end
-n = tonumber(ARGV[i]); i = i + 1
-for _ = 1, n do
+if #pains > 0 then redis.call('RPUSH', KEYS[3], unpack(pains)) end
+if counted > 0 then redis.call('HINCRBY', KEYS[5], today, counted) end
+if #records > 0 then redis.call('RPUSH', KEYS[4], unpack(records)) end
+i = at_amend + 1
+for _ = 1, n_amend do
   local at = redis.call('LPOS', KEYS[3], ARGV[i], 'RANK', -1, 'MAXLEN', 100)
   if at then redis.call('LSET', KEYS[3], at, ARGV[i + 1]) end
   i = i + 2
 end
 -- Past the cap (and some slack, so that this is rare), keep the newest cap ids.
 local cap = tonumber(ARGV[14])
-if events and tonumber(redis.call('HGET', KEYS[2], 'n') or '0') > cap + 50 then
+if events and kept + #ids > cap + 50 then
   local flat = redis.call('HGETALL', KEYS[2])
-  local ids = {}
+  local found = {}
   for k = 1, #flat, 2 do
     if string.sub(flat[k], 1, 1) == 's' then
-      ids[#ids + 1] = {flat[k], tonumber(flat[k + 1])}
+      found[#found + 1] = {flat[k], tonumber(flat[k + 1])}
     end
   end
-  table.sort(ids, function(a, b) return a[2] < b[2] end)
-  for k = 1, #ids - cap do redis.call('HDEL', KEYS[2], ids[k][1]) end
-  redis.call('HSET', KEYS[2], 'n', math.min(#ids, cap))
+  table.sort(found, function(a, b) return a[2] < b[2] end)
+  local gone = {}
+  for k = 1, #found - cap do gone[k] = found[k][1] end
+  if #gone > 0 then redis.call('HDEL', KEYS[2], unpack(gone)) end
+  redis.call('HSET', KEYS[2], 'n', math.min(#found, cap))
 end
-if n_pain > 0 and ARGV[13] ~= '' and redis.call('HLEN', KEYS[5]) > 1 then
-  for _, day in ipairs(redis.call('HKEYS', KEYS[5])) do
-    if day < ARGV[13] then redis.call('HDEL', KEYS[5], day) end
+-- With a pain report, the counts of days before the oldest kept go (when there are
+-- other days than today's).
+if n_pain > 0 and ARGV[13] ~= '' then
+  local n_days = #days / 2
+  if counted > 0 and not had_today then n_days = n_days + 1 end
+  if n_days > 1 then
+    local old = {}
+    for k = 1, #days, 2 do
+      if days[k] < ARGV[13] then old[#old + 1] = days[k] end
+    end
+    if #old > 0 then redis.call('HDEL', KEYS[5], unpack(old)) end
   end
 end
 if ARGV[10] == '1' then
   redis.call('SET', KEYS[6], ARGV[11], 'EX', ARGV[12])
 end
-local today = 0
-if ARGV[5] ~= '' then
-  today = tonumber(redis.call('HGET', KEYS[5], ARGV[5]) or '0') or 0
-end
+local status = 'saved'
 local current = ''
-if status == 'conflict' then
-  current = redis.call('GET', KEYS[1]) or ''
+if not (allowed or same) then
+  status = 'conflict'
+  if alive then current = redis.call('GET', KEYS[1]) or '' end
 end
-return {status, string.format('%d', version), today, current, new}
+return {status, string.format('%d', version), count_today + counted, current,
+  table.concat(flags)}
 """
 
 
