@@ -301,6 +301,28 @@ def test_concurrent_appends_from_many_writers_lose_nothing(redis_url: str):
     store.close()
 
 
+def test_a_thread_keeps_one_connection_and_gives_it_back_when_it_ends(
+    store: RedisStore, raw: redis.Redis, state: dict
+) -> None:
+    """Each thread saves and loads on a connection of its own (no pool get and release
+    per command); one that ends gives it back, so threads that come and go (a dev
+    server's) do not pile up connections."""
+
+    def session(n: int) -> None:
+        for _ in range(3):
+            store.save(f"{USER}-{n}", state)
+            store.load(f"{USER}-{n}")
+
+    for n in range(20):  # one after another: each ends before the next begins
+        thread = threading.Thread(target=session, args=(n,))
+        thread.start()
+        thread.join()
+
+    # This test's own client, and the one connection all 20 threads had in turn.
+    assert len(raw.client_list()) == 2
+    assert store.load(f"{USER}-19").state == state
+
+
 def test_concurrent_state_saves_leave_one_whole_state(redis_url: str, state: dict):
     threads, per_thread = 8, 50
     barrier = threading.Barrier(threads)

@@ -16,6 +16,15 @@ may still land; the ids make its repeat (the session's next save, a journal repl
 replayed request) store nothing twice.  On a Redis Cluster a command gets one retry
 (``cluster_retry``): the error that reveals a failed-over master also refreshes the
 slot map, and the retry reaches the replica that took over.
+
+Every request pays for a save, so its CPU is counted (docs/ARCHITECTURE.md,
+'Performance'), on both sides.  In Redis, each ``redis.call`` of the script costs about
+as much as a small command of its own: the script reads everything first (the version
+hash and the event ids in one HMGET) and then writes each key once, and a key it only
+reads needs no TYPE check (the read fails on a wrong type before any write).  In the
+webhook, each thread keeps one connection of the plain client's pool for its loads and
+saves (``_commands``): redis-py's pool get and release and its per-command layers cost
+as much CPU as the round trip itself.  A cluster client keeps redis-py's own path.
 """
 
 from __future__ import annotations
@@ -26,15 +35,15 @@ import os
 import re
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 from urllib.parse import urlsplit
 
 import redis
 from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.cluster import RedisCluster
-from redis.connection import parse_url
+from redis.connection import Connection, ConnectionPool, parse_url
 from redis.exceptions import (
     BusyLoadingError,
     NoScriptError,
@@ -379,6 +388,7 @@ class RedisStore:
         self.journal = journal
         self._replay_interval = replay_interval
         self._script_sha = ""  # set once Redis has the script cached (EVAL caches it)
+        self._held = threading.local()  # each thread's connection for saves (_command)
         self._replay_lock = threading.Lock()
         self._wake = threading.Event()
         self._replayer: threading.Thread | None = None
@@ -460,16 +470,19 @@ class RedisStore:
 
     def load(self, user_id: str) -> UserRecord:
         keys = self.keys(user_id)
-        with _unavailable_on_error("load"), self.client.pipeline(transaction=False) as pipe:
-            pipe.get(keys.progress)
-            pipe.lindex(keys.pain, -1)
-            pipe.lrange(keys.history, -RECENT_HISTORY, -1)
-            pipe.get(keys.plan)
-            pipe.get(keys.time_zone)
-            pipe.hget(keys.version, "v")
-            # The zone (and so today's date) is known only after this read: all days.
-            pipe.hgetall(keys.pain_days)
-            progress, last_pain, recent, link, time_zone, version, days = pipe.execute()
+        with _unavailable_on_error("load"):
+            progress, last_pain, recent, link, time_zone, version, days = _commands(
+                self.client,
+                self._held,
+                ("GET", keys.progress),
+                ("LINDEX", keys.pain, -1),
+                ("LRANGE", keys.history, -RECENT_HISTORY, -1),
+                ("GET", keys.plan),
+                ("GET", keys.time_zone),
+                ("HGET", keys.version, "v"),
+                # The zone (and so today's date) is known only after this read: all days.
+                ("HGETALL", keys.pain_days),
+            )
         self._after_success()
         history = decode_all(recent, "history record")
         return UserRecord(
@@ -480,7 +493,7 @@ class RedisStore:
             link=decode(link, "plan link"),
             time_zone=decode_text(time_zone),
             version=_integer(version),
-            pain_days={str(day): _integer(count) for day, count in days.items()},
+            pain_days={str(day): _integer(count) for day, count in _pairs(days)},
         )
 
     def save(
@@ -535,10 +548,12 @@ class RedisStore:
         client = self.client
         if self._script_sha:
             try:
-                return client.evalsha(self._script_sha, len(keys), *keys, *args)
+                return _commands(
+                    client, self._held, ("EVALSHA", self._script_sha, len(keys), *keys, *args)
+                )[0]
             except NoScriptError:
                 self._script_sha = ""  # Redis restarted (or SCRIPT FLUSH): nothing ran
-        reply = client.eval(SAVE_SCRIPT, len(keys), *keys, *args)
+        reply = _commands(client, self._held, ("EVAL", SAVE_SCRIPT, len(keys), *keys, *args))[0]
         self._script_sha = SCRIPT_SHA
         return reply
 
@@ -796,6 +811,87 @@ def save_args(
         str(len(amend)),
         *(part for pair in amend for part in pair),
     ]
+
+
+class _Held:
+    """A connection one thread took from a plain client's pool for its saves, given back
+    to the pool when the thread ends (its thread-local slot is freed)."""
+
+    __slots__ = ("connection", "pid", "pool")
+
+    def __init__(self, pool: ConnectionPool) -> None:
+        self.pool = pool
+        self.pid = os.getpid()
+        self.connection = pool.get_connection()
+
+    def __del__(self) -> None:
+        with suppress(Exception):  # at exit the pool may be gone already
+            self.pool.release(self.connection)
+
+
+def _plain(client: RedisClient) -> bool:
+    """A client of one Redis server (not a cluster's), not pinned to one connection."""
+    return isinstance(client, redis.Redis) and client.connection is None
+
+
+def _connection(client: redis.Redis, held: threading.local) -> Connection:
+    """This thread's connection (``held``), ready to send.
+
+    A pool's get and release, with their locks and telemetry hooks, cost as much CPU
+    as the round trip, so each thread keeps one.  As the pool does, it first looks
+    whether Redis closed the connection (a restart), and then reconnects first.
+    """
+    mine: _Held | None = getattr(held, "mine", None)
+    if mine is None or mine.pid != os.getpid() or mine.pool is not client.connection_pool:
+        mine = held.mine = _Held(client.connection_pool)  # a new thread, or after a fork
+    connection = mine.connection
+    try:
+        stale = connection.can_read()  # a reply nobody asked for: EOF, or out of step
+    except (RedisConnectionError, RedisTimeoutError, OSError):
+        stale = True
+    if stale:
+        connection.disconnect()  # the send reconnects
+    return connection
+
+
+def _commands(client: RedisClient, held: threading.local, *commands: tuple[Any, ...]) -> list[Any]:
+    """Commands in one round trip (no transaction), their replies in order; the first
+    error reply is raised once every reply is read.  A cluster client pipelines its
+    own way (by the keys' slots)."""
+    if not _plain(client):
+        if len(commands) == 1:
+            return [client.execute_command(*commands[0])]
+        with client.pipeline(transaction=False) as pipe:
+            for command in commands:
+                pipe.execute_command(*command)
+            return list(pipe.execute())
+    connection = _connection(cast(redis.Redis, client), held)
+    replies: list[Any] = []
+    refused: ResponseError | None = None
+    try:
+        connection.send_packed_command(connection.pack_commands(commands))
+        for _ in commands:
+            try:
+                replies.append(connection.read_response())
+            except ResponseError as error:  # read whole: the stream is still in step
+                refused = refused or error
+                replies.append(error)
+    except BaseException:
+        # Half sent or half read (a timeout, a dropped connection, an interrupt): the
+        # stream is out of step, so the next command reconnects.
+        connection.disconnect()
+        raise
+    if refused is not None:
+        raise refused
+    return replies
+
+
+def _pairs(reply: Any) -> Iterator[tuple[Any, Any]]:
+    """An HGETALL reply's (field, value) pairs: a flat list as it comes (RESP2), or a
+    dict (RESP3, or redis-py's pipeline)."""
+    if isinstance(reply, dict):
+        return iter(reply.items())
+    return zip(reply[::2], reply[1::2], strict=True)
 
 
 def _result(reply: Any) -> SaveResult:
