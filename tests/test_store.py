@@ -25,6 +25,8 @@ from ask_sdk_core.attributes_manager import AttributesManager
 from ask_sdk_core.exceptions import PersistenceException
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import RequestEnvelope
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from redis.connection import Connection, SSLConnection
 
 from skill.coach.reply import PainEvent
@@ -130,6 +132,39 @@ def test_values_are_compact_json(store: RedisStore, raw: redis.Redis, state: dic
     assert stored == json.dumps(state, separators=(",", ":"))
     assert raw.lindex(keys_for(USER).pain, 0) == json.dumps(
         pain_event("ça fait mal"), separators=(",", ":"), ensure_ascii=False
+    )
+
+
+def test_the_progress_as_text_is_stored_as_it_is_and_a_dict_the_same_way(
+    store: RedisStore, raw: redis.Redis, state: dict
+) -> None:
+    """The webhook hands over the compact JSON it made for the session attributes
+    (ASCII only, json.dumps's default): stored as it is, not encoded again; a dict is
+    encoded to the very same bytes, so the fingerprint is the same too."""
+    said = {**state, "q": ["did_you_mean", ["b01"], 0, "ça \u2603"], "t": "2026-11-02T10:00Z"}
+    text = json.dumps(said, separators=(",", ":"))
+    store.save(USER, text, today="2026-11-02")
+    store.save(OTHER_USER, said, today="2026-11-02")
+
+    assert raw.get(keys_for(USER).progress) == text
+    assert raw.get(keys_for(OTHER_USER).progress) == text
+    assert raw.hget(keys_for(USER).version, "fp") == raw.hget(keys_for(OTHER_USER).version, "fp")
+    assert store.load(USER).state == said
+
+
+def test_the_script_keys_are_the_users_keys_in_the_scripts_order() -> None:
+    from skill.store.keys import keys_for_user_key, script_keys
+
+    hashed = user_key(USER)
+    keys = keys_for_user_key(hashed)
+    assert script_keys(hashed) == (
+        keys.progress,
+        keys.version,
+        keys.pain,
+        keys.history,
+        keys.pain_days,
+        keys.time_zone,
+        keys.deleted,
     )
 
 
@@ -952,6 +987,41 @@ def test_the_fingerprint_ignores_when_the_progress_was_saved_and_nothing_else() 
         text({**tricky, "q": ["did_you_mean", ["a"], 0, ""]})
     )
     assert fingerprint(None) == ""
+
+
+# The fingerprint's first definition, kept here as the oracle of the faster one.
+SAVED_AT_REGEX = re.compile(r'(?<=[{,])"t":"[^"]*",?')
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(alphabet='t",:{}\\ab\u00e9'),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.sampled_from(["t", "v", "r", 't"', "x"]), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@given(
+    value=st.dictionaries(st.sampled_from(["t", "v", "r", "q", "d"]), JSON_VALUES),
+    ascii_only=st.booleans(),
+)
+@settings(max_examples=400, deadline=None)
+def test_the_fingerprint_removes_what_the_regex_removed_from_any_compact_json(
+    value: dict, ascii_only: bool
+) -> None:
+    from skill.store.redis_store import _without_saved_at
+
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=ascii_only)
+    assert _without_saved_at(text) == SAVED_AT_REGEX.sub("", text)
+
+
+@given(text=st.text(alphabet='t":,{}a\\'))
+@settings(max_examples=400, deadline=None)
+def test_the_fingerprint_removes_what_the_regex_removed_from_any_text(text: str) -> None:
+    from skill.store.redis_store import _without_saved_at
+
+    assert _without_saved_at(text) == SAVED_AT_REGEX.sub("", text)
 
 
 def test_the_ids_kept_for_exactly_once_are_capped_to_the_newest(

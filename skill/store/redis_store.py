@@ -32,11 +32,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import re
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
 from urllib.parse import urlsplit
 
@@ -70,9 +70,9 @@ from .base import (
     TimeZoneUpdate,
     UserRecord,
 )
-from .codec import decode, decode_all, decode_text, encode, encode_record
+from .codec import decode, decode_all, decode_text, encode, encode_record, progress_text
 from .journal import Journal, JournalError
-from .keys import PREFIX, UserKeys, keys_for, keys_for_user_key, user_key
+from .keys import PREFIX, UserKeys, keys_for, keys_for_user_key, script_keys, user_key
 
 if TYPE_CHECKING:
     from .plans import RedisPlanStore
@@ -499,7 +499,7 @@ class RedisStore:
     def save(
         self,
         user_id: str,
-        state: dict[str, Any] | None,
+        state: dict[str, Any] | str | None,
         pain_events: Sequence[dict[str, Any]] = (),
         history: Sequence[dict[str, Any]] = (),
         time_zone: TimeZoneUpdate | None = None,
@@ -516,7 +516,7 @@ class RedisStore:
     ) -> SaveResult:
         # Encode first: a value that cannot be stored fails before anything is written.
         args = save_args(
-            None if state is None else encode(state),
+            progress_text(state),
             [(_event_id(e), str(e.get("kind", "")), encode_record(e)) for e in pain_events],
             [(_event_id(r), encode_record(r)) for r in history],
             [(encode(old), encode_record(new)) for old, new in amend],
@@ -533,7 +533,7 @@ class RedisStore:
         hashed = self.hashed(user_id)
         try:
             with _unavailable_on_error("save"):
-                reply = self._run(keys_for_user_key(hashed).script, args)
+                reply = self._run(script_keys(hashed), args)
         except StoreUnavailableError as error:
             if not final or self.journal is None:
                 raise
@@ -679,7 +679,7 @@ class RedisStore:
                             self.aof_rewrites.after_deletion()
                         else:
                             with _unavailable_on_error("replay"):
-                                self._run(keys_for_user_key(entry.user_key).script, entry.args)
+                                self._run(script_keys(entry.user_key), entry.args)
                     except StoreUnavailableError as error:
                         if error.transient:
                             log.info("journal replay waits for the store (%s)", error)
@@ -744,7 +744,7 @@ class RedisStore:
 
 SCRIPT_SHA = hashlib.sha1(SAVE_SCRIPT.encode("utf-8")).hexdigest()
 SAVED_AT = "t"  # the progress's field for when it was saved: not part of what it says
-_SAVED_AT_FIELD = re.compile(r'(?<=[{,])"t":"[^"]*",?')
+_SAVED_AT_OPENING = '"t":"'
 
 
 def fingerprint(progress: str | None) -> str:
@@ -752,16 +752,49 @@ def fingerprint(progress: str | None) -> str:
     the same progress (so a second device's launch is not news to the first)."""
     if progress is None:
         return ""
-    # The text without its "t" field, not decoded and encoded again (every save pays
-    # for this): compact JSON escapes every quote inside a string, so '"t":"' can only
-    # be the field itself.
-    said = _SAVED_AT_FIELD.sub("", progress)
-    return hashlib.sha1(said.encode("utf-8")).hexdigest()[:16]
+    return hashlib.sha1(_without_saved_at(progress).encode("utf-8")).hexdigest()[:16]
+
+
+def _without_saved_at(text: str) -> str:
+    """The text without its "t" fields: each '"t":"..."' (and the comma after it) that
+    follows a '{' or a ',', as the regex (?<=[{,])"t":"[^"]*",? would remove them.
+
+    Not decoded and encoded again, and not a regex (every save pays for this; a regex
+    tries a match at each character): compact JSON escapes every quote inside a
+    string, so '"t":"' can only be the field itself, and str.find skips to it."""
+    start = text.find(_SAVED_AT_OPENING)
+    if start < 0:
+        return text
+    kept: list[str] = []
+    done = 0
+    while start >= 0:
+        if start == 0 or text[start - 1] not in "{,":
+            start = text.find(_SAVED_AT_OPENING, start + 1)
+            continue
+        end = text.find('"', start + len(_SAVED_AT_OPENING))
+        if end < 0:
+            break  # no closing quote, so no later field either
+        end += 2 if text.startswith(",", end + 1) else 1
+        kept.append(text[done:start])
+        done = end
+        start = text.find(_SAVED_AT_OPENING, end)
+    kept.append(text[done:])
+    return "".join(kept)
 
 
 def _short(text: str | None) -> str:
     """A short digest of an id (a session's), to compare, not to read."""
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12] if text else ""
+
+
+@lru_cache(maxsize=64)
+def _pain_days(today: str) -> tuple[str, str]:
+    """The day to count pain reports on ("" when none or not a date) and the oldest
+    day whose count is kept: the same few days over and over, so worked out once."""
+    try:
+        return today, (date.fromisoformat(today) - timedelta(days=PAIN_DAYS_KEPT)).isoformat()
+    except ValueError:
+        return "", ""
 
 
 def save_args(
@@ -781,22 +814,17 @@ def save_args(
     writer: str | None = None,
 ) -> list[str]:
     """The save script's ARGV (see SAVE_SCRIPT), as strings: also what the journal keeps."""
-    cutoff = ""
-    if today:
-        try:
-            cutoff = (date.fromisoformat(today) - timedelta(days=PAIN_DAYS_KEPT)).isoformat()
-        except ValueError:
-            today = None
+    today, cutoff = _pain_days(today or "")
     return [
         "" if version is None else str(version),
         "1" if force else "0",
         started or "",
         at or "",
-        today or "",
+        today,
         "del" if progress is None else "set",
         progress or "",
         str(progress_ttl),
-        (today or "") if lock else "",  # the day the lock holds
+        today if lock else "",  # the day the lock holds
         "0" if time_zone is None else "1",
         "" if time_zone is None else time_zone.name,
         "0" if time_zone is None else str(time_zone.ttl),
