@@ -12,6 +12,7 @@ import dataclasses
 import hashlib
 import json
 import logging
+import os
 import re
 import socket
 import threading
@@ -356,6 +357,30 @@ def test_a_thread_keeps_one_connection_and_gives_it_back_when_it_ends(
     # This test's own client, and the one connection all 20 threads had in turn.
     assert len(raw.client_list()) == 2
     assert store.load(f"{USER}-19").state == state
+
+
+def test_a_forked_process_saves_on_a_connection_of_its_own(
+    store: RedisStore, raw: redis.Redis, redis_url: str, state: dict
+) -> None:
+    """A worker forked after the store saved (a preloaded app) must not share the
+    parent's socket: their replies would cross."""
+    store.save(USER, state)  # the parent's thread keeps a connection
+    assert len(raw.client_list()) == 2  # raw's and the store's
+
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child reports by its exit code
+        try:
+            saved = store.save(OTHER_USER, state)
+            seen = redis.Redis.from_url(redis_url, decode_responses=True)
+            # The parent's two, the child's new one, and this one.
+            os._exit(0 if saved.status == "saved" and len(seen.client_list()) == 4 else 1)
+        finally:
+            os._exit(2)
+    _, status = os.waitpid(child, 0)
+
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert store.save(USER, {**state, "i": 1}).status == "saved"  # the parent's still works
+    assert store.load(OTHER_USER).state == state
 
 
 def test_concurrent_state_saves_leave_one_whole_state(redis_url: str, state: dict):

@@ -40,6 +40,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
 from urllib.parse import urlsplit
 
+import hiredis
 import redis
 from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.cluster import RedisCluster
@@ -784,7 +785,13 @@ def _without_saved_at(text: str) -> str:
 
 def _short(text: str | None) -> str:
     """A short digest of an id (a session's), to compare, not to read."""
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12] if text else ""
+    return _digest(text) if text else ""
+
+
+@lru_cache(maxsize=1024)
+def _digest(text: str) -> str:
+    """Cached: every save of a session digests the same session id."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
 
 
 @lru_cache(maxsize=64)
@@ -841,6 +848,19 @@ def save_args(
     ]
 
 
+# This process's id, kept current by a fork hook: os.getpid() is a system call, and a
+# save asks on every call whether the process forked since its connection was taken.
+_process_id = os.getpid()
+
+
+def _forked() -> None:
+    global _process_id
+    _process_id = os.getpid()
+
+
+os.register_at_fork(after_in_child=_forked)
+
+
 class _Held:
     """A connection one thread took from a plain client's pool for its saves, given back
     to the pool when the thread ends (its thread-local slot is freed)."""
@@ -849,7 +869,7 @@ class _Held:
 
     def __init__(self, pool: ConnectionPool) -> None:
         self.pool = pool
-        self.pid = os.getpid()
+        self.pid = _process_id
         self.connection = pool.get_connection()
 
     def __del__(self) -> None:
@@ -870,7 +890,7 @@ def _connection(client: redis.Redis, held: threading.local) -> Connection:
     whether Redis closed the connection (a restart), and then reconnects first.
     """
     mine: _Held | None = getattr(held, "mine", None)
-    if mine is None or mine.pid != os.getpid() or mine.pool is not client.connection_pool:
+    if mine is None or mine.pid != _process_id or mine.pool is not client.connection_pool:
         mine = held.mine = _Held(client.connection_pool)  # a new thread, or after a fork
     connection = mine.connection
     try:
@@ -897,7 +917,9 @@ def _commands(client: RedisClient, held: threading.local, *commands: tuple[Any, 
     replies: list[Any] = []
     refused: ResponseError | None = None
     try:
-        connection.send_packed_command(connection.pack_commands(commands))
+        # hiredis packs each command (C; redis-py's packer first copies every argument
+        # through a generator): UTF-8 text and integers, as redis-py sends them.
+        connection.send_packed_command([b"".join(map(hiredis.pack_command, commands))])
         for _ in commands:
             try:
                 replies.append(connection.read_response())
