@@ -12,6 +12,7 @@ import dataclasses
 import hashlib
 import json
 import logging
+import os
 import re
 import socket
 import threading
@@ -25,6 +26,8 @@ from ask_sdk_core.attributes_manager import AttributesManager
 from ask_sdk_core.exceptions import PersistenceException
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import RequestEnvelope
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from redis.connection import Connection, SSLConnection
 
 from skill.coach.reply import PainEvent
@@ -130,6 +133,39 @@ def test_values_are_compact_json(store: RedisStore, raw: redis.Redis, state: dic
     assert stored == json.dumps(state, separators=(",", ":"))
     assert raw.lindex(keys_for(USER).pain, 0) == json.dumps(
         pain_event("ça fait mal"), separators=(",", ":"), ensure_ascii=False
+    )
+
+
+def test_the_progress_as_text_is_stored_as_it_is_and_a_dict_the_same_way(
+    store: RedisStore, raw: redis.Redis, state: dict
+) -> None:
+    """The webhook hands over the compact JSON it made for the session attributes
+    (ASCII only, json.dumps's default): stored as it is, not encoded again; a dict is
+    encoded to the very same bytes, so the fingerprint is the same too."""
+    said = {**state, "q": ["did_you_mean", ["b01"], 0, "ça \u2603"], "t": "2026-11-02T10:00Z"}
+    text = json.dumps(said, separators=(",", ":"))
+    store.save(USER, text, today="2026-11-02")
+    store.save(OTHER_USER, said, today="2026-11-02")
+
+    assert raw.get(keys_for(USER).progress) == text
+    assert raw.get(keys_for(OTHER_USER).progress) == text
+    assert raw.hget(keys_for(USER).version, "fp") == raw.hget(keys_for(OTHER_USER).version, "fp")
+    assert store.load(USER).state == said
+
+
+def test_the_script_keys_are_the_users_keys_in_the_scripts_order() -> None:
+    from skill.store.keys import keys_for_user_key, script_keys
+
+    hashed = user_key(USER)
+    keys = keys_for_user_key(hashed)
+    assert script_keys(hashed) == (
+        keys.progress,
+        keys.version,
+        keys.pain,
+        keys.history,
+        keys.pain_days,
+        keys.time_zone,
+        keys.deleted,
     )
 
 
@@ -299,6 +335,52 @@ def test_concurrent_appends_from_many_writers_lose_nothing(redis_url: str):
         mine = [p["set_number"] for p in pains if p["words"].startswith(f"writer {t} ")]
         assert mine == list(range(per_thread))
     store.close()
+
+
+def test_a_thread_keeps_one_connection_and_gives_it_back_when_it_ends(
+    store: RedisStore, raw: redis.Redis, state: dict
+) -> None:
+    """Each thread saves and loads on a connection of its own (no pool get and release
+    per command); one that ends gives it back, so threads that come and go (a dev
+    server's) do not pile up connections."""
+
+    def session(n: int) -> None:
+        for _ in range(3):
+            store.save(f"{USER}-{n}", state)
+            store.load(f"{USER}-{n}")
+
+    for n in range(20):  # one after another: each ends before the next begins
+        thread = threading.Thread(target=session, args=(n,))
+        thread.start()
+        thread.join()
+
+    # This test's own client, and the one connection all 20 threads had in turn.
+    assert len(raw.client_list()) == 2
+    assert store.load(f"{USER}-19").state == state
+
+
+def test_a_forked_process_saves_on_a_connection_of_its_own(
+    store: RedisStore, raw: redis.Redis, redis_url: str, state: dict
+) -> None:
+    """A worker forked after the store saved (a preloaded app) must not share the
+    parent's socket: their replies would cross."""
+    store.save(USER, state)  # the parent's thread keeps a connection
+    assert len(raw.client_list()) == 2  # raw's and the store's
+
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child reports by its exit code
+        try:
+            saved = store.save(OTHER_USER, state)
+            seen = redis.Redis.from_url(redis_url, decode_responses=True)
+            # The parent's two, the child's new one, and this one.
+            os._exit(0 if saved.status == "saved" and len(seen.client_list()) == 4 else 1)
+        finally:
+            os._exit(2)
+    _, status = os.waitpid(child, 0)
+
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert store.save(USER, {**state, "i": 1}).status == "saved"  # the parent's still works
+    assert store.load(OTHER_USER).state == state
 
 
 def test_concurrent_state_saves_leave_one_whole_state(redis_url: str, state: dict):
@@ -491,6 +573,118 @@ def test_an_error_reply_is_unavailable_and_does_not_carry_what_was_said(
     assert caught.value.__cause__ is None and caught.value.__suppress_context__
     with pytest.raises(StoreUnavailableError, match="WRONGTYPE"):
         store.load(USER)
+
+
+# --- the save script refuses a key of the wrong type before writing anything ---------------
+
+
+def _snapshot(raw: redis.Redis) -> dict[str, Any]:
+    """Every key of the test's Redis with its type and value, to compare before and after."""
+    found: dict[str, Any] = {}
+    for key in raw.scan_iter("*"):
+        kind = raw.type(key)
+        value = raw.dump(key)
+        found[key] = (kind, value)
+    return found
+
+
+def _wrong_type(raw: redis.Redis, key: str, kind: str) -> None:
+    raw.delete(key)
+    if kind == "string":
+        raw.set(key, "a string")
+    elif kind == "list":
+        raw.rpush(key, "a list")
+    else:
+        raw.hset(key, "a", "hash")
+
+
+@pytest.mark.parametrize(
+    ("which", "kind", "saves"),
+    [
+        ("progress", "hash", {}),
+        ("version", "string", {}),
+        ("pain", "string", {"pains": 1}),
+        ("history", "hash", {"records": 1}),
+        ("pain_days", "string", {"pains": 1}),
+        ("pain_days", "list", {}),  # read for today's count, so refused too
+        ("time_zone", "list", {"zone": True}),
+    ],
+)
+def test_a_save_refuses_a_key_of_the_wrong_type_and_writes_nothing(
+    store: RedisStore, raw: redis.Redis, state: dict, which: str, kind: str, saves: dict
+) -> None:
+    """A script is not rolled back on an error: a wrong-typed key must stop it before its
+    first write, so that no event is marked seen without being stored."""
+    day = "2026-11-02"
+    store.save(USER, state, [{**pain_event(), "id": "old:0"}], [session_record()], today=day)
+    _wrong_type(raw, getattr(keys_for(USER), which), kind)
+    before = _snapshot(raw)
+
+    with pytest.raises(StoreUnavailableError, match="WRONGTYPE") as caught:
+        store.save(
+            USER,
+            {**state, "i": 1},
+            [{**pain_event(), "id": "new:0"}] * saves.get("pains", 0),
+            [{**session_record(), "id": "new:1"}] * saves.get("records", 0),
+            TimeZoneUpdate("Europe/Paris") if saves.get("zone") else None,
+            today=day,
+        )
+
+    assert not caught.value.transient
+    assert _snapshot(raw) == before
+
+
+def test_one_save_stores_an_event_given_twice_once(
+    store: RedisStore, raw: redis.Redis, state: dict
+) -> None:
+    """The same id twice in one save (an unsaved event and its retry), across both lists."""
+    event = {**pain_event(), "id": "twice:0"}
+    record = {**session_record(), "id": "twice:0"}  # the same id as the pain event
+    other = {**session_record(2), "id": "other:1"}
+    saved = store.save(USER, state, [event, event], [record, other, other], today="2026-11-02")
+
+    assert saved.new_pains == (True, False)
+    assert saved.pains_today == 1
+    assert store.pain_log(USER) == [event]
+    assert store.history(USER) == [other]
+    assert raw.hget(keys_for(USER).version, "n") == "2"
+
+
+def test_pain_counts_older_than_a_week_go_with_the_next_pain_report(
+    store: RedisStore, raw: redis.Redis, state: dict
+) -> None:
+    days = ["2026-10-25", "2026-10-26", "2026-10-27", "2026-11-01"]
+    for n, day in enumerate(days):
+        store.save(USER, state, [{**pain_event(), "id": f"p{n}:0"}], today=day)
+    store.save(USER, state, today="2026-11-02")  # no pain report: nothing trimmed
+    assert sorted(raw.hgetall(keys_for(USER).pain_days)) == days
+
+    saved = store.save(USER, state, [{**pain_event(), "id": "p9:0"}], today="2026-11-02")
+
+    # Kept: the last PAIN_DAYS_KEPT (7) days before today, and today.
+    assert raw.hgetall(keys_for(USER).pain_days) == {
+        "2026-10-26": "1",
+        "2026-10-27": "1",
+        "2026-11-01": "1",
+        "2026-11-02": "1",
+    }
+    assert saved.pains_today == 1
+
+
+def test_a_conflict_or_the_same_progress_writes_no_version(
+    store: RedisStore, raw: redis.Redis, state: dict
+) -> None:
+    """The version hash changes only when the progress is written (and for event ids)."""
+    saved = {**state, "t": "2026-11-02T10:00:00+00:00"}
+    first = store.save(USER, saved, version=0, writer="A")
+    meta = raw.hgetall(keys_for(USER).version)
+    same = store.save(USER, {**saved, "t": "2026-11-02T10:05:00+00:00"}, version=0, writer="B")
+    stale = store.save(USER, {**saved, "i": 1}, version=first.version - 1, writer="C")
+
+    assert (same.status, same.version) == ("saved", first.version)
+    assert (stale.status, stale.version) == ("conflict", first.version)
+    assert stale.current == {**saved, "t": "2026-11-02T10:05:00+00:00"}
+    assert raw.hgetall(keys_for(USER).version) == meta
 
 
 # --- URLs ---------------------------------------------------------------------------------
@@ -818,6 +1012,41 @@ def test_the_fingerprint_ignores_when_the_progress_was_saved_and_nothing_else() 
         text({**tricky, "q": ["did_you_mean", ["a"], 0, ""]})
     )
     assert fingerprint(None) == ""
+
+
+# The fingerprint's first definition, kept here as the oracle of the faster one.
+SAVED_AT_REGEX = re.compile(r'(?<=[{,])"t":"[^"]*",?')
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(alphabet='t",:{}\\ab\u00e9'),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.sampled_from(["t", "v", "r", 't"', "x"]), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@given(
+    value=st.dictionaries(st.sampled_from(["t", "v", "r", "q", "d"]), JSON_VALUES),
+    ascii_only=st.booleans(),
+)
+@settings(max_examples=400, deadline=None)
+def test_the_fingerprint_removes_what_the_regex_removed_from_any_compact_json(
+    value: dict, ascii_only: bool
+) -> None:
+    from skill.store.redis_store import _without_saved_at
+
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=ascii_only)
+    assert _without_saved_at(text) == SAVED_AT_REGEX.sub("", text)
+
+
+@given(text=st.text(alphabet='t":,{}a\\'))
+@settings(max_examples=400, deadline=None)
+def test_the_fingerprint_removes_what_the_regex_removed_from_any_text(text: str) -> None:
+    from skill.store.redis_store import _without_saved_at
+
+    assert _without_saved_at(text) == SAVED_AT_REGEX.sub("", text)
 
 
 def test_the_ids_kept_for_exactly_once_are_capped_to_the_newest(

@@ -10,6 +10,7 @@ expiry in Redis, round trips, outages, cluster) stays in ``test_store.py``.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -71,6 +72,36 @@ def test_an_event_is_stored_once_by_its_id(any_store: Store) -> None:
     assert any_store.history(USER) == [record(1)]
     assert again.pains_today == 2
     assert any_store.load(USER).pain_days == {"2026-11-02": 2}
+
+
+# What the webhook hands over: the text it made for the session attributes.
+SAID = {**STATE, "q": ["did_you_mean", ["b01"], 0, 'caf\u00e9 "t":"x"'], "t": "T1"}
+
+
+def compact(state: dict[str, Any]) -> str:
+    return json.dumps(state, separators=(",", ":"))
+
+
+def test_the_progress_as_text_or_as_a_dict_is_the_same_progress(any_store: Store) -> None:
+    as_text = any_store.save(USER, compact(SAID), version=0)
+    as_dict = any_store.save(OTHER, SAID, version=0)
+
+    assert (as_text.status, as_dict.status) == ("saved", "saved")
+    assert any_store.load(USER).state == SAID == any_store.load(OTHER).state
+
+
+def test_the_same_progress_as_text_after_a_dict_is_not_a_new_version(any_store: Store) -> None:
+    """The fingerprint (what the progress says, not when) is the same for both forms:
+    a second device's launch is not news whichever form either save had."""
+    first = any_store.save(USER, SAID, version=0)
+    again = any_store.save(USER, compact({**SAID, "t": "T2"}), version=0)
+    moved = any_store.save(USER, compact({**SAID, "i": 1}), version=0)
+    last = any_store.save(USER, {**SAID, "i": 1, "t": "T3"}, version=moved.version)
+
+    assert (again.status, again.version) == ("saved", first.version)
+    assert (moved.status, moved.current) == ("conflict", {**SAID, "t": "T2"})
+    assert last.status == "saved" and last.version > first.version
+    assert any_store.load(USER).state == {**SAID, "i": 1, "t": "T3"}
 
 
 def test_soreness_is_logged_but_is_not_counted_as_pain_today(any_store: Store) -> None:

@@ -4,10 +4,11 @@ Persistent attributes, as the handlers see them:
 
 - read: ``{"state": ..., "last_pain": ..., "last_session": ..., "recent": ...,
   "link": ..., "time_zone": ...}`` from one load;
-- written: ``"state"`` (the whole progress, or None to clear it), plus the optional
-  ``"append_pain"`` and ``"append_history"`` lists of new records to append and the
-  optional ``"set_time_zone"`` (a ``TimeZoneUpdate``: a newly looked-up time zone),
-  all in the one round trip of the save; and how to save: ``"save_options"`` (the
+- written: ``"state"`` (the whole progress, as a dict or as the compact JSON text the
+  webhook made of it, or None to clear it), plus the optional ``"append_pain"`` and
+  ``"append_history"`` lists of new records to append and the optional
+  ``"set_time_zone"`` (a ``TimeZoneUpdate``: a newly looked-up time zone), all in the
+  one round trip of the save; and how to save: ``"save_options"`` (the
   keyword arguments of ``Store.save``: version, session start, date, force, lock,
   final, amend).  The save's ``SaveResult`` is put back as ``"saved"`` (the ASK SDK's
   save returns nothing); a deletion uses the request's timestamp as its time.

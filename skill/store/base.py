@@ -222,7 +222,7 @@ class Store(Protocol):
     def save(
         self,
         user_id: str,
-        state: dict[str, Any] | None,
+        state: dict[str, Any] | str | None,
         pain_events: Sequence[dict[str, Any]] = (),
         history: Sequence[dict[str, Any]] = (),
         time_zone: TimeZoneUpdate | None = None,
@@ -237,7 +237,9 @@ class Store(Protocol):
         amend: Sequence[tuple[dict[str, Any], dict[str, Any]]] = (),
         writer: str | None = None,
     ) -> SaveResult:
-        """In one round trip: replace the progress (or delete it when state is None),
+        """In one round trip: replace the progress (or delete it when state is None;
+        ``state`` is the state's dict, or its compact JSON text as
+        ``json.dumps(state, separators=(",", ":"))`` makes it, stored as it is),
         append the pain events and history records not stored before (by their
         ``"id"``), and store a newly looked-up time zone (with its expiry).
 

@@ -25,8 +25,24 @@ class RecordTooLargeError(ValueError):
     """A pain event or history record bigger than MAX_RECORD_BYTES."""
 
 
+# Built once: json.dumps with any option builds an encoder per call, a fifth of its cost.
+_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+_COMPACT_ASCII = json.JSONEncoder(separators=(",", ":"))
+
+
 def encode(value: Mapping[str, Any]) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return _COMPACT.encode(value)
+
+
+def progress_text(state: Mapping[str, Any] | str | None) -> str | None:
+    """The progress as stored: the state's compact JSON, ASCII only, or None for none.
+
+    The webhook hands over the text it already made for the session attributes
+    (``json.dumps(state, separators=(",", ":"))``), taken as it is; a dict is encoded
+    the same way, so both give the same stored bytes and so the same fingerprint."""
+    if state is None or isinstance(state, str):
+        return state
+    return _COMPACT_ASCII.encode(state)
 
 
 def encode_record(record: Mapping[str, Any]) -> str:

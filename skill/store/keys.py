@@ -71,6 +71,20 @@ class UserKeys:
         )
 
 
+def script_keys(hashed: str) -> tuple[str, ...]:
+    """``keys_for_user_key(hashed).script`` without building every key (each save)."""
+    tag = f"{PREFIX}:{{{hashed}}}"
+    return (
+        f"{tag}:progress",
+        f"{tag}:version",
+        f"{tag}:pain",
+        f"{tag}:history",
+        f"{tag}:paindays",
+        f"{tag}:tz",
+        f"{tag}:deleted",
+    )
+
+
 def keys_for(user_id: str, salt: str = "") -> UserKeys:
     return keys_for_user_key(user_key(user_id, salt))
 

@@ -34,7 +34,7 @@ from .base import (
     revised_link,
     revised_plan,
 )
-from .codec import decode, decode_all, encode, encode_record
+from .codec import decode, decode_all, encode, encode_record, progress_text
 from .keys import user_key
 from .plans import (
     CODE_TTL,
@@ -100,7 +100,7 @@ class MemoryStore:
     def save(
         self,
         user_id: str,
-        state: dict[str, Any] | None,
+        state: dict[str, Any] | str | None,
         pain_events: Sequence[dict[str, Any]] = (),
         history: Sequence[dict[str, Any]] = (),
         time_zone: TimeZoneUpdate | None = None,
@@ -116,7 +116,7 @@ class MemoryStore:
         writer: str | None = None,
     ) -> SaveResult:
         key = user_key(user_id)
-        progress = None if state is None else encode(state)
+        progress = progress_text(state)
         pains = [(e.get("id"), e.get("kind"), encode_record(e)) for e in pain_events]
         records = [(r.get("id"), encode_record(r)) for r in history]
         amended = [(encode(old), encode_record(new)) for old, new in amend]

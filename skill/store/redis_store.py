@@ -16,6 +16,15 @@ may still land; the ids make its repeat (the session's next save, a journal repl
 replayed request) store nothing twice.  On a Redis Cluster a command gets one retry
 (``cluster_retry``): the error that reveals a failed-over master also refreshes the
 slot map, and the retry reaches the replica that took over.
+
+Every request pays for a save, so its CPU is counted (docs/ARCHITECTURE.md,
+'Performance'), on both sides.  In Redis, each ``redis.call`` of the script costs about
+as much as a small command of its own: the script reads everything first (the version
+hash and the event ids in one HMGET) and then writes each key once, and a key it only
+reads needs no TYPE check (the read fails on a wrong type before any write).  In the
+webhook, each thread keeps one connection of the plain client's pool for its loads and
+saves (``_commands``): redis-py's pool get and release and its per-command layers cost
+as much CPU as the round trip itself.  A cluster client keeps redis-py's own path.
 """
 
 from __future__ import annotations
@@ -23,18 +32,19 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import re
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, TypeAlias
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 from urllib.parse import urlsplit
 
+import hiredis
 import redis
 from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.cluster import RedisCluster
-from redis.connection import parse_url
+from redis.connection import Connection, ConnectionPool, parse_url
 from redis.exceptions import (
     BusyLoadingError,
     NoScriptError,
@@ -61,9 +71,9 @@ from .base import (
     TimeZoneUpdate,
     UserRecord,
 )
-from .codec import decode, decode_all, decode_text, encode, encode_record
+from .codec import decode, decode_all, decode_text, encode, encode_record, progress_text
 from .journal import Journal, JournalError
-from .keys import PREFIX, UserKeys, keys_for, keys_for_user_key, user_key
+from .keys import PREFIX, UserKeys, keys_for, keys_for_user_key, script_keys, user_key
 
 if TYPE_CHECKING:
     from .plans import RedisPlanStore
@@ -95,44 +105,97 @@ REPLAY_INTERVAL = 5.0  # seconds between journal replay attempts while it has ro
 SAVE_SCRIPT = """
 -- Where the counted lists start and how long they are: which keys this save writes.
 local n_pain = tonumber(ARGV[17])
-local n_history = tonumber(ARGV[18 + 3 * n_pain])
-local n_amend = tonumber(ARGV[19 + 3 * n_pain + 2 * n_history])
+local at_history = 18 + 3 * n_pain
+local n_history = tonumber(ARGV[at_history])
+local at_amend = at_history + 1 + 2 * n_history
+local n_amend = tonumber(ARGV[at_amend])
 local events = n_pain + n_history > 0
--- A script is not rolled back on an error: refuse before writing anything if a key it
--- writes has the wrong type, so an event is never marked seen without being stored.
--- (Reads of a wrong type fail before any write.)
-local kinds = {'string', 'hash', 'list', 'list', 'hash', 'string'}
-local names = {'progress', 'version', 'pain', 'history', 'paindays', 'tz'}
-local writes = {true, true, n_pain + n_amend > 0, n_history > 0, n_pain > 0, ARGV[10] == '1'}
-for k = 1, 6 do
-  if writes[k] then
-    local kind = redis.call('TYPE', KEYS[k])['ok']
-    if kind ~= 'none' and kind ~= kinds[k] then
-      return redis.error_reply('WRONGTYPE the ' .. names[k] .. ' key is a ' .. kind)
+local today = ARGV[5]
+-- Every read comes before the first write.  A script is not rolled back on an error, so
+-- a key of the wrong type must stop it before it writes anything (an event is never
+-- marked seen without being stored): a read of such a key fails (WRONGTYPE) by itself;
+-- a key this save only writes is checked with TYPE, on the paths that write it.
+local kind = redis.call('TYPE', KEYS[1])['ok']
+if kind ~= 'none' and kind ~= 'string' then
+  return redis.error_reply('WRONGTYPE the progress key is a ' .. kind)
+end
+local alive = kind == 'string'
+if n_pain + n_amend > 0 then
+  kind = redis.call('TYPE', KEYS[3])['ok']
+  if kind ~= 'none' and kind ~= 'list' then
+    return redis.error_reply('WRONGTYPE the pain key is a ' .. kind)
+  end
+end
+if n_history > 0 then
+  kind = redis.call('TYPE', KEYS[4])['ok']
+  if kind ~= 'none' and kind ~= 'list' then
+    return redis.error_reply('WRONGTYPE the history key is a ' .. kind)
+  end
+end
+if ARGV[10] == '1' then
+  kind = redis.call('TYPE', KEYS[6])['ok']
+  if kind ~= 'none' and kind ~= 'string' then
+    return redis.error_reply('WRONGTYPE the tz key is a ' .. kind)
+  end
+end
+-- The version hash in one read: the progress's version, when it was saved, its lock,
+-- writer and fingerprint; with events, how many ids are kept ("n") and each event's id.
+-- The ids already stored live there as fields "s<id>" = when (one key less per person).
+local meta
+local stored = {}
+local kept = 0
+local i
+if events then
+  local fields = {'v', 'at', 'lock', 'by', 'fp', 'n'}
+  i = 18
+  for _ = 1, n_pain do
+    if ARGV[i] ~= '' then fields[#fields + 1] = 's' .. ARGV[i] end
+    i = i + 3
+  end
+  i = at_history + 1
+  for _ = 1, n_history do
+    if ARGV[i] ~= '' then fields[#fields + 1] = 's' .. ARGV[i] end
+    i = i + 2
+  end
+  meta = redis.call('HMGET', KEYS[2], unpack(fields))
+  for k = 7, #fields do stored[fields[k]] = meta[k] end
+  kept = tonumber(meta[6] or '0')
+  if not kept then
+    return redis.error_reply('ERR the count of kept ids is not an integer')
+  end
+else
+  meta = redis.call('HMGET', KEYS[2], 'v', 'at', 'lock', 'by', 'fp')
+end
+-- Today's pain count; with a pain report, every day's (to trim the old ones).
+local days
+local count_today = 0
+local had_today = false
+if n_pain > 0 then
+  days = redis.call('HGETALL', KEYS[5])
+  for k = 1, #days, 2 do
+    if days[k] == today then
+      had_today = true
+      count_today = tonumber(days[k + 1]) or 0
     end
   end
+elseif today ~= '' then
+  count_today = tonumber(redis.call('HGET', KEYS[5], today) or '0') or 0
 end
 local deleted = redis.call('GET', KEYS[7])
 if deleted and ARGV[3] ~= '' and ARGV[3] <= deleted then
   return {'deleted', 0, 0, '', ''}
 end
-local now = redis.call('TIME')
-local clock = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
-local status = 'saved'
-local meta = redis.call('HMGET', KEYS[2], 'v', 'at', 'lock', 'by', 'fp')
 local version = tonumber(meta[1] or '0') or 0
 local stored_at = meta[2] or ''
-local alive = redis.call('EXISTS', KEYS[1]) == 1
 -- A red-flag stop locks the progress for the rest of its (local) day only.
 local lockday = meta[3] or ''
-local locked = lockday ~= '' and lockday == ARGV[5] and alive
+local locked = lockday ~= '' and lockday == today and alive
 local own = ARGV[15] ~= '' and meta[4] == ARGV[15]
 local same = ARGV[16] ~= '' and ARGV[6] == 'set' and meta[5] == ARGV[16] and alive
 local allowed
 if same then
-  allowed = false
   -- The same progress (a second device's launch, a repeat): no new version.
-  redis.call('SET', KEYS[1], ARGV[7], 'EX', ARGV[8])
+  allowed = false
 elseif ARGV[2] == '1' then
   allowed = true
 elseif locked then
@@ -145,88 +208,125 @@ else
   -- without persistence); the session's own is the newest.
   allowed = tonumber(ARGV[1]) >= version or own
 end
+-- Which events are new: an id neither stored before nor earlier in this save (an
+-- event without an id always is).  "ids": the fields of the new ids.
+local ids = {}
+local flags = {}
+local pains = {}
+local records = {}
+local counted = 0
+if events then
+  local seen = {}
+  i = n_pain > 0 and 18 or at_history + 1
+  for k = 1, n_pain + n_history do
+    local id = ARGV[i]
+    local new = id == ''
+    if not new and not (stored['s' .. id] or seen[id]) then
+      new = true
+      seen[id] = true
+      ids[#ids + 1] = 's' .. id
+    end
+    if k <= n_pain then
+      flags[k] = new and '1' or '0'
+      if new then
+        pains[#pains + 1] = ARGV[i + 2]
+        if ARGV[i + 1] == 'pain' and today ~= '' then counted = counted + 1 end
+      end
+      i = i + 3
+      if k == n_pain then i = at_history + 1 end
+    else
+      if new then records[#records + 1] = ARGV[i + 1] end
+      i = i + 2
+    end
+  end
+end
+-- The writes.  Versions are Redis's clock in milliseconds (or one more than the last):
+-- a Redis that lost its data (a restart without persistence) gives later writes higher
+-- versions than any session from before, so an old session or replay cannot win.
+local clock = 0
+if allowed or #ids > 0 then
+  local now = redis.call('TIME')
+  clock = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+end
 if allowed then
-  -- Versions are Redis's clock in milliseconds (or one more than the last): a Redis
-  -- that lost its data (a restart without persistence) gives later writes higher
-  -- versions than any session from before, so an old session or replay cannot win.
   version = math.max(version + 1, clock)
   if ARGV[6] == 'set' then
     redis.call('SET', KEYS[1], ARGV[7], 'EX', ARGV[8])
   else
     redis.call('DEL', KEYS[1])
   end
-  redis.call('HSET', KEYS[2], 'v', string.format('%d', version), 'at', ARGV[4],
-    'lock', ARGV[9], 'by', ARGV[15], 'fp', ARGV[16])
-elseif not same then
-  status = 'conflict'
+elseif same then
+  redis.call('SET', KEYS[1], ARGV[7], 'EX', ARGV[8])
 end
-local i = 17
--- The ids already stored live in the version hash as fields "s<id>" = when: one key
--- less per person than a set of their own; "n" counts them.
-local function remember(id)
-  if id == '' then return true end
-  if redis.call('HSETNX', KEYS[2], 's' .. id, clock) == 0 then return false end
-  redis.call('HINCRBY', KEYS[2], 'n', 1)
-  return true
-end
-local new = ''
-local n = tonumber(ARGV[i]); i = i + 1
-for _ = 1, n do
-  if not remember(ARGV[i]) then
-    new = new .. '0'
-  else
-    new = new .. '1'
-    redis.call('RPUSH', KEYS[3], ARGV[i + 2])
-    if ARGV[i + 1] == 'pain' and ARGV[5] ~= '' then
-      redis.call('HINCRBY', KEYS[5], ARGV[5], 1)
+if #ids == 0 then
+  if allowed then
+    redis.call('HSET', KEYS[2], 'v', string.format('%d', version), 'at', ARGV[4],
+      'lock', ARGV[9], 'by', ARGV[15], 'fp', ARGV[16])
+  end
+else
+  -- The new ids, their count, and the version's fields when it changes: one write.
+  local fields = {'n', string.format('%d', kept + #ids)}
+  for _, field in ipairs(ids) do
+    fields[#fields + 1] = field
+    fields[#fields + 1] = clock
+  end
+  if allowed then
+    for _, field in ipairs({'v', string.format('%d', version), 'at', ARGV[4],
+        'lock', ARGV[9], 'by', ARGV[15], 'fp', ARGV[16]}) do
+      fields[#fields + 1] = field
     end
   end
-  i = i + 3
+  redis.call('HSET', KEYS[2], unpack(fields))
 end
-n = tonumber(ARGV[i]); i = i + 1
-for _ = 1, n do
-  if remember(ARGV[i]) then
-    redis.call('RPUSH', KEYS[4], ARGV[i + 1])
-  end
-  i = i + 2
-end
-n = tonumber(ARGV[i]); i = i + 1
-for _ = 1, n do
+if #pains > 0 then redis.call('RPUSH', KEYS[3], unpack(pains)) end
+if counted > 0 then redis.call('HINCRBY', KEYS[5], today, counted) end
+if #records > 0 then redis.call('RPUSH', KEYS[4], unpack(records)) end
+i = at_amend + 1
+for _ = 1, n_amend do
   local at = redis.call('LPOS', KEYS[3], ARGV[i], 'RANK', -1, 'MAXLEN', 100)
   if at then redis.call('LSET', KEYS[3], at, ARGV[i + 1]) end
   i = i + 2
 end
 -- Past the cap (and some slack, so that this is rare), keep the newest cap ids.
 local cap = tonumber(ARGV[14])
-if events and tonumber(redis.call('HGET', KEYS[2], 'n') or '0') > cap + 50 then
+if events and kept + #ids > cap + 50 then
   local flat = redis.call('HGETALL', KEYS[2])
-  local ids = {}
+  local found = {}
   for k = 1, #flat, 2 do
     if string.sub(flat[k], 1, 1) == 's' then
-      ids[#ids + 1] = {flat[k], tonumber(flat[k + 1])}
+      found[#found + 1] = {flat[k], tonumber(flat[k + 1])}
     end
   end
-  table.sort(ids, function(a, b) return a[2] < b[2] end)
-  for k = 1, #ids - cap do redis.call('HDEL', KEYS[2], ids[k][1]) end
-  redis.call('HSET', KEYS[2], 'n', math.min(#ids, cap))
+  table.sort(found, function(a, b) return a[2] < b[2] end)
+  local gone = {}
+  for k = 1, #found - cap do gone[k] = found[k][1] end
+  if #gone > 0 then redis.call('HDEL', KEYS[2], unpack(gone)) end
+  redis.call('HSET', KEYS[2], 'n', math.min(#found, cap))
 end
-if n_pain > 0 and ARGV[13] ~= '' and redis.call('HLEN', KEYS[5]) > 1 then
-  for _, day in ipairs(redis.call('HKEYS', KEYS[5])) do
-    if day < ARGV[13] then redis.call('HDEL', KEYS[5], day) end
+-- With a pain report, the counts of days before the oldest kept go (when there are
+-- other days than today's).
+if n_pain > 0 and ARGV[13] ~= '' then
+  local n_days = #days / 2
+  if counted > 0 and not had_today then n_days = n_days + 1 end
+  if n_days > 1 then
+    local old = {}
+    for k = 1, #days, 2 do
+      if days[k] < ARGV[13] then old[#old + 1] = days[k] end
+    end
+    if #old > 0 then redis.call('HDEL', KEYS[5], unpack(old)) end
   end
 end
 if ARGV[10] == '1' then
   redis.call('SET', KEYS[6], ARGV[11], 'EX', ARGV[12])
 end
-local today = 0
-if ARGV[5] ~= '' then
-  today = tonumber(redis.call('HGET', KEYS[5], ARGV[5]) or '0') or 0
-end
+local status = 'saved'
 local current = ''
-if status == 'conflict' then
-  current = redis.call('GET', KEYS[1]) or ''
+if not (allowed or same) then
+  status = 'conflict'
+  if alive then current = redis.call('GET', KEYS[1]) or '' end
 end
-return {status, string.format('%d', version), today, current, new}
+return {status, string.format('%d', version), count_today + counted, current,
+  table.concat(flags)}
 """
 
 
@@ -289,6 +389,7 @@ class RedisStore:
         self.journal = journal
         self._replay_interval = replay_interval
         self._script_sha = ""  # set once Redis has the script cached (EVAL caches it)
+        self._held = threading.local()  # each thread's connection for saves (_command)
         self._replay_lock = threading.Lock()
         self._wake = threading.Event()
         self._replayer: threading.Thread | None = None
@@ -370,16 +471,19 @@ class RedisStore:
 
     def load(self, user_id: str) -> UserRecord:
         keys = self.keys(user_id)
-        with _unavailable_on_error("load"), self.client.pipeline(transaction=False) as pipe:
-            pipe.get(keys.progress)
-            pipe.lindex(keys.pain, -1)
-            pipe.lrange(keys.history, -RECENT_HISTORY, -1)
-            pipe.get(keys.plan)
-            pipe.get(keys.time_zone)
-            pipe.hget(keys.version, "v")
-            # The zone (and so today's date) is known only after this read: all days.
-            pipe.hgetall(keys.pain_days)
-            progress, last_pain, recent, link, time_zone, version, days = pipe.execute()
+        with _unavailable_on_error("load"):
+            progress, last_pain, recent, link, time_zone, version, days = _commands(
+                self.client,
+                self._held,
+                ("GET", keys.progress),
+                ("LINDEX", keys.pain, -1),
+                ("LRANGE", keys.history, -RECENT_HISTORY, -1),
+                ("GET", keys.plan),
+                ("GET", keys.time_zone),
+                ("HGET", keys.version, "v"),
+                # The zone (and so today's date) is known only after this read: all days.
+                ("HGETALL", keys.pain_days),
+            )
         self._after_success()
         history = decode_all(recent, "history record")
         return UserRecord(
@@ -390,13 +494,13 @@ class RedisStore:
             link=decode(link, "plan link"),
             time_zone=decode_text(time_zone),
             version=_integer(version),
-            pain_days={str(day): _integer(count) for day, count in days.items()},
+            pain_days={str(day): _integer(count) for day, count in _pairs(days)},
         )
 
     def save(
         self,
         user_id: str,
-        state: dict[str, Any] | None,
+        state: dict[str, Any] | str | None,
         pain_events: Sequence[dict[str, Any]] = (),
         history: Sequence[dict[str, Any]] = (),
         time_zone: TimeZoneUpdate | None = None,
@@ -413,7 +517,7 @@ class RedisStore:
     ) -> SaveResult:
         # Encode first: a value that cannot be stored fails before anything is written.
         args = save_args(
-            None if state is None else encode(state),
+            progress_text(state),
             [(_event_id(e), str(e.get("kind", "")), encode_record(e)) for e in pain_events],
             [(_event_id(r), encode_record(r)) for r in history],
             [(encode(old), encode_record(new)) for old, new in amend],
@@ -430,7 +534,7 @@ class RedisStore:
         hashed = self.hashed(user_id)
         try:
             with _unavailable_on_error("save"):
-                reply = self._run(keys_for_user_key(hashed).script, args)
+                reply = self._run(script_keys(hashed), args)
         except StoreUnavailableError as error:
             if not final or self.journal is None:
                 raise
@@ -445,10 +549,12 @@ class RedisStore:
         client = self.client
         if self._script_sha:
             try:
-                return client.evalsha(self._script_sha, len(keys), *keys, *args)
+                return _commands(
+                    client, self._held, ("EVALSHA", self._script_sha, len(keys), *keys, *args)
+                )[0]
             except NoScriptError:
                 self._script_sha = ""  # Redis restarted (or SCRIPT FLUSH): nothing ran
-        reply = client.eval(SAVE_SCRIPT, len(keys), *keys, *args)
+        reply = _commands(client, self._held, ("EVAL", SAVE_SCRIPT, len(keys), *keys, *args))[0]
         self._script_sha = SCRIPT_SHA
         return reply
 
@@ -574,7 +680,7 @@ class RedisStore:
                             self.aof_rewrites.after_deletion()
                         else:
                             with _unavailable_on_error("replay"):
-                                self._run(keys_for_user_key(entry.user_key).script, entry.args)
+                                self._run(script_keys(entry.user_key), entry.args)
                     except StoreUnavailableError as error:
                         if error.transient:
                             log.info("journal replay waits for the store (%s)", error)
@@ -639,7 +745,7 @@ class RedisStore:
 
 SCRIPT_SHA = hashlib.sha1(SAVE_SCRIPT.encode("utf-8")).hexdigest()
 SAVED_AT = "t"  # the progress's field for when it was saved: not part of what it says
-_SAVED_AT_FIELD = re.compile(r'(?<=[{,])"t":"[^"]*",?')
+_SAVED_AT_OPENING = '"t":"'
 
 
 def fingerprint(progress: str | None) -> str:
@@ -647,16 +753,55 @@ def fingerprint(progress: str | None) -> str:
     the same progress (so a second device's launch is not news to the first)."""
     if progress is None:
         return ""
-    # The text without its "t" field, not decoded and encoded again (every save pays
-    # for this): compact JSON escapes every quote inside a string, so '"t":"' can only
-    # be the field itself.
-    said = _SAVED_AT_FIELD.sub("", progress)
-    return hashlib.sha1(said.encode("utf-8")).hexdigest()[:16]
+    return hashlib.sha1(_without_saved_at(progress).encode("utf-8")).hexdigest()[:16]
+
+
+def _without_saved_at(text: str) -> str:
+    """The text without its "t" fields: each '"t":"..."' (and the comma after it) that
+    follows a '{' or a ',', as the regex (?<=[{,])"t":"[^"]*",? would remove them.
+
+    Not decoded and encoded again, and not a regex (every save pays for this; a regex
+    tries a match at each character): compact JSON escapes every quote inside a
+    string, so '"t":"' can only be the field itself, and str.find skips to it."""
+    start = text.find(_SAVED_AT_OPENING)
+    if start < 0:
+        return text
+    kept: list[str] = []
+    done = 0
+    while start >= 0:
+        if start == 0 or text[start - 1] not in "{,":
+            start = text.find(_SAVED_AT_OPENING, start + 1)
+            continue
+        end = text.find('"', start + len(_SAVED_AT_OPENING))
+        if end < 0:
+            break  # no closing quote, so no later field either
+        end += 2 if text.startswith(",", end + 1) else 1
+        kept.append(text[done:start])
+        done = end
+        start = text.find(_SAVED_AT_OPENING, end)
+    kept.append(text[done:])
+    return "".join(kept)
 
 
 def _short(text: str | None) -> str:
     """A short digest of an id (a session's), to compare, not to read."""
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12] if text else ""
+    return _digest(text) if text else ""
+
+
+@lru_cache(maxsize=1024)
+def _digest(text: str) -> str:
+    """Cached: every save of a session digests the same session id."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
+
+
+@lru_cache(maxsize=64)
+def _pain_days(today: str) -> tuple[str, str]:
+    """The day to count pain reports on ("" when none or not a date) and the oldest
+    day whose count is kept: the same few days over and over, so worked out once."""
+    try:
+        return today, (date.fromisoformat(today) - timedelta(days=PAIN_DAYS_KEPT)).isoformat()
+    except ValueError:
+        return "", ""
 
 
 def save_args(
@@ -676,22 +821,17 @@ def save_args(
     writer: str | None = None,
 ) -> list[str]:
     """The save script's ARGV (see SAVE_SCRIPT), as strings: also what the journal keeps."""
-    cutoff = ""
-    if today:
-        try:
-            cutoff = (date.fromisoformat(today) - timedelta(days=PAIN_DAYS_KEPT)).isoformat()
-        except ValueError:
-            today = None
+    today, cutoff = _pain_days(today or "")
     return [
         "" if version is None else str(version),
         "1" if force else "0",
         started or "",
         at or "",
-        today or "",
+        today,
         "del" if progress is None else "set",
         progress or "",
         str(progress_ttl),
-        (today or "") if lock else "",  # the day the lock holds
+        today if lock else "",  # the day the lock holds
         "0" if time_zone is None else "1",
         "" if time_zone is None else time_zone.name,
         "0" if time_zone is None else str(time_zone.ttl),
@@ -706,6 +846,102 @@ def save_args(
         str(len(amend)),
         *(part for pair in amend for part in pair),
     ]
+
+
+# This process's id, kept current by a fork hook: os.getpid() is a system call, and a
+# save asks on every call whether the process forked since its connection was taken.
+_process_id = os.getpid()
+
+
+def _forked() -> None:
+    global _process_id
+    _process_id = os.getpid()
+
+
+os.register_at_fork(after_in_child=_forked)
+
+
+class _Held:
+    """A connection one thread took from a plain client's pool for its saves, given back
+    to the pool when the thread ends (its thread-local slot is freed)."""
+
+    __slots__ = ("connection", "pid", "pool")
+
+    def __init__(self, pool: ConnectionPool) -> None:
+        self.pool = pool
+        self.pid = _process_id
+        self.connection = pool.get_connection()
+
+    def __del__(self) -> None:
+        with suppress(Exception):  # at exit the pool may be gone already
+            self.pool.release(self.connection)
+
+
+def _plain(client: RedisClient) -> bool:
+    """A client of one Redis server (not a cluster's), not pinned to one connection."""
+    return isinstance(client, redis.Redis) and client.connection is None
+
+
+def _connection(client: redis.Redis, held: threading.local) -> Connection:
+    """This thread's connection (``held``), ready to send.
+
+    A pool's get and release, with their locks and telemetry hooks, cost as much CPU
+    as the round trip, so each thread keeps one.  As the pool does, it first looks
+    whether Redis closed the connection (a restart), and then reconnects first.
+    """
+    mine: _Held | None = getattr(held, "mine", None)
+    if mine is None or mine.pid != _process_id or mine.pool is not client.connection_pool:
+        mine = held.mine = _Held(client.connection_pool)  # a new thread, or after a fork
+    connection = mine.connection
+    try:
+        stale = connection.can_read()  # a reply nobody asked for: EOF, or out of step
+    except (RedisConnectionError, RedisTimeoutError, OSError):
+        stale = True
+    if stale:
+        connection.disconnect()  # the send reconnects
+    return connection
+
+
+def _commands(client: RedisClient, held: threading.local, *commands: tuple[Any, ...]) -> list[Any]:
+    """Commands in one round trip (no transaction), their replies in order; the first
+    error reply is raised once every reply is read.  A cluster client pipelines its
+    own way (by the keys' slots)."""
+    if not _plain(client):
+        if len(commands) == 1:
+            return [client.execute_command(*commands[0])]
+        with client.pipeline(transaction=False) as pipe:
+            for command in commands:
+                pipe.execute_command(*command)
+            return list(pipe.execute())
+    connection = _connection(cast(redis.Redis, client), held)
+    replies: list[Any] = []
+    refused: ResponseError | None = None
+    try:
+        # hiredis packs each command (C; redis-py's packer first copies every argument
+        # through a generator): UTF-8 text and integers, as redis-py sends them.
+        connection.send_packed_command([b"".join(map(hiredis.pack_command, commands))])
+        for _ in commands:
+            try:
+                replies.append(connection.read_response())
+            except ResponseError as error:  # read whole: the stream is still in step
+                refused = refused or error
+                replies.append(error)
+    except BaseException:
+        # Half sent or half read (a timeout, a dropped connection, an interrupt): the
+        # stream is out of step, so the next command reconnects.
+        connection.disconnect()
+        raise
+    if refused is not None:
+        raise refused
+    return replies
+
+
+def _pairs(reply: Any) -> Iterator[tuple[Any, Any]]:
+    """An HGETALL reply's (field, value) pairs: a flat list as it comes (RESP2), or a
+    dict (RESP3, or redis-py's pipeline)."""
+    if isinstance(reply, dict):
+        return iter(reply.items())
+    return zip(reply[::2], reply[1::2], strict=True)
 
 
 def _result(reply: Any) -> SaveResult:
