@@ -416,8 +416,9 @@ class Turn:
     ) -> SaveResult | None:
         """One write per request: progress, new pain events and history, in one round
         trip.  None when nothing reached the store (no user, or it is down mid-session)."""
-        state = after.evolve(saved_at=self.at).to_dict()
-        self.attributes[STATE] = json.dumps(state, separators=(",", ":"))
+        # One encoding: the session attribute's text is also what the store keeps.
+        state = json.dumps(after.evolve(saved_at=self.at).to_dict(), separators=(",", ":"))
+        self.attributes[STATE] = state
         unsaved = self.attributes.get(UNSAVED) or {"pain": [], "history": []}
         if pain is not None:
             unsaved["pain"].append(self.identified(pain.to_dict(), 0))
