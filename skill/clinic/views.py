@@ -17,6 +17,7 @@ from typing import Any
 from flask import (
     Blueprint,
     Flask,
+    Request,
     abort,
     current_app,
     redirect,
@@ -37,7 +38,6 @@ from flask_login import (
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from jinja2 import ChoiceLoader, FileSystemLoader
-from werkzeug.wrappers import Request
 from werkzeug.wrappers import Response as BaseResponse
 
 from ..cli import POSITION_TITLES

@@ -136,7 +136,8 @@ class _Handler(AbstractRequestHandler):
         # What any(is_intent_name(name)(...) for name in intents) says, as one set lookup:
         # every request asks each handler in turn until one takes it.
         request = handler_input.request_envelope.request
-        return isinstance(request, IntentRequest) and request.intent.name in self.intent_set
+        intent = request.intent if isinstance(request, IntentRequest) else None
+        return intent is not None and intent.name in self.intent_set
 
     def handle(self, handler_input: HandlerInput) -> Response:
         return self.answer(Turn(handler_input, self.services))
