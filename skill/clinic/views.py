@@ -374,8 +374,8 @@ def _secret_key(settings: Settings) -> str:
 class ClinicSessions(SecureCookieSessionInterface):
     """Signed cookie sessions under ``/clinic`` only.  Every other request (POST /alexa
     above all, many a second) gets Flask's null session: the session cookie's path is
-    /clinic, so no other request carries one, and opening and saving a session was a
-    tenth of the webhook's CPU per request (issue 21)."""
+    /clinic, so no other request carries one, and opening and saving a session cost
+    about 7% of the webhook's instructions per request (issue 21)."""
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         if not request.path.startswith(bp.url_prefix or "/clinic"):
