@@ -57,22 +57,10 @@ class UserKeys:
             self.pain_days,
         )
 
-    @property
-    def script(self) -> tuple[str, ...]:
-        """The keys the save script touches, in the order it names them (KEYS[1..7])."""
-        return (
-            self.progress,
-            self.version,
-            self.pain,
-            self.history,
-            self.pain_days,
-            self.time_zone,
-            self.deleted,
-        )
-
 
 def script_keys(hashed: str) -> tuple[str, ...]:
-    """``keys_for_user_key(hashed).script`` without building every key (each save)."""
+    """The keys the save script touches, in the order it names them (KEYS[1..7]): the
+    names ``keys_for_user_key`` gives them, without building every key (each save)."""
     tag = f"{PREFIX}:{{{hashed}}}"
     return (
         f"{tag}:progress",
