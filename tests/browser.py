@@ -17,6 +17,7 @@ from pathlib import Path
 
 from flask import Flask
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.expected_conditions import staleness_of
@@ -81,7 +82,12 @@ def navigates(driver: webdriver.Chrome, act: Callable[[], object]) -> None:
     returns before the form's POST is answered."""
     old = driver.find_element(By.TAG_NAME, "html")
     act()
-    WebDriverWait(driver, PAGE_WAIT).until(staleness_of(old))
+    # Asked about the old page while the new one replaces it, chromedriver can answer
+    # "Node with given id does not belong to the document" instead of a stale element:
+    # ask again (a page that never comes still fails at PAGE_WAIT).
+    WebDriverWait(driver, PAGE_WAIT, ignored_exceptions=(WebDriverException,)).until(
+        staleness_of(old)
+    )
     WebDriverWait(driver, PAGE_WAIT).until(
         lambda d: d.execute_script("return document.readyState") == "complete"
     )

@@ -386,7 +386,7 @@ def test_a_pain_stop_yesterday_does_not_block_today(device: Device) -> None:
     device.say("PainIntent")
     device.say("AMAZON.NoIntent")  # stop for today
     assert "won't start" in text(device.send(launch())["response"]["outputSpeech"]["ssml"])
-    device.later(timedelta(hours=12))
+    device.later(timedelta(days=1))
     said = text(device.send(launch())["response"]["outputSpeech"]["ssml"])
     assert "Last time, something hurt" in said and "How is your back today" in said
     said = text(
