@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -124,8 +123,11 @@ class Turn:
         drop_malformed(self.attributes)
         if self.new_session and STARTED not in self.attributes:
             self.attributes[STARTED] = self.at
-        # How to answer the request's coach event from another state (see reconciled).
-        self._respond: Callable[[SessionState], tuple[SessionState, Reply]] | None = None
+        # The request's coach event and what is said before its answer, to answer it
+        # again from another state (see reconciled).  Kept as data, not as a closure over
+        # this turn: that made every turn a reference cycle, so each request's objects
+        # (envelope, response, state) waited for the garbage collector (issue 21).
+        self._event: tuple[ev.Event, tuple[Say, ...]] | None = None
         self.record: UserRecord | None = None
         self._state: SessionState | None = None
         self._zone: ZoneInfo | None = None
@@ -337,16 +339,19 @@ class Turn:
     def event(self, event: ev.Event, lead: tuple[Say, ...] = ()) -> Response:
         """Apply a coach event and answer with its plan."""
 
-        def respond(before: SessionState) -> tuple[SessionState, Reply]:
-            after, plan = self.coach.respond(before, event)
-            if lead:
-                plan = replace(plan, speech=lead + plan.speech)
-            return after, plan
-
-        self._respond = respond
+        self._event = (event, lead)
         before = self.state()
-        after, plan = respond(before)
+        after, plan = self._respond(before)
         return self.answer(before, after, plan)
+
+    def _respond(self, before: SessionState) -> tuple[SessionState, Reply]:
+        """The coach's answer to this request's event from ``before``, after its lead."""
+        assert self._event is not None
+        event, lead = self._event
+        after, plan = self.coach.respond(before, event)
+        if lead:
+            plan = replace(plan, speech=lead + plan.speech)
+        return after, plan
 
     def answer(self, before: SessionState, after: SessionState, plan: Reply) -> Response:
         """Save, render and build the response for a plan."""
@@ -505,7 +510,7 @@ class Turn:
             pain = None  # this request's report was stored before: a repeat, answered as then
         current = self._adoptable(saved.current) if saved.status == "conflict" else None
         persisting = pain is not None and pain.kind == "pain" and saved.pains_today > after.pains
-        if self._respond is not None and pain is not None and (persisting or current is not None):
+        if self._event is not None and pain is not None and (persisting or current is not None):
             start = current if current is not None else before
             if pain.kind == "pain":
                 start = start.evolve(pains=max(start.pains, saved.pains_today - 1))
