@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from email.message import Message
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import pytest
@@ -616,6 +617,40 @@ def test_accounts_count_failures_per_address_in_any_store(any_store: Store) -> N
     with pytest.raises(AccountError):
         normal_email("not an address")
     assert normal_email(" Ann@Clinic.Example ") == ANN
+
+
+def test_the_webhook_runs_none_of_the_clinics_request_hooks(app: Flask) -> None:
+    """Flask-WTF's and Flask-Login's request hooks run under /clinic, where they do
+    their work, and not for POST /alexa, where they did nothing but cost time."""
+    ran: list[str] = []
+
+    def spied(hook: Any) -> Any:
+        def run(*args: Any) -> Any:
+            ran.append(hook.__name__)
+            return hook(*args)
+
+        return run
+
+    for hooks in (app.before_request_funcs, app.after_request_funcs):
+        for scope, functions in hooks.items():
+            hooks[scope] = [spied(function) for function in functions]
+    client = https_client(app)
+    client.post("/alexa", json={"version": "1.0"})
+    assert ran == []
+    client.get("/clinic/sign-in")
+    assert {"csrf_protect", "csrf_checked", "_update_remember_cookie", "page_headers"} <= set(ran)
+
+
+def test_sign_out_still_clears_a_remember_cookie(app: Flask) -> None:
+    """Flask-Login's remember-cookie hook, now scoped to /clinic, still does its one job
+    here: a remember cookie (never set by the clinic) is cleared at sign-out."""
+    add_clinician(app, ANN)
+    client = https_client(app)
+    assert sign_in(client, ANN) == 302
+    client.set_cookie("remember_token", "stale", path="/clinic")
+    out = client.post("/clinic/sign-out", data={"csrf_token": token(client, "/clinic/")})
+    cleared = [c for c in out.headers.getlist("Set-Cookie") if c.startswith("remember_token=")]
+    assert cleared and "Expires=Thu, 01 Jan 1970" in cleared[0]
 
 
 def test_only_the_clinic_opens_a_session(ann: FlaskClient) -> None:
