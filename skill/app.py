@@ -135,6 +135,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         cert_loader=settings.extras.get("cert_loader"),
         trust_roots=settings.extras.get("trust_roots"),
     )
+    load_script = getattr(store, "load_script", None)
+    if load_script is not None:
+        load_script()  # start-up work, not the first request's
     start_replayer = getattr(store, "start_replayer", None)
     if start_replayer is not None:
         start_replayer()  # replays what an earlier (or killed) worker journaled

@@ -30,6 +30,7 @@ from flask import Flask
 
 from skill.app import create_app
 from skill.store import Journal, RedisStore, keys_for
+from skill.store.redis_store import SCRIPT_SHA
 from tests.redis_server import RedisServer, people_keys
 
 from . import certs
@@ -500,7 +501,7 @@ def test_round_trips_stay_one_and_two_and_the_hot_path_never_opens_the_journal(
     )
     assert store.ping()  # the connection and its handshake, before counting
     device = Device(create_app({"ALEXA_VERIFY_SIGNATURE": "0", "store": store}).test_client())
-    assert trips.measure(device.launch) == 2  # the first save EVALs the script: still one
+    assert trips.measure(device.launch) == 2  # the script was given to Redis at start-up
     assert trips.measure(lambda: device.say("StartRoutineIntent")) == 1
     assert trips.measure(lambda: device.say("ReadyIntent")) == 1
     assert trips.measure(lambda: device.say("PainIntent")) == 1  # events: the same script
@@ -508,6 +509,60 @@ def test_round_trips_stay_one_and_two_and_the_hot_path_never_opens_the_journal(
     assert trips.measure(device.launch) == 2
     assert not journal_path.exists()  # nothing failed: SQLite never opened
     store.close()
+
+
+def script_calls(client: redis.Redis) -> tuple[int, int]:
+    """(EVAL, EVALSHA) calls Redis has served, from its own command statistics."""
+    stats = client.info("commandstats")
+    return tuple(  # type: ignore[return-value]
+        int(stats.get(f"cmdstat_{name}", {}).get("calls", 0)) for name in ("eval", "evalsha")
+    )
+
+
+def test_the_save_script_is_loaded_at_start_up(server: RedisServer, raw: redis.Redis) -> None:
+    """Each gunicorn worker's first save is an EVALSHA, not an EVAL carrying the script:
+    the app gives Redis the script as it starts (in gunicorn's master, before forking)."""
+    raw.script_flush()
+    app = create_app({"ALEXA_VERIFY_SIGNATURE": "0", "store": RedisStore.from_url(server.url)})
+    assert raw.script_exists(SCRIPT_SHA) == [True]  # before any request
+    raw.config_resetstat()
+    device = Device(app.test_client())
+    device.launch()
+    device.say("StartRoutineIntent")
+    assert script_calls(raw) == (0, 2)
+    assert device.state["ph"] == "positioning"
+
+
+@pytest.mark.parametrize("how", ["down at start-up", "flushed after start-up"])
+def test_a_save_loads_the_script_when_redis_has_lost_it(
+    server: RedisServer, raw: redis.Redis, how: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Redis down as the app starts, or its scripts gone since (a restart, SCRIPT
+    FLUSH): the first save sends the script itself (EVAL) and nothing is lost."""
+    raw.script_flush()
+    store = RedisStore.from_url(server.url)
+    if how == "down at start-up":
+        server.kill()
+        try:
+            with caplog.at_level(logging.WARNING, logger="skill.store.redis_store"):
+                app = create_app({"ALEXA_VERIFY_SIGNATURE": "0", "store": store})
+        finally:
+            server.start()
+        assert "save script is not loaded at start-up" in caplog.text
+    else:
+        app = create_app({"ALEXA_VERIFY_SIGNATURE": "0", "store": store})
+        raw.script_flush()
+    client = server.client()
+    client.config_resetstat()
+    device = Device(app.test_client())
+    device.launch()
+    device.say("StartRoutineIntent")
+    device.say("ReadyIntent")
+    evals, evalshas = script_calls(client)
+    assert evals == 1 and evalshas >= 2  # sent once, then by its hash
+    assert device.state["ph"] == "counting"
+    assert RedisStore.from_url(server.url).load(device.user_id).state["ph"] == "counting"
+    client.close()
 
 
 def test_a_replay_does_not_overwrite_newer_progress(

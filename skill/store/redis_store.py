@@ -615,6 +615,22 @@ class RedisStore:
 
         return RedisPlanStore(self)
 
+    def load_script(self) -> None:
+        """Give Redis the save script now, at start-up (``create_app``; under gunicorn in
+        the master, before the workers fork), so that every worker's first save is an
+        EVALSHA like the others, not an EVAL carrying the script's text.  On a cluster,
+        or with Redis out of reach, nothing is done: the first save EVALs it, as after a
+        Redis restart."""
+        client = self._client  # None: a cluster's, built (and connected) on first use
+        if self._closed or client is None or not _plain(client):
+            return
+        assert isinstance(client, redis.Redis)
+        try:
+            client.script_load(SAVE_SCRIPT)
+            self._script_sha = SCRIPT_SHA  # a forked worker's pool opens its own connections
+        except _STORE_ERRORS as error:
+            log.warning("the save script is not loaded at start-up: %s", _reason(error))
+
     def ping(self) -> bool:
         try:
             return bool(self.client.ping())
