@@ -11,6 +11,8 @@ from backcoach_dev.chat.device import InProcess
 from backcoach_dev.chat.scenario import load_scenario, run_scenario, store_prescription
 from skill.store import RedisStore
 
+from .alexa import morning_offset
+
 SCENARIOS = sorted((Path(__file__).parent / "scenarios").glob("*.yaml"))
 
 
@@ -23,7 +25,11 @@ def test_scenario(path: Path, app: Flask, store: RedisStore) -> None:
     scenario = load_scenario(path)
     code = store_prescription(scenario, store.plan_store())
     outcome = run_scenario(
-        scenario, InProcess(app.test_client()), path.relative_to(Path.cwd()), code=code
+        scenario,
+        InProcess(app.test_client()),
+        path.relative_to(Path.cwd()),
+        code=code,
+        clock_offset=morning_offset(),
     )
     if not outcome.passed:
         pytest.fail(outcome.report(), pytrace=False)

@@ -32,7 +32,10 @@ NEEDS_A_SESSION = frozenset(
 )
 # With no session open these do nothing at all: there is nothing to stop.
 NOTHING_TO_DO = frozenset({"AMAZON.StopIntent", "AMAZON.CancelIntent", "AMAZON.NavigateHomeIntent"})
-NEXT_DAY = timedelta(hours=16)
+# "The next day": the same time a calendar day on.  The skill counts days by the
+# calendar (UTC when the device's zone is unknown); 16 hours, as before, stayed on the
+# same day from any time before 08:00 UTC.
+NEXT_DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -297,14 +298,18 @@ def run_scenario(
     path: Path | None = None,
     catalog: Catalog | None = None,
     code: str | None = None,
+    clock_offset: timedelta = timedelta(),
 ) -> Outcome:
     """Play the scenario against the webhook until the end or the first failing step.
 
-    ``code`` is the link code of the scenario's prescription (``store_prescription``).
+    ``code`` is the link code of the scenario's prescription (``store_prescription``);
+    ``clock_offset`` moves the device's clock from the real time (tests start every
+    scenario at the same time of day, so that none crosses midnight part way).
     """
     spoken_code = " ".join(DIGIT_NAMES[int(d)] for d in code) if code else "{code}"
     user_id = user_id_for(scenario.user) if scenario.user else None
     device = Device(transport, user_id, scenario.locale)
+    device.clock_offset = clock_offset
     conversation = Conversation(device, nlu_for(scenario.locale))
     outcome = Outcome(scenario, path)
     for number, spec in enumerate(scenario.steps, 1):
