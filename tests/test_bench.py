@@ -185,3 +185,36 @@ def test_open_loop_writes_every_figure_per_level_and_cleans_up(tmp_path: Path) -
     held = [lv["patients"] for lv in data["levels"] if lv["p99_ms"] <= 100 and not lv["errors"]]
     assert data["patients_held_within_p99_limit"] == max(held, default=0)
     assert wait_until_gone(tag) == []  # redis-server, gunicorn master and workers
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="the bench's process checks need /proc")
+def test_round_trip_mode_pairs_the_hello_world_with_one_counted_round_trip(
+    tmp_path: Path,
+) -> None:
+    """``bench --round-trip``: the hello world and the same plus one bare Redis round
+    trip, alternating; Redis itself counts one PING per request of the second and none
+    of the first, so the ratio really is the price of one round trip."""
+    out = tmp_path / "round-trip.json"
+    tag = uuid.uuid4().hex
+    process = bench(["--round-trip", "--quick", "--seconds", "1", "--json", str(out)], tag)
+    try:
+        stdout, stderr = process.communicate(timeout=RUN_TIMEOUT)
+    finally:
+        process.kill()
+    assert process.returncode == 0, f"{stdout}\n{stderr}"
+    assert "one Redis round trip" in stdout and "CPU ratio" in stdout
+
+    data = json.loads(out.read_text())
+    assert data["settings"]["rounds"] == 2 and data["machine"]["cores"] >= 1
+    for connections in ("c16", "c64"):
+        block = data[connections]
+        assert block["rounds"] == 2
+        for name in ("hello", "round_trip"):
+            assert block["rps"][name] > 0 and block["cpu_us_per_request"][name] > 0, name
+        assert block["pings_per_request"]["hello"] == 0
+        assert abs(block["pings_per_request"]["round_trip"] - 1) <= 0.01, block
+        assert block["rps_ratio"] > 0 and block["cpu_ratio"] > 0
+        assert len(block["rps_ratio_quartiles"]) == 3
+    assert len(data["runs"]) == 8  # 2 rounds x 2 concurrencies x 2 servers
+    assert all(run["served"] > 0 for run in data["runs"])
+    assert wait_until_gone(tag) == []  # redis-server, gunicorn masters and workers

@@ -23,14 +23,23 @@ skill anyone would ship; it shows what one Redis round trip costs on the machine
 the report can say how much of the skill's distance from the hello world is that
 round trip (which the design requires: docs/ARCHITECTURE.md, 'Performance') and how
 much is the skill's own work.
+
+The bare round trip (``backcoach_dev.bench.apps:round_trip()``, for ``bench
+--round-trip``) is the hello world plus one Redis round trip and nothing else: a PING
+written by hand on each thread's plain blocking socket, no client library, no data.  It
+is not how to talk to Redis; it is the least one round trip can cost, so the most any
+skill that goes to Redis once a request can reach next to the hello world.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import socket
+import threading
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
@@ -109,6 +118,35 @@ class OneWriteHandler(HelloHandler):
         return super().handle(handler_input)
 
 
+class BareRoundTripHandler(HelloHandler):
+    """Hello, after one PING to Redis on this thread's own socket (one round trip)."""
+
+    PING = b"*1\r\n$4\r\nPING\r\n"  # RESP: an array of one bulk string
+    PONG = b"+PONG\r\n"
+
+    def __init__(self, url: str) -> None:
+        parts = urlsplit(url)
+        self.address = (parts.hostname or "localhost", parts.port or 6379)
+        self.sockets = threading.local()
+
+    def handle(self, handler_input: HandlerInput) -> AlexaResponse:
+        connection: socket.socket | None = getattr(self.sockets, "connection", None)
+        if connection is None:
+            connection = socket.create_connection(self.address, timeout=None)
+            connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.sockets.connection = connection
+        connection.sendall(self.PING)
+        reply = b""
+        while len(reply) < len(self.PONG):  # one read, unless the reply came in pieces
+            piece = connection.recv(len(self.PONG) - len(reply))
+            if not piece:
+                raise ConnectionError("Redis closed the connection")
+            reply += piece
+        if reply != self.PONG:
+            raise RuntimeError(f"Redis answered {reply!r} to PING")
+        return super().handle(handler_input)
+
+
 def hello_skill(handler: AbstractRequestHandler | None = None) -> CustomSkill:
     builder = CustomSkillBuilder()
     builder.add_request_handler(handler or HelloHandler())
@@ -171,3 +209,8 @@ def floor() -> Flask:
     """The one-write floor, on the bench's Redis (``REDIS_URL``)."""
     client = Redis.from_url(os.environ["REDIS_URL"])
     return create_reference_app(_reference_verifier(), OneWriteHandler(client))
+
+
+def round_trip() -> Flask:
+    """The hello world plus one bare round trip to the bench's Redis (``REDIS_URL``)."""
+    return create_reference_app(None, BareRoundTripHandler(os.environ["REDIS_URL"]))

@@ -20,7 +20,9 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="seconds per measurement (default 5, or 2 with --quick; 1 for a smoke test)",
     )
-    parser.add_argument("--rounds", type=int, default=None, help="rounds (default 3, quick 1)")
+    parser.add_argument(
+        "--rounds", type=int, default=None, help="rounds (default 3, quick 1; --round-trip 20)"
+    )
     parser.add_argument("--users", type=int, default=1000, help="distinct users (default 1000)")
     parser.add_argument(
         "--workers", type=int, default=None, help="gunicorn workers per server (default: cores)"
@@ -35,6 +37,12 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="instead: thousands of patients at Echo pace (think time between turns), "
         "level by level: p50/p99, CPU per patient-hour, patients held within p99 100 ms",
+    )
+    parser.add_argument(
+        "--round-trip",
+        action="store_true",
+        help="instead: what one bare Redis round trip costs next to the hello world, in "
+        "many short alternating rounds (the most a one-round-trip skill can reach here)",
     )
     parser.add_argument(
         "--patients",
@@ -81,6 +89,16 @@ def bench_main(args: argparse.Namespace) -> int:
                 workers=args.workers,
                 levels=args.patients,
                 think=args.think,
+            )
+        if args.round_trip:
+            from .roundtrip import round_trip_command
+
+            return round_trip_command(
+                quick=args.quick,
+                json_path=args.json,
+                rounds=args.rounds,
+                seconds=args.seconds,
+                workers=args.workers,
             )
         from .runner import bench_command
 

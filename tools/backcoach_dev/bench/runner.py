@@ -190,13 +190,13 @@ class RedisCounter:
     def snapshot(self) -> None:
         info = self.client.info("everything")
         self.reads = int(info["total_reads_processed"])
-        self.commands = _command_calls(info)
+        self.commands = command_calls(info)
 
     def delta(self) -> tuple[int, dict[str, int]]:
         """(round trips, calls per command) since the snapshot: the round trips are the
         read events less the snapshot's own and one per connection set-up command."""
         info = self.client.info("everything")
-        calls = _command_calls(info)
+        calls = command_calls(info)
         changed = {name: calls[name] - self.commands.get(name, 0) for name in calls}
         changed = {name: n for name, n in changed.items() if n > 0}
         setup = sum(n for name, n in changed.items() if name in SETUP_COMMANDS)
@@ -207,7 +207,7 @@ class RedisCounter:
         return reads, work
 
 
-def _command_calls(info: dict[str, Any]) -> dict[str, int]:
+def command_calls(info: dict[str, Any]) -> dict[str, int]:
     return {
         key.removeprefix("cmdstat_"): int(value["calls"])
         for key, value in info.items()

@@ -1,0 +1,258 @@
+"""``backcoach-dev bench --round-trip``: what one Redis round trip costs on this machine,
+and so the most any skill that goes to Redis once a request can reach next to the
+hello world.
+
+Two servers under production's gunicorn settings: the hello-world reference, and the
+same plus one bare round trip (``apps.round_trip``: a PING on a plain socket, no client
+library, no data).  wrk drives them alternately with the bench's recorded requests, in
+many short rounds (the order flips each round), because this machine's speed swings
+from one second to the next and only paired, interleaved measurements settle a ratio.
+Reported per concurrency: the median of the rounds' paired req/s ratios (round trip
+over hello world) with its quartiles, and the hello world's CPU per request over the
+round trip's (both with redis-server's CPU).  Redis counts the PINGs itself, so the
+report also shows that each request made exactly one round trip.
+
+The issue-21 target asks the skill for 0.85 of the hello world's throughput while
+saving each turn in one round trip; when this ceiling is near or under 0.85 the
+target cannot be met on the machine, whatever the skill does besides.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import tempfile
+import time
+from contextlib import ExitStack
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import redis
+
+from backcoach_dev.chat.requests import SKILL_ID
+
+from .cpu import Window
+from .processes import Gunicorn, RedisServer, stop_all
+from .runner import (
+    CONCURRENCY,
+    TARGETS,
+    USERS,
+    Server,
+    command_calls,
+    machine,
+    say,
+    sigterm_as_exit,
+)
+from .workload import Workload, record_conversations
+from .wrk import run_wrk, write_script, wrk_path
+
+ROUNDS = 20
+QUICK_ROUNDS = 2
+SECONDS = 1.0  # per measurement: short, so the pairs see the machine at one speed
+SERVED = {"hello": "reference", "round_trip": "round_trip"}  # name -> apps factory
+
+
+@dataclass(frozen=True)
+class Sample:
+    round: int
+    server: str
+    connections: int
+    rps: float
+    served: int
+    cpu_us: float  # the server's and redis-server's CPU per request served
+    pings_per_request: float  # counted by Redis
+
+
+def quartiles(values: list[float]) -> list[float]:
+    if len(values) < 2:
+        return [round(values[0], 3)] * 3 if values else []
+    return [round(q, 3) for q in statistics.quantiles(values, n=4, method="inclusive")]
+
+
+def measure(
+    name: str,
+    server: Server,
+    redis_server: RedisServer,
+    inspector: redis.Redis,
+    wrk_files: tuple[Path, Path],
+    round_number: int,
+    connections: int,
+    seconds: float,
+) -> Sample:
+    script, prefix = wrk_files
+    before = command_calls(inspector.info("commandstats")).get("ping", 0)
+    server.served()  # skip what came before
+    window = Window({"server": server.process.process.pid, "redis": redis_server.process.pid})
+    window.start()
+    result = run_wrk(
+        server.process.url, script, prefix, threads=2, connections=connections, seconds=seconds
+    )
+    time.sleep(0.2)  # requests in flight when wrk stopped finish
+    used, _foreign = window.stop()
+    served = server.served()
+    pings = command_calls(inspector.info("commandstats")).get("ping", 0) - before
+    return Sample(
+        round=round_number,
+        server=name,
+        connections=connections,
+        rps=round(result.rps, 1),
+        served=served,
+        cpu_us=round((used["server"] + used["redis"]) / served * 1e6, 1) if served else 0.0,
+        pings_per_request=round(pings / served, 3) if served else 0.0,
+    )
+
+
+def summarize(samples: list[Sample]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for connections in CONCURRENCY:
+        pairs: dict[int, dict[str, Sample]] = {}
+        for sample in samples:
+            if sample.connections == connections:
+                pairs.setdefault(sample.round, {})[sample.server] = sample
+        complete = [p for p in pairs.values() if set(p) == set(SERVED)]
+        rps_ratios = [p["round_trip"].rps / p["hello"].rps for p in complete]
+        cpu_ratios = [p["hello"].cpu_us / p["round_trip"].cpu_us for p in complete]
+        out[f"c{connections}"] = {
+            "rounds": len(complete),
+            "rps": {
+                name: round(statistics.median(p[name].rps for p in complete), 1) for name in SERVED
+            },
+            "cpu_us_per_request": {
+                name: round(statistics.median(p[name].cpu_us for p in complete), 1)
+                for name in SERVED
+            },
+            "pings_per_request": {
+                name: statistics.median(p[name].pings_per_request for p in complete)
+                for name in SERVED
+            },
+            "rps_ratio": round(statistics.median(rps_ratios), 3),
+            "rps_ratio_quartiles": quartiles(rps_ratios),
+            "cpu_ratio": round(statistics.median(cpu_ratios), 3),
+            "cpu_ratio_quartiles": quartiles(cpu_ratios),
+        }
+    return out
+
+
+def run_round_trip(rounds: int, seconds: float, workers: int) -> dict[str, Any]:
+    wrk_path()
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    with sigterm_as_exit(), ExitStack() as stack:
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="backcoach-rtt-")))
+        say("recording conversations in process")
+        workload = Workload(record_conversations(), USERS)
+        redis_server = RedisServer(folder / "redis")
+        stack.callback(redis_server.stop)
+        inspector = redis_server.client()
+        stack.callback(inspector.close)
+        env = {"REDIS_URL": redis_server.url, "ALEXA_SKILL_ID": SKILL_ID}
+        servers: dict[str, Server] = {}
+        stack.callback(lambda: stop_all([s.process for s in servers.values()]))
+        for name, factory in SERVED.items():
+            process = Gunicorn(
+                name,
+                f"backcoach_dev.bench.apps:{factory}()",
+                workers,
+                {**env, "BACKCOACH_BENCH_VERIFY": "0"},
+                folder / f"{name}.log",
+            )
+            servers[name] = Server(name, False, process)
+        for server in servers.values():
+            server.process.wait_ready()
+        wrk_files = (write_script(folder), folder / "plain-")
+        workload.write(wrk_files[1], 2)
+        say("warming up (1 s per server)")
+        for server in servers.values():
+            url = server.process.url
+            run_wrk(url, *wrk_files, threads=2, connections=CONCURRENCY[0], seconds=1)
+        samples: list[Sample] = []
+        for number in range(rounds):
+            say(f"round {number + 1}/{rounds}")
+            order = list(SERVED) if number % 2 == 0 else list(SERVED)[::-1]
+            for connections in CONCURRENCY:
+                for name in order:
+                    servers[name].process.check_alive()
+                    samples.append(
+                        measure(
+                            name,
+                            servers[name],
+                            redis_server,
+                            inspector,
+                            wrk_files,
+                            number,
+                            connections,
+                            seconds,
+                        )
+                    )
+        say("stopping servers")
+    return {
+        "date": started,
+        "machine": machine(),
+        "settings": {
+            "mode": "round trip",
+            "rounds": rounds,
+            "seconds_per_measurement": seconds,
+            "gunicorn_workers": workers,
+            "gunicorn_conf": "infra/gunicorn.conf.py",
+            "concurrency": list(CONCURRENCY),
+            "round_trip": "one PING on a plain blocking socket per request (apps.round_trip)",
+        },
+        **summarize(samples),
+        "target_ratio": TARGETS["ratio"],
+        "runs": [asdict(sample) for sample in samples],
+    }
+
+
+def round_trip_table(data: dict[str, Any]) -> str:
+    m, s = data["machine"], data["settings"]
+    lines = [
+        f"Back Coach bench: one Redis round trip, {data['date']}",
+        f"{m['cores']} cores ({m['cpu']}), Python {m['python']}; gunicorn "
+        f"{s['gunicorn_workers']} workers; {s['rounds']} round(s) x "
+        f"{s['seconds_per_measurement']:g} s per measurement, alternating",
+        "",
+        f"{'':<6}{'hello req/s':>12}{'+1 trip':>9}{'ratio':>7}{'quartiles':>15}"
+        f"{'hello CPU':>11}{'+1 trip':>9}{'CPU ratio':>11}{'pings/req':>11}",
+    ]
+    for connections in s["concurrency"]:
+        block = data[f"c{connections}"]
+        q = block["rps_ratio_quartiles"]
+        lines.append(
+            f"{'c' + str(connections):<6}{block['rps']['hello']:>12,.0f}"
+            f"{block['rps']['round_trip']:>9,.0f}{block['rps_ratio']:>7.3f}"
+            f"{'  ' + '-'.join(f'{v:.2f}' for v in (q[0], q[2])) if q else '':>15}"
+            f"{block['cpu_us_per_request']['hello']:>9,.0f}us"
+            f"{block['cpu_us_per_request']['round_trip']:>7,.0f}us"
+            f"{block['cpu_ratio']:>11.3f}{block['pings_per_request']['round_trip']:>11.2f}"
+        )
+    lines += [
+        "",
+        "ratio: the round trip's req/s over the hello world's (median of paired rounds; "
+        "quartiles: the middle half); CPU ratio: the hello world's CPU per request over the "
+        "round trip's, redis-server's included.",
+        f"A skill that saves each turn in one round trip reaches at most about these ratios "
+        f"next to the hello world on this machine; issue 21's target is {data['target_ratio']}.",
+    ]
+    return "\n".join(lines)
+
+
+def round_trip_command(
+    *,
+    quick: bool,
+    json_path: Path | None,
+    rounds: int | None,
+    seconds: float | None,
+    workers: int | None,
+) -> int:
+    data = run_round_trip(
+        rounds=max(1, min(rounds or (QUICK_ROUNDS if quick else ROUNDS), 100)),
+        seconds=min(max(seconds or SECONDS, 1.0), 30.0),
+        workers=max(1, workers or os.cpu_count() or 1),
+    )
+    print(round_trip_table(data))
+    if json_path is not None:
+        json_path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        say(f"wrote {json_path}")
+    return 0
