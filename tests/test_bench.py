@@ -191,9 +191,9 @@ def test_open_loop_writes_every_figure_per_level_and_cleans_up(tmp_path: Path) -
 def test_round_trip_mode_pairs_the_hello_world_with_one_counted_round_trip(
     tmp_path: Path,
 ) -> None:
-    """``bench --round-trip``: the hello world and the same plus one bare Redis round
-    trip, alternating; Redis itself counts one PING per request of the second and none
-    of the first, so the ratio really is the price of one round trip."""
+    """``bench --round-trip``: the hello world, the same plus one bare Redis round trip,
+    and the skill, alternating; Redis itself counts one PING per request of the second
+    and none of the others, so its ratio really is the price of one round trip."""
     out = tmp_path / "round-trip.json"
     tag = uuid.uuid4().hex
     process = bench(["--round-trip", "--quick", "--seconds", "1", "--json", str(out)], tag)
@@ -202,19 +202,21 @@ def test_round_trip_mode_pairs_the_hello_world_with_one_counted_round_trip(
     finally:
         process.kill()
     assert process.returncode == 0, f"{stdout}\n{stderr}"
-    assert "one Redis round trip" in stdout and "CPU ratio" in stdout
+    assert "one Redis round trip" in stdout and "+ 1 round trip" in stdout
 
     data = json.loads(out.read_text())
     assert data["settings"]["rounds"] == 2 and data["machine"]["cores"] >= 1
     for connections in ("c16", "c64"):
         block = data[connections]
         assert block["rounds"] == 2
-        for name in ("hello", "round_trip"):
-            assert block["rps"][name] > 0 and block["cpu_us_per_request"][name] > 0, name
-        assert block["pings_per_request"]["hello"] == 0
-        assert abs(block["pings_per_request"]["round_trip"] - 1) <= 0.01, block
-        assert block["rps_ratio"] > 0 and block["cpu_ratio"] > 0
-        assert len(block["rps_ratio_quartiles"]) == 3
-    assert len(data["runs"]) == 8  # 2 rounds x 2 concurrencies x 2 servers
+        for name in ("hello", "round_trip", "skill"):
+            assert block[name]["rps"] > 0 and block[name]["cpu_us_per_request"] > 0, name
+        for name in ("round_trip", "skill"):
+            assert block[name]["rps_ratio"] > 0 and block[name]["cpu_ratio"] > 0, name
+            assert len(block[name]["rps_ratio_quartiles"]) == 3, name
+        assert abs(block["round_trip"]["pings_per_request"] - 1) <= 0.01, block
+        assert block["hello"]["pings_per_request"] == block["skill"]["pings_per_request"] == 0
+        assert block["skill"]["redis_cpu_us_per_request"] > 0  # it saves every turn
+    assert len(data["runs"]) == 12  # 2 rounds x 2 concurrencies x 3 servers
     assert all(run["served"] > 0 for run in data["runs"])
     assert wait_until_gone(tag) == []  # redis-server, gunicorn masters and workers
