@@ -34,6 +34,17 @@ def bench(args: list[str], tag: str) -> subprocess.Popen[str]:
     )
 
 
+def bench_succeeds(args: list[str], tag: str) -> tuple[str, str]:
+    """Runs the bench to its end; its stdout and stderr, once it has exited 0."""
+    process = bench(args, tag)
+    try:
+        stdout, stderr = process.communicate(timeout=RUN_TIMEOUT)
+    finally:
+        process.kill()
+    assert process.returncode == 0, f"{stdout}\n{stderr}"
+    return stdout, stderr
+
+
 def tagged_processes(tag: str) -> list[int]:
     """Processes still carrying ``tag`` in their environment (the bench's children)."""
     found = []
@@ -68,12 +79,7 @@ def positive_per_concurrency(value: object) -> bool:
 def test_quick_bench_writes_every_figure_and_cleans_up(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     tag = uuid.uuid4().hex
-    process = bench(["--quick", "--seconds", "1", "--json", str(out)], tag)
-    try:
-        stdout, stderr = process.communicate(timeout=RUN_TIMEOUT)
-    finally:
-        process.kill()
-    assert process.returncode == 0, f"{stdout}\n{stderr}"
+    stdout, _stderr = bench_succeeds(["--quick", "--seconds", "1", "--json", str(out)], tag)
     assert "ratio skill/reference" in stdout and "Redis round trips" in stdout
     assert "ratio skill/naive" in stdout and "naive (naive stateful)" in stdout
     assert "ratio skill/floor" in stdout and "ratio floor/reference" in stdout
@@ -143,12 +149,7 @@ def test_bench_stops_every_child_when_terminated() -> None:
 def test_profile_measures_answered_requests_stage_by_stage() -> None:
     """``bench --profile`` refuses to profile requests the skill answers with an error
     (it once timed the error path for every request, unnoticed)."""
-    process = bench(["--profile", "--users", "20"], uuid.uuid4().hex)
-    try:
-        stdout, stderr = process.communicate(timeout=RUN_TIMEOUT)
-    finally:
-        process.kill()
-    assert process.returncode == 0, f"{stdout}\n{stderr}"
+    stdout, stderr = bench_succeeds(["--profile", "--users", "20"], uuid.uuid4().hex)
     assert "whole WSGI request" in stdout and "in-process throughput ratio" in stdout
     for stage in ("deserialize", "skill.invoke", "Redis calls"):
         assert stage in stdout, stage
@@ -162,12 +163,7 @@ def test_open_loop_writes_every_figure_per_level_and_cleans_up(tmp_path: Path) -
     out = tmp_path / "open.json"
     tag = uuid.uuid4().hex
     args = ["--open-loop", "--patients", "20,60", "--think", "0.2", "--seconds", "1"]
-    process = bench([*args, "--json", str(out)], tag)
-    try:
-        stdout, stderr = process.communicate(timeout=RUN_TIMEOUT)
-    finally:
-        process.kill()
-    assert process.returncode == 0, f"{stdout}\n{stderr}"
+    stdout, _stderr = bench_succeeds([*args, "--json", str(out)], tag)
     assert "Concurrent patients held" in stdout
 
     data = json.loads(out.read_text())
@@ -196,12 +192,9 @@ def test_round_trip_mode_pairs_the_hello_world_with_one_counted_round_trip(
     and none of the others, so its ratio really is the price of one round trip."""
     out = tmp_path / "round-trip.json"
     tag = uuid.uuid4().hex
-    process = bench(["--round-trip", "--quick", "--seconds", "1", "--json", str(out)], tag)
-    try:
-        stdout, stderr = process.communicate(timeout=RUN_TIMEOUT)
-    finally:
-        process.kill()
-    assert process.returncode == 0, f"{stdout}\n{stderr}"
+    stdout, _stderr = bench_succeeds(
+        ["--round-trip", "--quick", "--seconds", "1", "--json", str(out)], tag
+    )
     assert "one Redis round trip" in stdout and "+ 1 round trip" in stdout
 
     data = json.loads(out.read_text())
