@@ -44,6 +44,7 @@ from .runner import (
     CONCURRENCY,
     TARGETS,
     USERS,
+    BenchError,
     Server,
     command_calls,
     machine,
@@ -99,15 +100,20 @@ def measure(
     used, _foreign = window.stop()
     served = server.served()
     pings = command_calls(inspector.info("commandstats")).get("ping", 0) - before
+    if not served or not result.rps:
+        raise BenchError(
+            f"{name} answered no request with 200 at c{connections} (wrk errors: "
+            f"{result.errors}):\n{server.process.tail()}"
+        )
     return Sample(
         round=round_number,
         server=name,
         connections=connections,
         rps=round(result.rps, 1),
         served=served,
-        cpu_us=round((used["server"] + used["redis"]) / served * 1e6, 1) if served else 0.0,
-        redis_cpu_us=round(used["redis"] / served * 1e6, 1) if served else 0.0,
-        pings_per_request=round(pings / served, 3) if served else 0.0,
+        cpu_us=round((used["server"] + used["redis"]) / served * 1e6, 1),
+        redis_cpu_us=round(used["redis"] / served * 1e6, 1),
+        pings_per_request=round(pings / served, 3),
     )
 
 
