@@ -213,3 +213,13 @@ def test_round_trip_mode_pairs_the_hello_world_with_one_counted_round_trip(
     assert len(data["runs"]) == 12  # 2 rounds x 2 concurrencies x 3 servers
     assert all(run["served"] > 0 for run in data["runs"])
     assert wait_until_gone(tag) == []  # redis-server, gunicorn masters and workers
+
+
+def test_two_modes_at_once_are_refused_not_one_silently_run() -> None:
+    process = bench(["--profile", "--round-trip"], uuid.uuid4().hex)
+    try:
+        _stdout, stderr = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 2
+    assert "not allowed with argument" in stderr

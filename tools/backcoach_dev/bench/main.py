@@ -27,18 +27,19 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--workers", type=int, default=None, help="gunicorn workers per server (default: cores)"
     )
-    parser.add_argument(
+    mode = parser.add_mutually_exclusive_group()  # one "instead" at a time, not the first
+    mode.add_argument(
         "--profile",
         action="store_true",
         help="instead: where a request's CPU time goes, in process, skill and reference",
     )
-    parser.add_argument(
+    mode.add_argument(
         "--open-loop",
         action="store_true",
         help="instead: thousands of patients at Echo pace (think time between turns), "
         "level by level: p50/p99, CPU per patient-hour, patients held within p99 100 ms",
     )
-    parser.add_argument(
+    mode.add_argument(
         "--round-trip",
         action="store_true",
         help="instead: what one bare Redis round trip costs next to the hello world, in "
